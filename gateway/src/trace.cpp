@@ -1,0 +1,48 @@
+#include "trace.hpp"
+
+#include <random>
+
+namespace shopmesh::gateway {
+namespace {
+
+bool is_lower_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+std::string random_hex(std::size_t chars) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(chars);
+  while (out.size() < chars) {
+    auto v = rng();
+    for (int i = 0; i < 16 && out.size() < chars; ++i, v >>= 4) out.push_back(hex[v & 0xf]);
+  }
+  if (all_zero(out)) out.back() = '1';
+  return out;
+}
+
+}  // namespace
+
+TraceContext continue_or_start_trace(std::string_view in) {
+  // version(2)-trace-id(32)-parent-id(16)-flags(2)
+  TraceContext ctx;
+  std::string flags = "01";
+  if (in.size() >= 55 && in[2] == '-' && in[35] == '-' && in[52] == '-' && is_lower_hex(in.substr(0, 2)) &&
+      in.substr(0, 2) != "ff" && is_lower_hex(in.substr(3, 32)) && !all_zero(in.substr(3, 32)) &&
+      is_lower_hex(in.substr(36, 16)) && !all_zero(in.substr(36, 16)) && is_lower_hex(in.substr(53, 2)) &&
+      (in.size() == 55 || (in.substr(0, 2) != "00" && in[55] == '-'))) {
+    ctx.trace_id = std::string(in.substr(3, 32));
+    flags = std::string(in.substr(53, 2));
+  } else {
+    ctx.trace_id = random_hex(32);
+  }
+  ctx.traceparent = "00-" + ctx.trace_id + "-" + random_hex(16) + "-" + flags;
+  return ctx;
+}
+
+}  // namespace shopmesh::gateway

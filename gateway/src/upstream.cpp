@@ -1,0 +1,129 @@
+#include "upstream.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace shopmesh::gateway {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct UpstreamPool::Instance {
+  std::string name;  // host:port
+  tcp::endpoint endpoint;
+  std::mutex mutex;
+  std::vector<std::unique_ptr<beast::tcp_stream>> idle;
+  std::atomic<std::int64_t> ejected_until_ms{0};
+
+  std::unique_ptr<beast::tcp_stream> take() {
+    std::lock_guard lock(mutex);
+    if (idle.empty()) return nullptr;
+    auto s = std::move(idle.back());
+    idle.pop_back();
+    return s;
+  }
+};
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::eof;
+}
+
+}  // namespace
+
+UpstreamPool::UpstreamPool(asio::io_context& ioc, std::string service, const std::vector<UpstreamAddress>& instances,
+                           const GatewayConfig& config)
+    : ioc_(ioc), service_(std::move(service)), config_(config) {
+  tcp::resolver resolver(ioc);
+  for (const auto& a : instances) {
+    auto inst = std::make_unique<Instance>();
+    inst->name = a.host + ":" + std::to_string(a.port);
+    auto results = resolver.resolve(a.host, std::to_string(a.port));  // once, at start
+    inst->endpoint = results.begin()->endpoint();
+    instances_.push_back(std::move(inst));
+  }
+}
+
+UpstreamPool::~UpstreamPool() = default;
+
+UpstreamPool::Instance* UpstreamPool::pick() {
+  const auto n = instances_.size();
+  const auto now = now_ms();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& inst = *instances_[next_.fetch_add(1, std::memory_order_relaxed) % n];
+    if (inst.ejected_until_ms.load(std::memory_order_relaxed) <= now) return &inst;
+  }
+  return nullptr;
+}
+
+asio::awaitable<UpstreamResult> UpstreamPool::send(http::request<http::string_body>& request,
+                                                   std::chrono::milliseconds timeout) {
+  Instance* inst = pick();
+  if (inst == nullptr) {
+    UpstreamResult r;
+    r.failure = UpstreamFailure::unavailable;
+    r.error = "every instance of " + service_ + " is ejected";
+    co_return r;
+  }
+  co_return co_await exchange(*inst, request, timeout);
+}
+
+asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::request<http::string_body>& request,
+                                                       std::chrono::milliseconds timeout) {
+  UpstreamResult result;
+  result.instance = inst.name;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto stream = inst.take();
+    const bool reused = stream != nullptr;
+    if (!reused) {
+      stream = std::make_unique<beast::tcp_stream>(ioc_);
+      stream->expires_after(config_.connect_timeout);
+      auto [ec] = co_await stream->async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        inst.ejected_until_ms = now_ms() + config_.eject_for.count();
+        result.failure = UpstreamFailure::connect;
+        result.error = "connect: " + ec.message();
+        co_return result;
+      }
+      stream->socket().set_option(tcp::no_delay(true));
+    }
+    stream->expires_at(deadline);
+    auto [wec, wn] = co_await http::async_write(*stream, request, asio::as_tuple(asio::use_awaitable));
+    if (wec) {
+      if (reused && is_stale_connection_error(wec)) continue;
+      result.failure = wec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
+      result.error = "write: " + wec.message();
+      co_return result;
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    auto [rec, rn] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (rec) {
+      if (reused && rn == 0 && is_stale_connection_error(rec)) continue;
+      result.failure = rec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
+      result.error = "read: " + rec.message();
+      co_return result;
+    }
+    result.response = parser.release();
+    // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
+    if (result.response.keep_alive() && buffer.size() == 0) {
+      std::lock_guard lock(inst.mutex);
+      if (inst.idle.size() < config_.max_idle_upstream) inst.idle.push_back(std::move(stream));
+    }
+    co_return result;
+  }
+  result.failure = UpstreamFailure::io;
+  result.error = "upstream closed the connection twice";
+  co_return result;
+}
+
+}  // namespace shopmesh::gateway

@@ -1,0 +1,17 @@
+# System dependencies (Debian 12 packages, installed by scripts/bootstrap).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS url)
+find_package(OpenSSL REQUIRED)
+find_package(CURL REQUIRED)
+find_package(Catch2 2 REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
+add_library(shopmesh_rapidjson INTERFACE)
+target_include_directories(shopmesh_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
+# RapidJSON: std::string support, and SSE4.2-free build so binaries run on any x86-64.
+target_compile_definitions(shopmesh_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)

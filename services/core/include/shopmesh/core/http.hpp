@@ -1,0 +1,136 @@
+#pragma once
+// Transport-neutral HTTP request/response types, the router, and client errors (problem+json).
+// Services see only these types: no Beast in handler code, so handlers stay plain functions.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shopmesh::core {
+
+/// A case-insensitive header list, small and ordered as received.
+class Headers {
+ public:
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void set(std::string_view name, std::string value);
+  std::optional<std::string_view> get(std::string_view name) const;
+  void remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+/// An incoming request as services see it.
+struct Request {
+  std::string method;  // upper case: GET, POST, ...
+  std::string target;  // path + query as received
+  std::string path;    // decoded-free path part of target
+  std::string query;   // raw query string without '?'
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+  std::string request_id;
+  std::string traceparent;
+  std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
+
+  /// The first value of a query parameter, percent-decoded.
+  std::optional<std::string> query_param(std::string_view name) const;
+  /// A path parameter captured by `{name}` in the route pattern.
+  const std::string& param(std::string_view name) const;
+};
+
+/// A response produced by a handler.
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response no_content();
+};
+
+/// One field-level validation problem.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+/// A client error: becomes an RFC 9457 problem+json response with this status.
+class ClientError : public std::runtime_error {
+ public:
+  ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors = {});
+  int status() const { return status_; }
+  const std::string& title() const { return title_; }
+  const std::vector<FieldError>& errors() const { return errors_; }
+
+ private:
+  int status_;
+  std::string title_;
+  std::vector<FieldError> errors_;
+};
+
+/// Shorthands for the common client errors.
+ClientError bad_request(std::string detail, std::vector<FieldError> errors = {});
+ClientError not_found(std::string detail = "The resource does not exist.");
+ClientError conflict(std::string detail);
+ClientError unprocessable(std::string detail, std::vector<FieldError> errors = {});
+ClientError unauthorized(std::string detail = "Authentication is required.");
+ClientError forbidden(std::string detail = "You are not allowed to do this.");
+
+/// A transient infrastructure failure (database down, dependency timeout): answered 503.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Renders a problem+json body.
+std::string problem_json(int status, std::string_view title, std::string_view detail,
+                         std::string_view instance, std::string_view request_id,
+                         const std::vector<FieldError>& errors = {});
+/// The standard reason phrase for a status ("Not Found").
+std::string_view reason_phrase(int status);
+
+/// Where a handler runs: `worker` for anything that may block (database, outbound calls),
+/// `inline` on the I/O thread for cheap in-memory answers.
+enum class Dispatch { worker, inline_io };
+
+using Handler = std::function<Response(Request&)>;
+
+/// Method + path-pattern routing with `{param}` segments; the first match wins.
+class Router {
+ public:
+  struct Match {
+    const Handler* handler = nullptr;
+    Dispatch dispatch = Dispatch::worker;
+    std::string_view pattern;  // for metrics labels: bounded cardinality
+    bool path_matched = false;  // path exists for another method -> 405
+  };
+
+  void add(std::string method, std::string pattern, Handler handler, Dispatch dispatch = Dispatch::worker);
+  /// Finds the route; fills request.path_params on success.
+  Match match(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+    Dispatch dispatch;
+  };
+  std::vector<Route> routes_;
+};
+
+/// Splits "a=1&b=x%20y" and finds one parameter, percent-decoded ('+' is a space).
+std::optional<std::string> find_query_param(std::string_view query, std::string_view name);
+/// Percent-decodes text; nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace shopmesh::core

@@ -1,0 +1,47 @@
+#pragma once
+// One JSON object per line: {ts, level, service, message, requestId?, traceId?, ...fields}.
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace shopmesh::core {
+
+enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
+
+/// Parses "debug|info|warn|error"; throws std::invalid_argument otherwise.
+LogLevel parse_log_level(std::string_view text);
+
+/// A key/value pair added to a log line; numbers are passed as text and written unquoted when `raw`.
+struct LogField {
+  std::string_view key;
+  std::string value;
+  bool raw = false;
+};
+
+/// Writes structured log lines to stdout. Thread-safe; one instance per process, built in main.
+class Logger {
+ public:
+  Logger(std::string service, LogLevel level);
+
+  bool enabled(LogLevel level) const { return level >= level_; }
+  void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+  void debug(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::debug, m, f); }
+  void info(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::info, m, f); }
+  void warn(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::warn, m, f); }
+  void error(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::error, m, f); }
+
+  const std::string& service() const { return service_; }
+
+ private:
+  std::string service_;
+  LogLevel level_;
+  std::mutex mutex_;
+};
+
+/// Convenience for numeric fields.
+inline LogField num(std::string_view key, long long v) { return {key, std::to_string(v), true}; }
+inline LogField num(std::string_view key, double v) { return {key, std::to_string(v), true}; }
+
+}  // namespace shopmesh::core

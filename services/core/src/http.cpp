@@ -1,0 +1,219 @@
+#include "shopmesh/core/http.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <strings.h>
+
+#include "shopmesh/core/json.hpp"
+
+namespace shopmesh::core {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void Headers::set(std::string_view name, std::string value) {
+  remove(name);
+  items_.emplace_back(std::string(name), std::move(value));
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items_)
+    if (iequals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {
+  std::size_t i = 0;
+  while (i <= query.size()) {
+    std::size_t amp = query.find('&', i);
+    if (amp == std::string_view::npos) amp = query.size();
+    std::string_view pair = query.substr(i, amp - i);
+    std::size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    auto decoded_key = percent_decode(key, true);
+    if (decoded_key && *decoded_key == name) {
+      if (eq == std::string_view::npos) return std::string{};
+      return percent_decode(pair.substr(eq + 1), true);
+    }
+    i = amp + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const { return find_query_param(query, name); }
+
+const std::string& Request::param(std::string_view name) const {
+  static const std::string empty;
+  auto it = path_params.find(name);
+  return it == path_params.end() ? empty : it->second;
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::no_content() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+ClientError::ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors)
+    : std::runtime_error(std::move(detail)), status_(status), title_(std::move(title)), errors_(std::move(errors)) {}
+
+ClientError bad_request(std::string detail, std::vector<FieldError> errors) {
+  return {400, "Bad Request", std::move(detail), std::move(errors)};
+}
+ClientError not_found(std::string detail) { return {404, "Not Found", std::move(detail)}; }
+ClientError conflict(std::string detail) { return {409, "Conflict", std::move(detail)}; }
+ClientError unprocessable(std::string detail, std::vector<FieldError> errors) {
+  return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
+}
+ClientError unauthorized(std::string detail) { return {401, "Unauthorized", std::move(detail)}; }
+ClientError forbidden(std::string detail) { return {403, "Forbidden", std::move(detail)}; }
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+std::string problem_json(int status, std::string_view title, std::string_view detail, std::string_view instance,
+                         std::string_view request_id, const std::vector<FieldError>& errors) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::kv(w, "type", "about:blank");
+  json::kv(w, "title", title);
+  w.Key("status");
+  w.Int(status);
+  json::kv(w, "detail", detail);
+  json::kv(w, "instance", instance);
+  json::kv(w, "requestId", request_id);
+  w.Key("errors");
+  w.StartArray();
+  for (const auto& e : errors) {
+    w.StartObject();
+    json::kv(w, "field", e.field);
+    json::kv(w, "message", e.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+void Router::add(std::string method, std::string pattern, Handler handler, Dispatch dispatch) {
+  auto segments = split_path(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler), dispatch});
+}
+
+Router::Match Router::match(Request& request) const {
+  const auto segments = split_path(request.path);
+  Match result;
+  for (const auto& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string, std::less<>> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+      const auto& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        auto decoded = percent_decode(segments[i], false);
+        if (!decoded) ok = false;
+        else params.emplace(want.substr(1, want.size() - 2), std::move(*decoded));
+      } else if (want != segments[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) {
+      result.path_matched = true;
+      continue;
+    }
+    request.path_params = std::move(params);
+    result.handler = &route.handler;
+    result.dispatch = route.dispatch;
+    result.pattern = route.pattern;
+    return result;
+  }
+  return result;
+}
+
+}  // namespace shopmesh::core

@@ -1,0 +1,86 @@
+#include "shopmesh/core/http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include <curl/curl.h>
+
+namespace shopmesh::core {
+namespace {
+
+struct CurlHandle {
+  CurlHandle() {
+    static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
+    (void)initialised;
+    handle = curl_easy_init();
+  }
+  ~CurlHandle() { curl_easy_cleanup(handle); }
+  CURL* handle;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  std::string_view line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
+    static_cast<HttpResult*>(user)->headers.emplace_back(std::move(name), std::string(value));
+  }
+  return size * n;
+}
+
+}  // namespace
+
+std::string HttpResult::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return {};
+}
+
+HttpResult http_call(const HttpCall& call) {
+  thread_local CurlHandle curl;  // one keep-alive connection cache per worker thread
+  CURL* h = curl.handle;
+  curl_easy_reset(h);
+  HttpResult result;
+  curl_easy_setopt(h, CURLOPT_URL, call.url.c_str());
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(call.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long>(call.timeout.count(), 1000)));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &result);
+  if (call.method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  if (!call.body.empty() || call.method == "POST" || call.method == "PUT" || call.method == "PATCH") {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, call.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
+  }
+  struct curl_slist* list = nullptr;
+  for (const auto& [k, v] : call.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    result.error = curl_easy_strerror(rc);
+    result.status = 0;
+    return result;
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  result.status = static_cast<int>(status);
+  return result;
+}
+
+}  // namespace shopmesh::core

@@ -1,0 +1,84 @@
+#include "shopmesh/core/pg.hpp"
+
+#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/log.hpp"
+
+namespace shopmesh::core {
+
+PgPool::PgPool(std::string url, std::size_t size, std::chrono::milliseconds statement_timeout, Logger& log)
+    : url_(std::move(url)), size_(size), statement_timeout_(statement_timeout), log_(log) {}
+
+PgPool::~PgPool() = default;
+
+void PgPool::prepare(std::vector<PreparedStatement> statements) {
+  std::lock_guard lock(mutex_);
+  for (auto& s : statements) statements_.push_back(std::move(s));
+}
+
+PgPool::Lease::Lease(PgPool& p) : pool(p), conn(p.acquire()) {}
+
+PgPool::Lease::~Lease() { pool.release(std::move(conn), broken); }
+
+std::unique_ptr<pqxx::connection> PgPool::acquire() {
+  {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_count_ < size_; });
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (conn->is_open()) return conn;
+      --open_count_;  // fall through and reopen
+    }
+    ++open_count_;
+  }
+  try {
+    return open();
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    --open_count_;
+    available_.notify_one();
+    throw_unavailable();
+  }
+}
+
+void PgPool::release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  std::lock_guard lock(mutex_);
+  if (broken || !conn || !conn->is_open()) {
+    --open_count_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  available_.notify_one();
+}
+
+std::unique_ptr<pqxx::connection> PgPool::open() {
+  auto conn = std::make_unique<pqxx::connection>(url_);
+  {
+    pqxx::nontransaction tx(*conn);
+    tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
+    tx.exec("SET application_name = " + tx.quote(log_.service()));
+  }
+  std::vector<PreparedStatement> statements;
+  {
+    std::lock_guard lock(mutex_);
+    statements = statements_;
+  }
+  for (const auto& s : statements) conn->prepare(s.name, s.sql);
+  return conn;
+}
+
+void PgPool::throw_unavailable() { throw Unavailable("database unavailable"); }
+
+bool PgPool::ping() {
+  try {
+    return with_connection([](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      return tx.exec1("SELECT 1")[0].as<int>() == 1;
+    });
+  } catch (const std::exception& e) {
+    log_.warn("postgres ping failed", {{"error", e.what()}});
+    return false;
+  }
+}
+
+}  // namespace shopmesh::core
