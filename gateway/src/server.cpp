@@ -295,6 +295,13 @@ asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, std::string&
     route_label = "/api/health";
     co_return co_await health(req);
   }
+  if (path == "/health" && req.method() == http::verb::get) {  // liveness of the gateway process itself
+    route_label = "/health";
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.body() = R"({"service":"gateway","status":"ok"})";
+    co_return res;
+  }
   if (path == "/metrics" && req.method() == http::verb::get) {
     route_label = "/metrics";
     Response res{http::status::ok, req.version()};

@@ -55,8 +55,8 @@ std::unique_ptr<pqxx::connection> PgPool::open() {
   auto conn = std::make_unique<pqxx::connection>(url_);
   {
     pqxx::nontransaction tx(*conn);
-    tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
-    tx.exec("SET application_name = " + tx.quote(log_.service()));
+    tx.exec_params("SELECT set_config('statement_timeout', $1, false), set_config('application_name', $2, false)",
+                   std::to_string(statement_timeout_.count()), log_.service());
   }
   std::vector<PreparedStatement> statements;
   {

@@ -1,0 +1,39 @@
+#include <cstdlib>
+
+#include <catch2/catch.hpp>
+
+#include "shopmesh/core/config.hpp"
+
+using namespace shopmesh::core;
+
+TEST_CASE("config: a bad value names the variable", "[config]") {
+  ::setenv("SHOPMESH_TEST_PORT", "80x", 1);
+  EnvReader env;
+  env.integer("SHOPMESH_TEST_PORT", 1, 0, 65535);
+  try {
+    env.finish();
+    FAIL("expected ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("SHOPMESH_TEST_PORT") != std::string::npos);
+  }
+  ::unsetenv("SHOPMESH_TEST_PORT");
+}
+
+TEST_CASE("config: defaults apply, ranges and lists are checked", "[config]") {
+  ::setenv("SHOPMESH_TEST_LIST", " a, b ,,c ", 1);
+  ::setenv("SHOPMESH_TEST_BIG", "70000", 1);
+  EnvReader env;
+  CHECK(env.str("SHOPMESH_TEST_UNSET", "x") == "x");
+  CHECK(env.list("SHOPMESH_TEST_LIST", "") == std::vector<std::string>{"a", "b", "c"});
+  env.integer("SHOPMESH_TEST_BIG", 1, 0, 65535);
+  CHECK_THROWS_AS(env.finish(), ConfigError);
+  ::unsetenv("SHOPMESH_TEST_LIST");
+  ::unsetenv("SHOPMESH_TEST_BIG");
+}
+
+TEST_CASE("config: a required database url must be present", "[config]") {
+  ::unsetenv("DATABASE_URL");
+  EnvReader env;
+  ServiceConfig::from_env(env, "products", 8083, true);
+  CHECK_THROWS_WITH(env.finish(), Catch::Contains("DATABASE_URL"));
+}
