@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"auth", 8081, &auth::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"auth", 8081, {{"auth", &auth::migrations()}}, [](core::ServiceContext&) {}});
 }

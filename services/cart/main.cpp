@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"cart", 8084, &cart::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"cart", 8084, {{"cart", &cart::migrations()}}, [](core::ServiceContext&) {}});
 }

@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"notification", 8088, &notification::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"notification", 8088, {{"notification", &notification::migrations()}}, [](core::ServiceContext&) {}});
 }

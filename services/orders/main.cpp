@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"orders", 8085, &orders::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"orders", 8085, {{"orders", &orders::migrations()}}, [](core::ServiceContext&) {}});
 }

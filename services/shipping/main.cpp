@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"shipping", 8087, &shipping::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"shipping", 8087, {{"shipping", &shipping::migrations()}}, [](core::ServiceContext&) {}});
 }

@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"stock", 8086, &stock::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"stock", 8086, {{"stock", &stock::migrations()}}, [](core::ServiceContext&) {}});
 }

@@ -7,5 +7,5 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"users", 8082, &users::migrations(), [](core::ServiceContext&) {}});
+  return core::run_service({"users", 8082, {{"users", &users::migrations()}}, [](core::ServiceContext&) {}});
 }

@@ -35,7 +35,7 @@ void advisory(pqxx::connection& c, const char* fn) {
 
 }  // namespace
 
-int migrate(PgPool& pool, const std::vector<Migration>& migrations, Logger& log) {
+int migrate(PgPool& pool, const std::vector<MigrationSet>& sets, Logger& log) {
   return pool.with_connection([&](pqxx::connection& c) {
     advisory(c, "pg_advisory_lock");
     int applied = 0;
@@ -44,26 +44,30 @@ int migrate(PgPool& pool, const std::vector<Migration>& migrations, Logger& log)
         pqxx::work tx(c);
         tx.exec(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())");
+            " component text NOT NULL, version integer NOT NULL, name text NOT NULL, checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))");
         tx.commit();
       }
-      for (const auto& m : migrations) {
-        pqxx::work tx(c);
-        tx.exec("SET LOCAL statement_timeout = 0");
-        auto existing = tx.exec_params("SELECT checksum FROM schema_migrations WHERE version = $1", m.version);
-        if (!existing.empty()) {
-          if (existing[0][0].as<std::string>() != checksum(m.sql))
-            throw std::runtime_error("migration " + std::to_string(m.version) + "_" + m.name +
-                                     " was edited after it was applied; add a new migration instead");
-          continue;
+      for (const auto& set : sets) {
+        for (const auto& m : *set.migrations) {
+          pqxx::work tx(c);
+          tx.exec("SET LOCAL statement_timeout = 0");
+          auto existing = tx.exec_params(
+              "SELECT checksum FROM schema_migrations WHERE component = $1 AND version = $2", set.component, m.version);
+          if (!existing.empty()) {
+            if (existing[0][0].as<std::string>() != checksum(m.sql))
+              throw std::runtime_error("migration " + set.component + "/" + std::to_string(m.version) + "_" + m.name +
+                                       " was edited after it was applied; add a new migration instead");
+            continue;
+          }
+          tx.exec(m.sql);
+          tx.exec_params("INSERT INTO schema_migrations(component, version, name, checksum) VALUES ($1, $2, $3, $4)",
+                         set.component, m.version, m.name, checksum(m.sql));
+          tx.commit();
+          ++applied;
+          log.info("migration applied",
+                   {{"component", set.component}, num("version", static_cast<long long>(m.version)), {"name", m.name}});
         }
-        tx.exec(m.sql);
-        tx.exec_params("INSERT INTO schema_migrations(version, name, checksum) VALUES ($1, $2, $3)", m.version,
-                       m.name, checksum(m.sql));
-        tx.commit();
-        ++applied;
-        log.info("migration applied", {num("version", static_cast<long long>(m.version)), {"name", m.name}});
       }
     } catch (...) {
       advisory(c, "pg_advisory_unlock");

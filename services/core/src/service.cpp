@@ -55,7 +55,7 @@ void add_metrics_route(Router& router, prometheus::Registry& registry) {
 
 int run_service(const ServiceSpec& spec) {
   EnvReader env;
-  ServiceConfig config = ServiceConfig::from_env(env, spec.name, spec.default_port, spec.migrations != nullptr);
+  ServiceConfig config = ServiceConfig::from_env(env, spec.name, spec.default_port, !spec.migrations.empty());
   try {
     env.finish();
   } catch (const ConfigError& e) {
@@ -67,10 +67,10 @@ int run_service(const ServiceSpec& spec) {
   Router router;
   std::unique_ptr<PgPool> db;
   try {
-    if (spec.migrations != nullptr) {
+    if (!spec.migrations.empty()) {
       db = std::make_unique<PgPool>(config.database_url, static_cast<std::size_t>(config.worker_threads) + 4,
                                     config.statement_timeout, configured_log);
-      int applied = migrate(*db, *spec.migrations, configured_log);
+      int applied = migrate(*db, spec.migrations, configured_log);
       configured_log.info("database ready", {num("migrationsApplied", static_cast<long long>(applied))});
     }
     ServiceContext ctx{config, env, configured_log, db.get(), *registry, router, {}, {}};

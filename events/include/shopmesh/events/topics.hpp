@@ -32,3 +32,11 @@ struct TopicCatalogue {
 std::string dlq_topic(std::string_view topic, std::string_view group);
 
 }  // namespace shopmesh::events
+
+namespace shopmesh::events::topic {
+inline constexpr std::string_view identity = "identity.events";  // key: userId
+inline constexpr std::string_view catalog = "catalog.events";    // key: productId
+inline constexpr std::string_view order = "order.events";        // key: orderId
+inline constexpr std::string_view stock = "stock.events";        // key: orderId (reservations), productId (levels)
+inline constexpr std::string_view shipping = "shipping.events";  // key: orderId
+}  // namespace shopmesh::events::topic

@@ -16,8 +16,15 @@ struct Migration {
   std::string sql;
 };
 
-/// Applies every migration newer than the database's version, each in its own transaction.
+/// A named, independently versioned list of migrations: a service's own schema ("products"),
+/// or a library's tables (the event bus's outbox and inbox: "events").
+struct MigrationSet {
+  std::string component;
+  const std::vector<Migration>* migrations;
+};
+
+/// Applies every migration of each set not yet applied, each in its own transaction, in order.
 /// Returns how many were applied.
-int migrate(PgPool& pool, const std::vector<Migration>& migrations, Logger& log);
+int migrate(PgPool& pool, const std::vector<MigrationSet>& sets, Logger& log);
 
 }  // namespace shopmesh::core

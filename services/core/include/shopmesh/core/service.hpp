@@ -43,7 +43,7 @@ struct ServiceContext {
 struct ServiceSpec {
   std::string name;
   std::uint16_t default_port = 0;
-  const std::vector<Migration>* migrations = nullptr;  // null: no database
+  std::vector<MigrationSet> migrations;  // empty: the service has no database
   std::function<void(ServiceContext&)> wire;
 };
 

@@ -1,0 +1,99 @@
+#pragma once
+// The consumer runner: decode → validate against the contract → apply the effect and insert the
+// event id into the inbox in ONE PostgreSQL transaction → store the offset (msg offset + 1).
+// At-least-once delivery, exactly-once effect. Duplicates (id already in the inbox) are skipped.
+// Retryable failures are retried with backoff (bounded); undecodable, invalid or permanently
+// failing messages go to `<topic>.<group>.dlq` with error headers, and the consumer goes on.
+// A database outage is not the message's fault: it is retried until the database is back.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+#include <rapidjson/document.h>
+
+#include "shopmesh/contracts/common.hpp"
+#include "shopmesh/core/service.hpp"
+#include "shopmesh/events/envelope.hpp"
+#include "shopmesh/events/outbox.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace shopmesh::core {
+class PgPool;
+}
+
+namespace shopmesh::events {
+
+/// Thrown by a handler when the message can never be applied: straight to the DLQ, no retries.
+struct PermanentError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ConsumerOptions {
+  std::string group;
+  std::vector<std::string> topics;
+  std::string brokers;
+  int max_attempts = 5;  // for handler errors other than PermanentError and database outages
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{5'000};
+  std::string auto_offset_reset = "earliest";
+};
+
+/// What a handler gets besides the transaction and the payload.
+struct Consumed {
+  const Envelope& envelope;
+  std::string topic;
+  int partition;
+  long long offset;
+
+  /// The context for events this handler emits in reaction (same correlation, caused by this).
+  EventContext reaction() const {
+    return {envelope.correlation_id, envelope.id, envelope.traceparent};
+  }
+};
+
+class ConsumerRunner : public core::Component {
+ public:
+  using RawHandler = std::function<void(pqxx::work&, const rapidjson::Value& data, const Consumed&)>;
+
+  ConsumerRunner(ConsumerOptions options, core::PgPool& db, core::Logger& log, prometheus::Registry& metrics);
+  ~ConsumerRunner() override;
+
+  /// Registers the effect of one event type+version; `data` was validated against its contract.
+  void on(std::string type, int version, RawHandler handler);
+
+  /// Typed registration for a generated contract struct:
+  ///   runner.on<contracts::OrderCreatedV1>([&](pqxx::work& tx, const auto& order, const Consumed& c) {...});
+  template <class Event, class Handler>
+  void on(Handler handler) {
+    on(std::string(Event::kType), Event::kVersion,
+       [handler = std::move(handler)](pqxx::work& tx, const rapidjson::Value& data, const Consumed& c) {
+         auto decoded = contracts::from_json<Event>(data);
+         if (!decoded.ok()) throw PermanentError(contracts::describe(decoded.errors));
+         handler(tx, *decoded.value, c);
+       });
+  }
+
+  void start() override;
+  void stop() override;
+
+  /// Messages applied, skipped as duplicates, and dead-lettered since start (tests, metrics).
+  struct Counts {
+    long long applied = 0, duplicates = 0, dead_lettered = 0, ignored = 0;
+  };
+  Counts counts() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shopmesh::events

@@ -1,0 +1,92 @@
+#include "shopmesh/events/envelope.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace shopmesh::events {
+
+std::string now_rfc3339() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const std::time_t t = system_clock::to_time_t(now);
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+std::string encode(const Envelope& e) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&](const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  w.StartObject();
+  str("id", e.id);
+  str("type", e.type);
+  w.Key("version");
+  w.Int(e.version);
+  str("occurredAt", e.occurred_at);
+  str("producer", e.producer);
+  str("key", e.key);
+  str("correlationId", e.correlation_id);
+  w.Key("causationId");
+  if (e.causation_id.empty()) w.Null(); else w.String(e.causation_id.c_str());
+  w.Key("data");
+  w.RawValue(e.data.data(), e.data.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::optional<Envelope> decode(std::string_view value, std::string& error) {
+  rapidjson::Document d;
+  d.Parse(value.data(), value.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    error = "value is not a JSON object";
+    return std::nullopt;
+  }
+  Envelope e;
+  auto need_string = [&](const char* key, std::string& out, bool nullable) {
+    auto it = d.FindMember(key);
+    if (it == d.MemberEnd() || (!it->value.IsString() && !(nullable && it->value.IsNull()))) {
+      if (error.empty()) error = std::string("envelope.") + key + ": is required and must be a string";
+      return;
+    }
+    if (it->value.IsString()) out.assign(it->value.GetString(), it->value.GetStringLength());
+  };
+  need_string("id", e.id, false);
+  need_string("type", e.type, false);
+  need_string("occurredAt", e.occurred_at, false);
+  need_string("producer", e.producer, false);
+  need_string("key", e.key, false);
+  need_string("correlationId", e.correlation_id, false);
+  need_string("causationId", e.causation_id, true);
+  auto v = d.FindMember("version");
+  if (v == d.MemberEnd() || !v->value.IsInt() || v->value.GetInt() < 1) {
+    if (error.empty()) error = "envelope.version: is required and must be an integer >= 1";
+  } else {
+    e.version = v->value.GetInt();
+  }
+  auto data = d.FindMember("data");
+  if (data == d.MemberEnd() || !data->value.IsObject()) {
+    if (error.empty()) error = "envelope.data: is required and must be an object";
+  } else {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    data->value.Accept(w);
+    e.data.assign(buf.GetString(), buf.GetSize());
+  }
+  if (!error.empty()) return std::nullopt;
+  return e;
+}
+
+}  // namespace shopmesh::events

@@ -1,0 +1,323 @@
+// The event bus on the real broker and database: outbox → relay → Kafka → consumer runner.
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+#include <rapidjson/document.h>
+
+#include "bus_fixture.hpp"
+#include "shopmesh/core/uuid.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/envelope.hpp"
+#include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/producer.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "stack_env.hpp"
+
+using namespace shopmesh;
+using namespace std::chrono_literals;
+using testing::eventually;
+using testing::stack_var;
+
+namespace {
+
+// A PRODUCT_UPDATED payload whose name carries a per-key sequence number.
+std::string product_updated(const std::string& product_id, int seq) {
+  return R"({"productId":")" + product_id + R"(","sku":"SKU-1","name":"seq-)" + std::to_string(seq) +
+         R"(","price":19.99,"category":null,"active":true,"updatedAt":"2026-11-21T20:00:00.000Z"})";
+}
+
+int seq_of(const std::string& envelope_value) {
+  rapidjson::Document d;
+  d.Parse(envelope_value.c_str());
+  return std::stoi(std::string(d["data"]["name"].GetString()).substr(4));
+}
+
+void add_events(const std::string& db_url, const std::string& topic, const std::vector<std::pair<std::string, int>>& events,
+                bool commit = true) {
+  pqxx::connection c(db_url);
+  pqxx::work tx(c);
+  events::Outbox outbox("it");
+  for (const auto& [key, seq] : events)
+    outbox.add(tx, topic, "PRODUCT_UPDATED", 1, key, product_updated(key, seq), {"corr-" + key, "", ""});
+  if (commit) tx.commit();
+}
+
+long long unpublished(const std::string& db_url) {
+  pqxx::connection c(db_url);
+  pqxx::nontransaction tx(c);
+  return tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].as<long long>();
+}
+
+events::RelayOptions relay_options(const testing::TestDatabase& db) {
+  events::RelayOptions o;
+  o.database_url = db.url;
+  o.brokers = stack_var("KAFKA_BROKERS");
+  o.producer_name = "it";
+  o.backoff_max = 2s;
+  return o;
+}
+
+// An effect table: one row per applied event, deliberately without a unique key so that a
+// second application would be visible.
+void create_effects(const std::string& url) {
+  pqxx::connection c(url);
+  pqxx::work tx(c);
+  tx.exec("CREATE TABLE effects (n bigserial, key text NOT NULL, seq integer NOT NULL, event_id uuid NOT NULL)");
+  tx.commit();
+}
+
+events::ConsumerRunner::RawHandler record_effect() {
+  return [](pqxx::work& tx, const rapidjson::Value& data, const events::Consumed& c) {
+    const int seq = std::stoi(std::string(data["name"].GetString()).substr(4));
+    tx.exec_params("INSERT INTO effects (key, seq, event_id) VALUES ($1, $2, $3::uuid)", c.envelope.key, seq,
+                   c.envelope.id);
+  };
+}
+
+long long count_effects(const std::string& url, const char* where = "true") {
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  return tx.exec1(std::string("SELECT count(*) FROM effects WHERE ") + where)[0].as<long long>();
+}
+
+}  // namespace
+
+TEST_CASE("outbox: an event is published after commit and never after rollback", "[bus]") {
+  testing::TestDatabase db("it_outbox");
+  const std::string topic = "it.outbox." + core::uuid_v7();
+  testing::create_topic(topic, 3);
+  testing::Infra infra;
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  relay.start();
+
+  const std::string rolled_back = core::uuid_v7();
+  add_events(db.url, topic, {{rolled_back, 1}}, /*commit=*/false);
+  const std::string committed = core::uuid_v7();
+  add_events(db.url, topic, {{committed, 1}});
+
+  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
+  auto messages = testing::read_topic(topic, 2, 5s);  // ask for 2: only one may come
+  relay.stop();
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].key == committed);
+  CHECK(messages[0].headers["event-type"] == "PRODUCT_UPDATED");
+  CHECK(messages[0].headers["event-version"] == "1");
+  CHECK(messages[0].headers["content-type"] == "application/json");
+  std::string error;
+  auto envelope = events::decode(messages[0].value, error);
+  REQUIRE(envelope);
+  CHECK(envelope->id == messages[0].headers["event-id"]);
+  CHECK(envelope->producer == "it");
+  CHECK(envelope->correlation_id == "corr-" + committed);
+  CHECK(core::is_uuid(envelope->id));
+}
+
+TEST_CASE("outbox: per-key order holds across partitions and a relay restart", "[bus]") {
+  testing::TestDatabase db("it_order");
+  const std::string topic = "it.order." + core::uuid_v7();
+  testing::create_topic(topic, 6);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20; ++i) keys.push_back(core::uuid_v7());
+  std::map<std::string, int> next_seq;
+  std::mt19937 rng(42);
+  auto write_batch = [&](int transactions) {
+    for (int t = 0; t < transactions; ++t) {
+      std::vector<std::pair<std::string, int>> batch;
+      for (int i = 0; i < 10; ++i) {
+        const auto& key = keys[rng() % keys.size()];
+        batch.emplace_back(key, next_seq[key]++);
+      }
+      add_events(db.url, topic, batch);
+    }
+  };
+  testing::Infra infra;
+  write_batch(25);
+  {
+    events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+    relay.start();
+    write_batch(10);
+    std::this_thread::sleep_for(50ms);
+    relay.stop();  // stopped mid-stream: some rows are published, some are not
+  }
+  write_batch(15);
+  events::OutboxRelay second(relay_options(db), infra.log, infra.metrics);
+  second.start();
+  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 30s));
+  second.stop();
+
+  auto messages = testing::read_topic(topic, 500, 30s);
+  REQUIRE(messages.size() == 500);
+  std::map<std::string, std::vector<int>> seqs;
+  std::map<std::string, std::set<int>> partitions;
+  std::set<std::string> ids;
+  // Messages of one key are in one partition; read order within a partition is offset order.
+  std::sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.partition, a.offset) < std::tie(b.partition, b.offset);
+  });
+  for (const auto& m : messages) {
+    seqs[m.key].push_back(seq_of(m.value));
+    partitions[m.key].insert(m.partition);
+    ids.insert(m.headers.at("event-id"));
+  }
+  CHECK(ids.size() == 500);
+  for (const auto& [key, s] : seqs) {
+    INFO(key);
+    CHECK(partitions[key].size() == 1);
+    CHECK(std::is_sorted(s.begin(), s.end()));
+    CHECK(static_cast<int>(s.size()) == next_seq[key]);
+  }
+}
+
+TEST_CASE("consumer: a re-delivered message changes nothing; a poison message goes to the DLQ", "[bus]") {
+  testing::TestDatabase db("it_consume");
+  create_effects(db.url);
+  const std::string topic = "it.consume." + core::uuid_v7();
+  const std::string group = "it-group-" + core::uuid_v7().substr(24);
+  testing::create_topic(topic, 3);
+  testing::create_topic(events::dlq_topic(topic, group), 1);
+  testing::Infra infra;
+  core::PgPool pool(db.url, 2, 5s, infra.log);
+
+  std::vector<std::pair<std::string, int>> batch;
+  const std::string key = core::uuid_v7();
+  for (int i = 0; i < 20; ++i) batch.emplace_back(key, i);
+  add_events(db.url, topic, batch);
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  relay.start();
+  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
+
+  auto make_runner = [&] {
+    auto r = std::make_unique<events::ConsumerRunner>(events::ConsumerOptions{group, {topic}, stack_var("KAFKA_BROKERS")},
+                                                      pool, infra.log, infra.metrics);
+    r->on("PRODUCT_UPDATED", 1, record_effect());
+    return r;
+  };
+  {
+    auto runner = make_runner();
+    runner->start();
+    REQUIRE(eventually([&] { return count_effects(db.url) == 20; }, 30s));
+    // Poison: garbage bytes, the wrong schema, an unknown type, an unknown version; then a good one.
+    events::Producer producer({stack_var("KAFKA_BROKERS"), "it-poison"}, infra.log);
+    auto send = [&](const std::string& value, const std::string& type) {
+      events::Envelope h;
+      h.id = core::uuid_v7();
+      h.type = type;
+      producer.send(topic, key, value, events::envelope_headers(h), [](const events::Delivery&) {});
+    };
+    auto envelope_of = [&](const std::string& type, int version, const std::string& data) {
+      events::Envelope e;
+      e.id = core::uuid_v7();
+      e.type = type;
+      e.version = version;
+      e.occurred_at = events::now_rfc3339();
+      e.producer = "it";
+      e.key = key;
+      e.correlation_id = e.id;
+      e.data = data;
+      return events::encode(e);
+    };
+    send("\x01\x02 not json at all", "PRODUCT_UPDATED");
+    send(envelope_of("PRODUCT_UPDATED", 1, R"({"productId":"nope","price":19.999})"), "PRODUCT_UPDATED");
+    send(envelope_of("NO_SUCH_EVENT", 1, R"({})"), "NO_SUCH_EVENT");
+    send(envelope_of("PRODUCT_UPDATED", 99, product_updated(key, 100)), "PRODUCT_UPDATED");
+    send(envelope_of("PRODUCT_UPDATED", 1, product_updated(key, 20)), "PRODUCT_UPDATED");
+    REQUIRE(producer.flush(10s));
+    REQUIRE(eventually([&] { return count_effects(db.url) == 21; }, 30s));
+    CHECK(eventually([&] { return runner->counts().dead_lettered == 4; }, 10s));
+    runner->stop();
+  }
+  auto dead = testing::read_topic(events::dlq_topic(topic, group), 4, 20s);
+  REQUIRE(dead.size() == 4);
+  std::multiset<std::string> classes;
+  for (const auto& m : dead) {
+    classes.insert(m.headers.at("dlq-error-class"));
+    CHECK(m.headers.at("dlq-original-topic") == topic);
+    CHECK_FALSE(m.headers.at("dlq-error-message").empty());
+    CHECK(m.headers.count("dlq-original-offset") == 1);
+  }
+  CHECK(classes == std::multiset<std::string>{"decode", "invalid", "unknown-type", "unknown-version"});
+
+  // Re-deliver everything from offset 0: the inbox turns every message into a no-op.
+  testing::reset_group_offsets(group, topic);
+  auto again = make_runner();
+  again->start();
+  REQUIRE(eventually([&] { return again->counts().duplicates == 21; }, 30s));
+  again->stop();
+  relay.stop();
+  CHECK(count_effects(db.url) == 21);
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  CHECK(tx.exec1("SELECT count(DISTINCT event_id) FROM effects")[0].as<long long>() == 21);
+}
+
+TEST_CASE("bus: a broker down for 10 s while 1,000 events are written delays but loses nothing", "[bus][broker-restart]") {
+  testing::TestDatabase db("it_outage");
+  create_effects(db.url);
+  const std::string topic = "it.outage." + core::uuid_v7();
+  const std::string group = "it-outage-" + core::uuid_v7().substr(24);
+  testing::create_topic(topic, 6);
+  testing::create_topic(events::dlq_topic(topic, group), 1);
+  testing::Infra infra;
+  core::PgPool pool(db.url, 2, 5s, infra.log);
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  relay.start();
+  events::ConsumerRunner runner({group, {topic}, stack_var("KAFKA_BROKERS")}, pool, infra.log, infra.metrics);
+  runner.on("PRODUCT_UPDATED", 1, record_effect());
+  runner.start();
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back(core::uuid_v7());
+  std::map<std::string, int> next_seq;
+  auto write = [&](int n) {
+    std::vector<std::pair<std::string, int>> batch;
+    for (int i = 0; i < n; ++i) {
+      const auto& k = keys[static_cast<std::size_t>(i) % keys.size()];
+      batch.emplace_back(k, next_seq[k]++);
+    }
+    add_events(db.url, topic, batch);
+  };
+  write(100);  // warm: the consumer is assigned and running before the outage
+  REQUIRE(eventually([&] { return count_effects(db.url) == 100; }, 60s));
+
+  // Kill the broker (-9) and keep writing for 10 seconds.
+  const std::string state = stack_var("SHOPMESH_STATE_DIR");
+  std::ifstream pid_file(state + "/run/kafka.pid");
+  long pid = 0;
+  pid_file >> pid;
+  REQUIRE(pid > 0);
+  REQUIRE(::kill(static_cast<pid_t>(pid), SIGKILL) == 0);
+  const auto outage_end = std::chrono::steady_clock::now() + 10s;
+  int written = 100;
+  while (written < 1100) {
+    write(50);
+    written += 50;
+    if (std::chrono::steady_clock::now() < outage_end) std::this_thread::sleep_for(400ms);
+  }
+  std::this_thread::sleep_until(outage_end);
+  // Bring the broker back with the launcher (it starts only what is not running).
+  const std::string repo = stack_var("SHOPMESH_REPO");
+  REQUIRE(std::system((repo + "/scripts/stack up > " + state + "/log/it-restart.log 2>&1").c_str()) == 0);
+
+  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 120s));
+  REQUIRE(eventually([&] { return count_effects(db.url) == 1100; }, 120s));
+  runner.stop();
+  relay.stop();
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  CHECK(tx.exec1("SELECT count(DISTINCT event_id) FROM effects")[0].as<long long>() == 1100);
+  // Per key, effects were applied in sequence order.
+  auto rows = tx.exec("SELECT key, array_agg(seq ORDER BY n) = array_agg(seq ORDER BY seq) FROM effects GROUP BY key");
+  for (const auto& r : rows) {
+    INFO(r[0].as<std::string>());
+    CHECK(r[1].as<bool>());
+  }
+}
