@@ -6,7 +6,7 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration clean
+.PHONY: help bootstrap configure build up down ps logs test unit integration bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 test: build ## Everything: unit tests, then integration tests on an ephemeral real stack
 	@ctest --preset $(PRESET) -L unit
 	@scripts/stack ephemeral -- ctest --preset $(PRESET) -L integration
+
+bench: build ## Benchmarks on an ephemeral real stack; results in build/bench/results.{json,md}
+	@scripts/bench
 
 clean: ## Remove the build tree (state in var/ is kept; `make down` first)
 	@rm -rf build

@@ -9,7 +9,8 @@ function(shopmesh_embed_migrations target dir namespace)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${namespace} "-DFILES=${sql_files}"
             -P ${PROJECT_SOURCE_DIR}/scripts/cmake/EmbedMigrations.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/scripts/cmake/EmbedMigrations.cmake
-    COMMENT "Embedding SQL migrations for ${target}")
+    COMMENT "Embedding SQL migrations for ${target}"
+    VERBATIM)  # FILES is a ;-list: quoted for the shell, else `;` splits the command
   target_sources(${target} PRIVATE ${out})
 endfunction()
 
