@@ -1,5 +1,20 @@
-// The auth service. Its HTTP API and event handlers are wired here as they are built.
+// The auth service: accounts, credentials (Argon2id), RS256 access tokens, rotating refresh
+// tokens, and the identity events (USER_REGISTERED, SESSION_REVOKED) through the outbox.
+#include <memory>
+
+#include "auth_service.hpp"
+#include "config.hpp"
+#include "consumers.hpp"
+#include "keys.hpp"
+#include "passwords.hpp"
+#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "store.hpp"
+#include "users_client.hpp"
 
 namespace shopmesh::auth {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +22,40 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"auth", 8081, {{"auth", &auth::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<auth::Argon2Limiter> limiter;
+  std::unique_ptr<auth::PasswordHasher> hasher;
+  std::unique_ptr<auth::TokenIssuer> issuer;
+  std::unique_ptr<auth::AuthStore> store;
+  std::unique_ptr<auth::UsersClient> users;
+  std::unique_ptr<auth::AuthService> service;
+  return core::run_service(
+      {"auth",
+       8081,
+       {{"events", &events::migrations()}, {"auth", &auth::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         const auto config = auth::AuthConfig::from_env(ctx.env, ctx.config);
+         ctx.env.finish();  // nothing below may run on a bad configuration (it seeds and signs)
+
+         limiter = std::make_unique<auth::Argon2Limiter>(config.argon2_concurrency, config.argon2_max_waiting,
+                                                         config.argon2_max_wait);
+         hasher = std::make_unique<auth::PasswordHasher>(config.argon2, *limiter);
+         auth::KeyPolicy keys{config.key_rotation, config.key_passphrase};
+         issuer = std::make_unique<auth::TokenIssuer>(auth::KeyRing(auth::load_signing_keys(*ctx.db, keys, ctx.log)),
+                                                      config.tokens);
+         store = std::make_unique<auth::AuthStore>(*ctx.db, events::Outbox("auth"));
+         if (!config.users_url.empty())
+           users = std::make_unique<auth::UsersClient>(config.users_url, config.users_timeout, ctx.log);
+         service = std::make_unique<auth::AuthService>(*store, *hasher, *issuer, users.get(), ctx.log);
+         if (!config.admin_email.empty())
+           service->seed_admin(config.admin_email, config.admin_password, config.admin_name);
+         auth::register_routes(ctx.router, *service, *issuer);
+
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "auth"}, ctx.log, ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"auth", {std::string(events::topic::identity)}, ctx.config.kafka_brokers}, *ctx.db,
+             ctx.log, ctx.metrics);
+         auth::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

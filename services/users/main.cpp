@@ -1,5 +1,16 @@
-// The users service. Its HTTP API and event handlers are wired here as they are built.
+// The users service: profiles over PostgreSQL. Profiles are created by auth's synchronous call at
+// registration, by USER_REGISTERED (consumer group "users"), or on first read; admin deletion
+// publishes USER_DELETED, on which auth disables the account.
+#include <memory>
+
+#include "consumers.hpp"
+#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "store.hpp"
 
 namespace shopmesh::users {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +18,20 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"users", 8082, {{"users", &users::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<users::ProfileStore> store;
+  return core::run_service(
+      {"users",
+       8082,
+       {{"events", &events::migrations()}, {"users", &users::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         store = std::make_unique<users::ProfileStore>(*ctx.db, events::Outbox("users"));
+         users::register_routes(ctx.router, *store);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "users"}, ctx.log, ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"users", {std::string(events::topic::identity)}, ctx.config.kafka_brokers},
+             *ctx.db, ctx.log, ctx.metrics);
+         users::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

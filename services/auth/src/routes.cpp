@@ -1,0 +1,145 @@
+#include "routes.hpp"
+
+#include <strings.h>
+
+#include "auth_service.hpp"
+#include "passwords.hpp"
+#include "requests.hpp"
+#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/json.hpp"
+#include "shopmesh/core/uuid.hpp"
+
+namespace shopmesh::auth {
+namespace {
+
+using core::Request;
+using core::Response;
+
+std::string header(const Request& req, std::string_view name) {
+  auto v = req.headers.get(name);
+  return v ? std::string(*v) : std::string();
+}
+
+CallContext context_of(const Request& req) {
+  return {req.request_id, req.traceparent};
+}
+
+Identity caller(const Request& req, AuthService& service) {
+  if (const std::string user_id = header(req, "X-User-Id"); !user_id.empty()) {
+    if (!core::is_uuid(user_id)) throw core::unauthorized("The caller's identity is not valid.");
+    Identity id;
+    id.user_id = user_id;
+    id.role = parse_role(header(req, "X-User-Role")).value_or(Role::user);
+    id.email = header(req, "X-User-Email");
+    if (const std::string sid = header(req, "X-Session-Id"); core::is_uuid(sid)) id.session_id = sid;
+    return id;
+  }
+  const std::string authorization = header(req, "Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() > kBearer.size() &&
+      strncasecmp(authorization.c_str(), kBearer.data(), kBearer.size()) == 0) {
+    if (auto id = service.identify(trim(std::string_view(authorization).substr(kBearer.size())))) return *id;
+    throw core::unauthorized("The access token is not valid.");
+  }
+  throw core::unauthorized("Authentication is required.");
+}
+
+Response problem(const Request& req, int status, std::string_view title, std::string_view detail,
+                 const std::vector<core::FieldError>& errors = {}) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = core::problem_json(status, title, detail, req.path, req.request_id, errors);
+  return r;
+}
+
+// Errors this service answers with extra headers; everything else is left to the server.
+core::Handler guarded(core::Handler handler) {
+  return [handler = std::move(handler)](Request& req) -> Response {
+    try {
+      return handler(req);
+    } catch (const HashingOverloaded&) {
+      Response r = problem(req, 503, "Service Unavailable", "Too many sign-ins at once; retry in a moment.");
+      r.headers.set("Retry-After", "1");
+      return r;
+    } catch (const core::ClientError& e) {
+      if (e.status() != 401) throw;
+      Response r = problem(req, 401, e.title(), e.what(), e.errors());
+      r.headers.set("WWW-Authenticate", "Bearer realm=\"shopmesh\"");
+      return r;
+    }
+  };
+}
+
+Response tokens(const TokenPair& pair) {
+  Response r = Response::json(200, token_pair_json(pair));
+  r.headers.set("Cache-Control", "no-store");
+  r.headers.set("Pragma", "no-cache");
+  return r;
+}
+
+}  // namespace
+
+void register_routes(core::Router& router, AuthService& service, const TokenIssuer& issuer) {
+  router.add("POST", "/api/auth/register", guarded([&service](Request& req) {
+               auto account = service.register_account(parse_register(req.body), context_of(req));
+               Response r = Response::json(201, account_json(account));
+               r.headers.set("Location", "/api/users/" + account.id);
+               return r;
+             }));
+  router.add("POST", "/api/auth/login", guarded([&service](Request& req) {
+               return tokens(service.login(parse_login(header(req, "Content-Type"), req.body)));
+             }));
+  router.add("POST", "/api/auth/refresh", guarded([&service](Request& req) {
+               return tokens(service.refresh(parse_refresh(header(req, "Content-Type"), req.body), context_of(req)));
+             }));
+  router.add("POST", "/api/auth/logout", guarded([&service](Request& req) {
+               const Identity who = caller(req, service);
+               service.logout(who, parse_logout(header(req, "Content-Type"), req.body), context_of(req));
+               return Response::no_content();
+             }));
+  router.add("POST", "/api/auth/verify", guarded([&service](Request& req) {
+               auto outcome = service.verify(parse_verify(req.body));
+               rapidjson::StringBuffer buf;
+               core::json::Writer w(buf);
+               w.StartObject();
+               w.Key("valid");
+               w.Bool(outcome.valid);
+               if (outcome.valid) {
+                 w.Key("claims");
+                 const std::string claims = claims_json(outcome.claims);
+                 w.RawValue(claims.data(), claims.size(), rapidjson::kObjectType);
+               } else {
+                 core::json::kv(w, "reason", outcome.reason);
+               }
+               w.EndObject();
+               Response r = Response::json(200, {buf.GetString(), buf.GetSize()});
+               r.headers.set("Cache-Control", "no-store");
+               return r;
+             }));
+  router.add("GET", "/api/auth/me", guarded([&service](Request& req) {
+               return Response::json(200, account_json(service.me(caller(req, service))));
+             }));
+  router.add(
+      "GET", "/api/auth/jwks.json",
+      [&issuer](Request&) {
+        Response r = Response::json(200, issuer.keys().jwks());
+        r.headers.set("Cache-Control", "public, max-age=300");
+        return r;
+      },
+      core::Dispatch::inline_io);
+  router.add("PUT", "/api/auth/password", guarded([&service](Request& req) {
+               const Identity who = caller(req, service);
+               service.change_password(who, parse_password_change(req.body), context_of(req));
+               return Response::no_content();
+             }));
+  router.add("PATCH", "/api/auth/users/{id}/role", guarded([&service](Request& req) {
+               const Identity who = caller(req, service);
+               if (!who.is_admin()) throw core::forbidden("Only administrators can change roles.");
+               const Role role = parse_role_change(req.body);
+               return Response::json(200,
+                                     account_json(service.change_role(who, req.param("id"), role, context_of(req))));
+             }));
+}
+
+}  // namespace shopmesh::auth

@@ -1,0 +1,135 @@
+#pragma once
+// Small helpers for the auth and users integration tests: HTTP calls against the real stack,
+// JSON parsing, and accounts made fresh for each test (unique e-mails, so runs never collide).
+#include <rapidjson/document.h>
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "shopmesh/core/http_client.hpp"
+#include "shopmesh/core/uuid.hpp"
+#include "stack_env.hpp"
+
+namespace shopmesh::identity_test {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+inline core::HttpResult call(const std::string& method, const std::string& url, const std::string& body = {},
+                             Headers headers = {}, const std::string& content_type = "application/json") {
+  core::HttpCall c;
+  c.method = method;
+  c.url = url;
+  c.body = body;
+  c.headers = std::move(headers);
+  if (!body.empty()) c.headers.emplace_back("Content-Type", content_type);
+  c.timeout = std::chrono::seconds(10);
+  return core::http_call(c);
+}
+
+inline rapidjson::Document json(const core::HttpResult& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  INFO(r.body);
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+inline std::string str(const rapidjson::Value& v, const char* name) {
+  REQUIRE(v.IsObject());
+  INFO(name);
+  REQUIRE(v.HasMember(name));
+  REQUIRE(v[name].IsString());
+  return v[name].GetString();
+}
+
+inline std::string auth_url() {
+  return testing::stack_var("AUTH_URL");
+}
+inline std::string users_url() {
+  return testing::stack_var("USERS_URL");
+}
+inline std::string gateway_url() {
+  return testing::stack_var("GATEWAY_URL");
+}
+
+/// A unique, valid e-mail address.
+inline std::string fresh_email(const std::string& tag = "user") {
+  return tag + "-" + core::uuid_v7().substr(19) + "@it.shopmesh.test";
+}
+
+struct Account {
+  std::string id;
+  std::string email;
+  std::string password;
+  std::string name;
+};
+
+inline Account register_account(const std::string& name = "Test User", const std::string& base = auth_url()) {
+  Account a{"", fresh_email(), "pw-" + core::uuid_v7().substr(24), name};
+  auto r = call("POST", base + "/api/auth/register",
+                R"({"email":")" + a.email + R"(","password":")" + a.password + R"(","name":")" + name + R"("})");
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  a.id = str(json(r), "id");
+  return a;
+}
+
+struct Tokens {
+  std::string access;
+  std::string refresh;
+  std::string sid;
+};
+
+inline core::HttpResult login_raw(const std::string& email, const std::string& password,
+                                  const std::string& base = auth_url()) {
+  return call("POST", base + "/api/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+}
+
+inline Tokens tokens_of(const core::HttpResult& r) {
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto d = json(r);
+  return {str(d, "access_token"), str(d, "refresh_token"), ""};
+}
+
+inline Tokens login(const std::string& email, const std::string& password, const std::string& base = auth_url()) {
+  Tokens t = tokens_of(login_raw(email, password, base));
+  auto v = call("POST", auth_url() + "/api/auth/verify", R"({"token":")" + t.access + R"("})");
+  t.sid = str(json(v)["claims"], "sid");
+  return t;
+}
+
+inline core::HttpResult refresh(const std::string& refresh_token, const std::string& base = auth_url()) {
+  return call("POST", base + "/api/auth/refresh", R"({"refresh_token":")" + refresh_token + R"("})");
+}
+
+inline rapidjson::Document verify(const std::string& access) {
+  return json(call("POST", auth_url() + "/api/auth/verify", R"({"token":")" + access + R"("})"));
+}
+
+inline Headers bearer(const std::string& access) {
+  return {{"Authorization", "Bearer " + access}};
+}
+
+/// The identity headers the gateway sets for a verified token.
+inline Headers as_user(const std::string& id, const std::string& email = {}, const std::string& role = "USER") {
+  Headers h{{"X-User-Id", id}, {"X-User-Role", role}};
+  if (!email.empty()) h.emplace_back("X-User-Email", email);
+  return h;
+}
+
+inline Headers as_admin() {
+  return as_user(core::uuid_v7(), "ops@it.shopmesh.test", "ADMIN");
+}
+
+/// Rows of a service database's outbox for one key and type.
+inline pqxx::result outbox_rows(const char* db_var, const std::string& key, const std::string& type) {
+  pqxx::connection c(testing::stack_var(db_var));
+  pqxx::work tx(c);
+  return tx.exec_params("SELECT id::text, value FROM outbox WHERE key = $1 AND type = $2 ORDER BY seq", key, type);
+}
+
+}  // namespace shopmesh::identity_test
