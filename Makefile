@@ -6,7 +6,7 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration bench clean
+.PHONY: help bootstrap configure build up down ps logs test unit integration e2e bench clean replay meshctl meshctl-bin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,12 +38,38 @@ unit: build ## Unit tests only (no servers)
 integration: build ## Integration tests on an ephemeral stack (free ports, torn down after)
 	@scripts/stack ephemeral -- ctest --preset $(PRESET) -L integration
 
-test: build ## Everything: unit tests, then integration tests on an ephemeral real stack
+e2e: build ## The Postman collection with newman on an ephemeral stack
+	@scripts/stack ephemeral -- tests/e2e/run-newman
+
+test: build ## Everything: unit tests, then newman + integration tests on one ephemeral real stack
 	@ctest --preset $(PRESET) -L unit
-	@scripts/stack ephemeral -- ctest --preset $(PRESET) -L integration
+	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration'
+
 
 bench: build ## Benchmarks on an ephemeral real stack; results in build/bench/results.{json,md}
 	@scripts/bench
+
+# meshctl with the stack's settings: compose/.env, then compose/.env.example (the environment wins).
+MESHCTL := $(BUILD_DIR)/bin/meshctl
+MESHCTL_ENV = source scripts/lib/common.sh && load_env && kafka_host=$$KAFKA_HOST && \
+  { [[ $$kafka_host != 0.0.0.0 ]] || kafka_host=127.0.0.1; } && \
+  export KAFKA_BROKERS="$${KAFKA_BROKERS:-$$kafka_host:$$KAFKA_PORT}" &&
+
+meshctl-bin:
+	@[[ -f $(BUILD_DIR)/build.ninja ]] || $(MAKE) --no-print-directory configure
+	@cmake --build --preset $(PRESET) --target meshctl > $(BUILD_DIR)/meshctl-build.log 2>&1 \
+	  || { cat $(BUILD_DIR)/meshctl-build.log >&2; exit 1; }
+
+replay: ## Replay a window, dry run unless apply=1: make replay t=order.events since=10m group=notification (or to=TOPIC [until=TIME])
+	@[[ -n "$(t)" && -n "$(since)" && -n "$(group)$(to)" ]] || { \
+	  echo "usage: make replay t=TOPIC since=TIME group=GROUP [apply=1]      reset a stopped group to the window" >&2; \
+	  echo "       make replay t=TOPIC since=TIME to=TOPIC [until=TIME] [apply=1]  re-publish the window" >&2; exit 2; }
+	@$(MAKE) --no-print-directory meshctl-bin
+	@$(MESHCTL_ENV) $(MESHCTL) replay '$(t)' --since '$(since)' $(if $(group),--to-group '$(group)') \
+	  $(if $(to),--to-topic '$(to)') $(if $(until),--until '$(until)') $(if $(filter 1,$(apply)),,--dry-run)
+
+meshctl: meshctl-bin ## Run meshctl against the stack: make meshctl args="tail order.events -f"
+	@$(MESHCTL_ENV) $(MESHCTL) $(args)
 
 clean: ## Remove the build tree (state in var/ is kept; `make down` first)
 	@rm -rf build

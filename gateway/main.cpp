@@ -1,12 +1,21 @@
-// The API gateway: wires configuration, routes, upstream pools and the server.
+// The API gateway: wires configuration, routes, authentication, event intake and the server.
+#include <prometheus/registry.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include <prometheus/registry.h>
-
+#include "auth.hpp"
 #include "config.hpp"
+#include "cors.hpp"
+#include "docs_site.hpp"
+#include "events.hpp"
+#include "jwks_client.hpp"
 #include "kafka_probe.hpp"
+#include "metrics.hpp"
+#include "rate_limit.hpp"
+#include "response_cache.hpp"
+#include "revocation.hpp"
 #include "routes.hpp"
 #include "server.hpp"
 #include "shopmesh/core/log.hpp"
@@ -15,8 +24,9 @@ std::string_view default_routes_json();
 
 int main() {
   using namespace shopmesh;
+  using namespace shopmesh::gateway;
   core::EnvReader env;
-  gateway::GatewayConfig config = gateway::GatewayConfig::from_env(env);
+  GatewayConfig config = GatewayConfig::from_env(env);
   try {
     env.finish();
   } catch (const core::ConfigError& e) {
@@ -36,12 +46,75 @@ int main() {
       ss << in.rdbuf();
       routes_json = ss.str();
     }
-    auto routes = gateway::RouteTable::parse(routes_json);
+    const auto routes = RouteTable::parse(routes_json);
+    RateLimiter limiter(config.rate_classes, config.rate_limit_max_keys);
+    for (const auto& r : routes.routes()) {
+      if (limiter.class_id(r.rate_class) < 0) {
+        std::fprintf(stderr, "gateway: route %s uses rate class '%s', which is not configured (RATE_LIMIT_*)\n",
+                     r.pattern.c_str(), r.rate_class.c_str());
+        return 2;
+      }
+      if (!config.upstreams.contains(r.service)) {
+        std::fprintf(stderr, "gateway: route %s names unknown service '%s'\n", r.pattern.c_str(), r.service.c_str());
+        return 2;
+      }
+    }
+
     prometheus::Registry registry;
-    gateway::KafkaProbe kafka(config.kafka_brokers);
-    gateway::GatewayServer server(config, routes, kafka, log, registry);
+    std::vector<std::string> patterns, services, classes;
+    for (const auto& r : routes.routes()) patterns.push_back(r.pattern);
+    for (const auto& [service, _] : config.upstreams) services.push_back(service);
+    for (const auto& [name, _] : config.rate_classes) classes.push_back(name);
+    GatewayMetrics metrics(registry, route_metric_labels(patterns), services, classes);
+
+    RevocationSet revocations(config.revocation_retention.count());
+    ResponseCache cache(
+        {config.cache_max_entries, config.cache_max_bytes, config.cache_max_entry_bytes, config.cache_ttl});
+    Authenticator::Settings auth_settings;
+    auth_settings.verify.issuer = config.jwt_issuer;
+    auth_settings.verify.audience = config.jwt_audience;
+    auth_settings.verify.leeway = config.jwt_leeway;
+    auth_settings.verify.max_token_bytes = config.jwt_max_token_bytes;
+    auth_settings.cache_capacity = config.token_cache_size;
+    Authenticator auth(auth_settings, revocations);
+    JwksClient jwks({config.jwks_urls, config.jwks_refresh, config.jwks_refetch_min_interval}, auth, log);
+    CorsPolicy cors(config.cors_origins, config.cors_max_age);
+    DocsSite docs(config.swagger_ui_dir, config.openapi_file);
+    KafkaProbe kafka(config.kafka_brokers);
+
+    GatewayEventHandler handler(config.identity_topic, config.cache_topics, revocations, cache);
+    EventConsumer consumer(
+        {config.kafka_brokers, config.consumer_group, config.identity_topic, config.cache_topics,
+         config.revocation_retention},
+        [&](std::string_view topic, std::string_view value) {
+          const auto now_s =
+              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+          switch (handler.apply(topic, value, now_s)) {
+            case GatewayEventHandler::Effect::cache_cleared:
+              metrics.cache_invalidated();
+              break;
+            case GatewayEventHandler::Effect::revoked:
+              log.debug("session revoked", {{"topic", std::string(topic)}});
+              break;
+            case GatewayEventHandler::Effect::malformed:
+              log.warn("unreadable event", {{"topic", std::string(topic)}});
+              break;
+            case GatewayEventHandler::Effect::ignored:
+              break;
+          }
+        },
+        log);
+
+    GatewayServer server(
+        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, cors, docs});
     server.listen();
+    jwks.start();
+    if (config.events_enabled) consumer.start();
     server.run();
+    // Stop the threads that call into the server's parts before anything is destroyed.
+    consumer.stop();
+    jwks.stop();
     log.info("stopped");
     return 0;
   } catch (const std::exception& e) {

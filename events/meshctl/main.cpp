@@ -1,56 +1,41 @@
-// meshctl: operate the mesh's Kafka side. Subcommands grow with the event bus; `topics` lists
-// topics with partitions and end offsets, `topics ensure` creates what contracts/topics.json names.
-#include <cstdio>
-#include <fstream>
+// meshctl: see and operate what flows through Shopmesh's Kafka topics (SPEC §5). All logic lives
+// in meshctl_lib; main only wires the terminal, the environment and the signals.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
-#include <memory>
-#include <sstream>
 
-#include <CLI/CLI.hpp>
+#include "cli.hpp"
 
-#include "admin.hpp"
-#include "shopmesh/events/topics.hpp"
+namespace {
+
+// Set by SIGINT/SIGTERM; `tail --follow` and long reads stop cleanly when it flips.
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int) {
+  stop_requested.store(true);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace shopmesh;
-  CLI::App app{"meshctl: see and operate what flows through Shopmesh's Kafka topics"};
-  app.require_subcommand(1);
-  std::string brokers = "127.0.0.1:9092";
-  if (const char* env = std::getenv("KAFKA_BROKERS")) brokers = env;
-  app.add_option("--brokers", brokers, "Kafka bootstrap servers (env KAFKA_BROKERS)");
-  int timeout_ms = 10'000;
-  app.add_option("--timeout-ms", timeout_ms, "How long to wait for the broker")->check(CLI::Range(100, 600'000));
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // `meshctl tail … | head` ends with a failed write, not a signal
 
-  auto* topics = app.add_subcommand("topics", "List topics with partitions and end offsets");
-  auto* ensure = topics->add_subcommand("ensure", "Create the topics and dead-letter topics a catalogue names");
-  std::string catalogue_path = "contracts/topics.json";
-  ensure->add_option("catalogue", catalogue_path, "Path of contracts/topics.json")->check(CLI::ExistingFile);
-  auto* wait = app.add_subcommand("wait", "Wait until the broker answers a metadata request");
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
-    meshctl::Admin admin(brokers);
-    if (wait->parsed()) return admin.wait_ready(std::chrono::milliseconds(timeout_ms)) ? 0 : 1;
-    if (ensure->parsed()) {
-      std::ifstream in(catalogue_path);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      auto catalogue = events::TopicCatalogue::parse(ss.str());
-      if (!admin.wait_ready(std::chrono::milliseconds(timeout_ms))) {
-        std::fprintf(stderr, "meshctl: broker %s did not answer within %d ms\n", brokers.c_str(), timeout_ms);
-        return 1;
-      }
-      return admin.ensure_topics(catalogue.all_topics(), std::chrono::milliseconds(timeout_ms)) ? 0 : 1;
-    }
-    if (topics->parsed()) return admin.print_topics(std::chrono::milliseconds(timeout_ms)) ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "meshctl: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  std::ios::sync_with_stdio(false);
+  shopmesh::meshctl::Terminal terminal{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, stop_requested,
+                                       [](const char* name) -> std::optional<std::string> {
+                                         const char* v = std::getenv(name);
+                                         if (v == nullptr) return std::nullopt;
+                                         return std::string(v);
+                                       }};
+  const int rc = shopmesh::meshctl::run(argc, argv, terminal);
+  std::cout.flush();
+  return rc;
 }

@@ -1,11 +1,64 @@
 #pragma once
-// Gateway configuration from environment variables.
+// Gateway configuration from environment variables, parsed once at start-up.
+//
+// Variables (default in brackets):
+//   HTTP_HOST [0.0.0.0], HTTP_PORT [8080], HTTP_IO_THREADS [2]   where and how the gateway listens
+//   LOG_LEVEL [info]                      debug | info | warn | error
+//   GATEWAY_ROUTES_FILE [built-in gateway/routes.json]   route table (JSON) to use instead
+//   AUTH_URL … NOTIFICATION_URL [http://127.0.0.1:8081 … :8088]   upstream instances per service:
+//                                         comma-separated http://host:port list (round robin)
+//   HTTP_HEADER_TIMEOUT_MS [10000]        the whole request header must arrive within this
+//                                         (also the first byte of a new connection), else closed
+//   HTTP_BODY_TIMEOUT_MS [30000]          the request body must arrive within this
+//   HTTP_IDLE_TIMEOUT_MS [60000]          idle keep-alive connections are closed after this
+//   GATEWAY_MAX_CONNECTIONS [10000]       client connections beyond this are refused
+//   SHUTDOWN_GRACE_MS [10000]             SIGTERM: in-flight requests get this long to finish
+//   UPSTREAM_CONNECT_TIMEOUT_MS [1000]    connecting to an upstream instance (timeout -> 504)
+//   UPSTREAM_EJECT_MS [5000]              an instance that refused a connection is skipped this long
+//   UPSTREAM_MAX_IDLE [64]                idle keep-alive connections kept per upstream instance
+//   UPSTREAM_IDLE_TIMEOUT_MS [30000]      pooled upstream connections idle longer are not reused
+//   HEALTH_TIMEOUT_MS [2000]              per-service probe timeout of /api/health
+//   JWT_ISSUER [shopmesh], JWT_AUDIENCE [shopmesh-api]   required iss / aud of access tokens
+//   JWT_LEEWAY_S [30]                     clock skew allowed on exp / nbf
+//   JWT_MAX_TOKEN_BYTES [8192]            longer bearer tokens are rejected unparsed
+//   JWKS_URL [<first AUTH_URL>/api/auth/jwks.json]   where the verification keys come from
+//   JWKS_REFRESH_MS [300000]              periodic JWKS refresh (key rotation)
+//   JWKS_REFETCH_MIN_INTERVAL_MS [5000]   an unknown kid refetches the JWKS at most this often
+//   JWKS_WAIT_MS [2000]                   how long a request with an unknown kid waits for that refetch
+//   GATEWAY_TOKEN_CACHE_SIZE [20000]      verified tokens remembered (0 disables the cache)
+//   GATEWAY_EVENTS [on]                   consume revocations and catalog events from Kafka
+//   KAFKA_BROKERS [127.0.0.1:9092]
+//   GATEWAY_CONSUMER_GROUP [gateway-<hostname>-<pid>]   must be unique per gateway instance
+//   GATEWAY_IDENTITY_TOPIC [identity.events]            SESSION_REVOKED comes from here
+//   GATEWAY_CACHE_TOPICS [catalog.events,stock.events]  events that invalidate the response cache
+//   GATEWAY_REVOCATION_RETENTION_S [960]  how long a revocation is remembered (access-token
+//                                         lifetime 15 min + leeway); also how far back the
+//                                         gateway replays identity.events at start
+//   RATE_LIMIT_DEFAULT ["1000/s burst 2000"]  per client IP, routes of class "default"
+//   RATE_LIMIT_AUTH ["100/s burst 200"]       per client IP, class "auth" (/api/auth/*)
+//   RATE_LIMIT_LOGIN ["20/s burst 100"]       per client IP, class "login" (/api/auth/login)
+//   RATE_LIMIT_REGISTER ["20/s burst 100"]    per client IP, class "register" (/api/auth/register)
+//   RATE_LIMIT_USER ["1000/s burst 2000"]     per authenticated user, every route
+//       format: "<n>/s|m|h [burst <b>]" or "off"; e.g. RATE_LIMIT_LOGIN="5/m burst 5" to show 429s
+//       on password guessing; benchmarks of raw throughput from one address set RATE_LIMIT_DEFAULT=off
+//       and RATE_LIMIT_USER=off. The defaults are meant never to trigger in tests or a Postman run.
+//   RATE_LIMIT_MAX_KEYS [200000]          buckets tracked per class (bounded memory)
+//   CACHE_TTL_MS [30000]                  response cache entry lifetime (0 disables the cache)
+//   CACHE_MAX_ENTRIES [10000], CACHE_MAX_BYTES [67108864], CACHE_MAX_ENTRY_BYTES [1048576]
+//   CORS_ALLOWED_ORIGINS [*]              "*", a comma-separated list of origins, or empty (off)
+//   CORS_MAX_AGE_S [600]                  how long browsers may cache a preflight answer
+//   SWAGGER_UI_DIR [$SHOPMESH_CACHE_DIR/swagger-ui/node_modules/swagger-ui-dist, SHOPMESH_CACHE_DIR
+//                   defaulting to var/cache]   the swagger-ui-dist files behind /api/docs
+//   OPENAPI_FILE [contracts/openapi.yaml] served at /api/openapi.yaml (relative to the CWD)
+//   METRICS_TOKEN [empty]                 when set, /metrics requires "Authorization: Bearer <it>"
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "rate_limit.hpp"
 #include "shopmesh/core/config.hpp"
 
 namespace shopmesh::gateway {
@@ -21,16 +74,55 @@ struct GatewayConfig {
   int io_threads = 2;
   std::string kafka_brokers;
   std::string log_level = "info";
-  std::string routes_file;  // empty: the built-in gateway/routes.json
+  std::string routes_file;                                        // empty: the built-in gateway/routes.json
   std::map<std::string, std::vector<UpstreamAddress>> upstreams;  // service -> instances
+
   std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds connect_timeout{1'000};
   std::chrono::milliseconds eject_for{5'000};
+  std::chrono::milliseconds upstream_idle_timeout{30'000};
   std::chrono::milliseconds shutdown_grace{10'000};
   std::chrono::milliseconds health_timeout{2'000};
   std::size_t max_connections = 10'000;
   std::size_t max_idle_upstream = 64;  // idle keep-alive connections kept per upstream instance
+  std::size_t header_limit = 8 * 1024;
+
+  // Authentication
+  std::string jwt_issuer = "shopmesh";
+  std::string jwt_audience = "shopmesh-api";
+  std::chrono::seconds jwt_leeway{30};
+  std::size_t jwt_max_token_bytes = 8 * 1024;
+  std::vector<std::string> jwks_urls;  // tried in turn
+  std::chrono::milliseconds jwks_refresh{300'000};
+  std::chrono::milliseconds jwks_refetch_min_interval{5'000};
+  std::chrono::milliseconds jwks_wait{2'000};
+  std::size_t token_cache_size = 20'000;
+
+  // Events
+  bool events_enabled = true;
+  std::string consumer_group;
+  std::string identity_topic = "identity.events";
+  std::vector<std::string> cache_topics{"catalog.events", "stock.events"};
+  std::chrono::seconds revocation_retention{960};
+
+  // Rate limits: class name -> spec ("user" is the per-user class)
+  std::vector<std::pair<std::string, RateSpec>> rate_classes;
+  std::size_t rate_limit_max_keys = 200'000;
+
+  // Response cache
+  std::chrono::milliseconds cache_ttl{30'000};
+  std::size_t cache_max_entries = 10'000;
+  std::size_t cache_max_bytes = 64 * 1024 * 1024;
+  std::size_t cache_max_entry_bytes = 1024 * 1024;
+
+  // CORS, docs, metrics
+  std::vector<std::string> cors_origins{"*"};
+  std::chrono::seconds cors_max_age{600};
+  std::string swagger_ui_dir;
+  std::string openapi_file = "contracts/openapi.yaml";
+  std::string metrics_token;
 
   static GatewayConfig from_env(core::EnvReader& env);
 };
@@ -40,5 +132,13 @@ bool parse_upstream_urls(const std::string& text, std::vector<UpstreamAddress>& 
 
 /// The services the gateway knows and the variable naming their URLs, e.g. {"auth", "AUTH_URL"}.
 const std::vector<std::pair<std::string, std::string>>& known_services();
+
+/// The rate-limit classes the gateway knows, with their variable and default.
+struct RateClassDefault {
+  const char* name;
+  const char* variable;
+  const char* fallback;
+};
+const std::vector<RateClassDefault>& rate_class_defaults();
 
 }  // namespace shopmesh::gateway

@@ -1,9 +1,9 @@
 #include "kafka_probe.hpp"
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <chrono>
 #include <memory>
-
-#include <librdkafka/rdkafkacpp.h>
 
 namespace shopmesh::gateway {
 

@@ -1,10 +1,10 @@
 #include "routes.hpp"
 
-#include <algorithm>
-#include <stdexcept>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 namespace shopmesh::gateway {
 namespace {
@@ -16,12 +16,59 @@ std::string required_string(const rapidjson::Value& v, const char* key, const st
   return it->value.GetString();
 }
 
-bool prefix_matches(std::string_view prefix, std::string_view path) {
-  if (path.substr(0, prefix.size()) != prefix) return false;
-  return path.size() == prefix.size() || path[prefix.size()] == '/' || path[prefix.size()] == '?';
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Calls f(segment) for each non-empty segment; stops early when f returns false.
+template <class F>
+bool for_each_segment(std::string_view path, F&& f) {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (!f(path.substr(i, j - i))) return false;
+    i = j;
+  }
+  return true;
+}
+
+std::vector<std::string> split(std::string_view path) {
+  std::vector<std::string> out;
+  for_each_segment(path, [&](std::string_view s) {
+    out.emplace_back(s);
+    return true;
+  });
+  return out;
+}
+
+std::size_t literal_count(const Route& r) {
+  return static_cast<std::size_t>(
+      std::count_if(r.segments.begin(), r.segments.end(), [](const std::string& s) { return !is_param(s); }));
 }
 
 }  // namespace
+
+bool Route::allows_method(std::string_view method) const {
+  if (methods.empty()) return true;
+  for (const auto& m : methods)
+    if (m == method || (method == "HEAD" && m == "GET")) return true;
+  return false;
+}
+
+bool Route::matches_path(std::string_view path) const {
+  std::size_t i = 0;
+  const bool all = for_each_segment(path, [&](std::string_view s) {
+    if (i == segments.size()) return !exact;  // deeper than a prefix: fine; than an exact path: no
+    const auto& want = segments[i++];
+    return is_param(want) || want == s;
+  });
+  return all && i == segments.size();
+}
 
 RouteTable RouteTable::parse(std::string_view json) {
   rapidjson::Document doc;
@@ -36,21 +83,37 @@ RouteTable RouteTable::parse(std::string_view json) {
     const std::string where = "routes[" + std::to_string(index++) + "]";
     if (!r.IsObject()) throw std::runtime_error(where + ": must be an object");
     Route route;
-    route.prefix = required_string(r, "prefix", where);
-    if (route.prefix.front() != '/') throw std::runtime_error(where + ": 'prefix' must start with /");
+    const bool has_prefix = r.HasMember("prefix");
+    const bool has_path = r.HasMember("path");
+    if (has_prefix == has_path) throw std::runtime_error(where + ": needs exactly one of 'prefix' or 'path'");
+    route.exact = has_path;
+    route.pattern = required_string(r, has_path ? "path" : "prefix", where);
+    if (route.pattern.front() != '/') throw std::runtime_error(where + ": the pattern must start with /");
+    if (!normalize_path(route.pattern) && route.pattern != "/")
+      throw std::runtime_error(where + ": the pattern must not contain . or .. segments");
+    route.segments = split(route.pattern);
     route.service = required_string(r, "service", where);
     if (r.HasMember("auth")) {
       const std::string a = required_string(r, "auth", where);
-      if (a == "public") route.auth = AuthPolicy::public_access;
-      else if (a == "user") route.auth = AuthPolicy::user;
-      else if (a == "admin") route.auth = AuthPolicy::admin;
-      else throw std::runtime_error(where + ": 'auth' must be public, user or admin");
+      if (a == "public")
+        route.auth = AuthPolicy::public_access;
+      else if (a == "user")
+        route.auth = AuthPolicy::user;
+      else if (a == "admin")
+        route.auth = AuthPolicy::admin;
+      else
+        throw std::runtime_error(where + ": 'auth' must be public, user or admin");
     }
     if (r.HasMember("methods")) {
-      if (!r["methods"].IsArray()) throw std::runtime_error(where + ": 'methods' must be an array");
+      if (!r["methods"].IsArray() || r["methods"].Empty())
+        throw std::runtime_error(where + ": 'methods' must be a non-empty array");
       for (const auto& m : r["methods"].GetArray()) {
-        if (!m.IsString()) throw std::runtime_error(where + ": 'methods' must hold strings");
-        route.methods.emplace_back(m.GetString());
+        if (!m.IsString() || m.GetStringLength() == 0)
+          throw std::runtime_error(where + ": 'methods' must hold strings");
+        std::string method = m.GetString();
+        if (!std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+          throw std::runtime_error(where + ": methods are upper-case tokens, got '" + method + "'");
+        route.methods.push_back(std::move(method));
       }
     }
     if (r.HasMember("timeoutMs")) {
@@ -59,8 +122,8 @@ RouteTable RouteTable::parse(std::string_view json) {
       route.timeout = std::chrono::milliseconds(r["timeoutMs"].GetUint());
     }
     if (r.HasMember("bodyLimit")) {
-      if (!r["bodyLimit"].IsUint()) throw std::runtime_error(where + ": 'bodyLimit' must be a positive integer");
-      route.body_limit = r["bodyLimit"].GetUint();
+      if (!r["bodyLimit"].IsUint64()) throw std::runtime_error(where + ": 'bodyLimit' must be a non-negative integer");
+      route.body_limit = r["bodyLimit"].GetUint64();
     }
     if (r.HasMember("cache")) {
       if (!r["cache"].IsBool()) throw std::runtime_error(where + ": 'cache' must be true or false");
@@ -69,8 +132,14 @@ RouteTable RouteTable::parse(std::string_view json) {
     if (r.HasMember("rateClass")) route.rate_class = required_string(r, "rateClass", where);
     table.routes_.push_back(std::move(route));
   }
-  std::stable_sort(table.routes_.begin(), table.routes_.end(),
-                   [](const Route& a, const Route& b) { return a.prefix.size() > b.prefix.size(); });
+  std::stable_sort(table.routes_.begin(), table.routes_.end(), [](const Route& a, const Route& b) {
+    if (a.segments.size() != b.segments.size()) return a.segments.size() > b.segments.size();
+    if (a.exact != b.exact) return a.exact;
+    const auto la = literal_count(a), lb = literal_count(b);
+    if (la != lb) return la > lb;
+    return !a.methods.empty() && b.methods.empty();
+  });
+  for (std::size_t i = 0; i < table.routes_.size(); ++i) table.routes_[i].index = i;
   if (doc.HasMember("rewrites")) {
     if (!doc["rewrites"].IsArray()) throw std::runtime_error("rewrites: must be an array");
     index = 0;
@@ -94,12 +163,30 @@ std::optional<std::string> RouteTable::rewrite(std::string_view method, std::str
 }
 
 const Route* RouteTable::match(std::string_view method, std::string_view path) const {
-  for (const auto& r : routes_) {
-    if (!prefix_matches(r.prefix, path)) continue;
-    if (!r.methods.empty() && std::find(r.methods.begin(), r.methods.end(), method) == r.methods.end()) continue;
-    return &r;
-  }
+  for (const auto& r : routes_)
+    if (r.allows_method(method) && r.matches_path(path)) return &r;
   return nullptr;
+}
+
+std::size_t RouteTable::max_body_limit() const {
+  std::size_t m = 0;
+  for (const auto& r : routes_) m = std::max(m, r.body_limit);
+  return m;
+}
+
+std::optional<std::string> normalize_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  std::string out;
+  out.reserve(path.size());
+  const bool ok = for_each_segment(path, [&](std::string_view s) {
+    if (s == "." || s == "..") return false;
+    out.push_back('/');
+    out.append(s);
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  if (out.empty()) out = "/";
+  return out;
 }
 
 }  // namespace shopmesh::gateway

@@ -1,24 +1,30 @@
-// The gateway's server-side Beast translation unit.
+// The gateway's server-side Beast translation unit: the adapter between sockets and the plain
+// decision code (routes, auth, rate limits, cache, CORS, docs).
 #include "server.hpp"
 
-#include <atomic>
-#include <map>
-#include <mutex>
-#include <span>
-#include <thread>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <rapidjson/document.h>
 
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "auth.hpp"
 #include "config.hpp"
+#include "cors.hpp"
+#include "docs_site.hpp"
+#include "jwks_client.hpp"
 #include "kafka_probe.hpp"
+#include "metrics.hpp"
+#include "rate_limit.hpp"
+#include "response_cache.hpp"
+#include "revocation.hpp"
 #include "routes.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
@@ -33,8 +39,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr auto kLingerTime = std::chrono::milliseconds(1000);
+constexpr auto kSweepEvery = std::chrono::seconds(10);
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -45,10 +53,30 @@ struct Connection {
   std::atomic<bool> busy{false};
 };
 
-// Identity headers only the gateway may set; whatever a client sends is removed first.
-constexpr std::string_view kIdentityHeaders[] = {"x-user-id", "x-user-role", "x-user-email"};
-constexpr std::string_view kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-                                          "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself).
+constexpr std::string_view kHopByHop[] = {"connection",
+                                          "keep-alive",
+                                          "proxy-connection",
+                                          "proxy-authenticate",
+                                          "proxy-authorization",
+                                          "te",
+                                          "trailer",
+                                          "transfer-encoding",
+                                          "upgrade",
+                                          "expect"};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return beast::iequals(a, b);
+}
+
+bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) {
+  for (auto h : kHopByHop)
+    if (iequals(name, h)) return true;
+  // Fields named by the Connection header are hop-by-hop too.
+  for (auto token : http::token_list(connection_tokens))
+    if (iequals(name, token)) return true;
+  return false;
+}
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -57,80 +85,135 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
-template <class Fields>
-void strip(Fields& fields, std::initializer_list<std::span<const std::string_view>> lists) {
-  for (auto list : lists)
-    for (auto name : list) fields.erase(name);
+std::optional<std::string_view> header_value(const Request& req, http::field f) {
+  auto it = req.find(f);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
 }
+
+// Content-Length / chunked framing for the answer; 1xx, 204 and 304 carry no body (and Beast's
+// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
+void frame_payload(Response& res) {
+  const auto status = res.result();
+  if (status == http::status::no_content || status == http::status::not_modified ||
+      http::to_status_class(status) == http::status_class::informational) {
+    res.body().clear();
+    res.erase(http::field::transfer_encoding);
+    if (status != http::status::not_modified) res.erase(http::field::content_length);
+    return;
+  }
+  res.prepare_payload();
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// Per-request facts gathered along the way, for the response headers and the access log.
+struct Exchange {
+  std::string request_id;
+  TraceContext trace;
+  std::string method = "-";
+  std::string path = "/";
+  std::string query;  // with its leading '?', or empty
+  const Route* route = nullptr;
+  std::size_t route_id = 0;
+  std::string upstream;
+  std::string user_id;
+  std::string origin;
+  std::string_view cache_tag;
+  std::string_view auth_error;
+  RateDecision rate;
+  bool head = false;
+};
 
 }  // namespace
 
 struct GatewayServer::Impl {
-  Impl(const GatewayConfig& c, const RouteTable& r, KafkaProbe& k, core::Logger& l, prometheus::Registry& registry)
-      : config(c),
-        routes(r),
-        kafka(k),
-        log(l),
-        registry(registry),
-        ioc(c.io_threads),
+  explicit Impl(const GatewayParts& p)
+      : parts(p),
+        config(p.config),
+        routes(p.routes),
+        log(p.log),
+        metrics(p.metrics),
+        ioc(p.config.io_threads),
         acceptor_strand(asio::make_strand(ioc)),
         acceptor(acceptor_strand),
-        requests(prometheus::BuildCounter()
-                     .Name("gateway_requests_total")
-                     .Help("Requests answered by the gateway, by route, method and status")
-                     .Register(registry)),
-        latency(prometheus::BuildHistogram()
-                    .Name("gateway_request_duration_seconds")
-                    .Help("Time from request headers read to response written")
-                    .Register(registry)),
-        upstream_errors(prometheus::BuildCounter()
-                            .Name("gateway_upstream_errors_total")
-                            .Help("Upstream failures by service and kind")
-                            .Register(registry)),
-        open_connections(prometheus::BuildGauge()
-                             .Name("gateway_open_connections")
-                             .Help("Client connections currently open")
-                             .Register(registry)
-                             .Add({})) {
-    for (const auto& [service, instances] : config.upstreams)
+        max_body_limit(std::max(kDefaultBodyLimit, p.routes.max_body_limit())),
+        user_rate_class(p.limiter.class_id("user")) {
+    std::size_t service_id = 0;
+    for (const auto& [service, instances] : config.upstreams) {
       pools.emplace(service, std::make_unique<UpstreamPool>(ioc, service, instances, config));
+      service_ids.emplace(service, service_id++);
+    }
+    for (const auto& r : routes.routes()) {
+      route_rate_class.push_back(p.limiter.class_id(r.rate_class));
+      if (r.cache) cached_services.push_back(r.service);
+    }
   }
+
+  std::size_t builtin(BuiltinRoute b) const { return builtin_route_id(routes.routes().size(), b); }
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(std::shared_ptr<Connection> conn);
-  asio::awaitable<Response> handle(Request& req, std::string& route_label, std::string& upstream_label,
-                                   const std::string& request_id, const TraceContext& trace);
+  asio::awaitable<Response> handle(Request& req, Exchange& ex, const std::string& remote, const std::string& rate_key);
+  asio::awaitable<Response> proxy(Request& req, Exchange& ex, const std::string& remote, const AuthOutcome& outcome);
   asio::awaitable<Response> health(const Request& req);
-  Response problem(http::status status, std::string_view detail, std::string_view path, const std::string& request_id,
-                   unsigned version);
+  asio::awaitable<void> wait_for_jwks();
+  asio::awaitable<void> sweeper();
+  std::optional<Response> builtin_endpoint(const Request& req, Exchange& ex);
+  Response problem(http::status status, std::string_view detail, const Exchange& ex, unsigned version) const;
+  Response unauthorized(const Exchange& ex, unsigned version, bool token_present, std::string_view reason) const;
   void begin_shutdown();
 
+  GatewayParts parts;
   const GatewayConfig& config;
   const RouteTable& routes;
-  KafkaProbe& kafka;
   core::Logger& log;
-  prometheus::Registry& registry;
+  GatewayMetrics& metrics;
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> acceptor_strand;
   tcp::acceptor acceptor;
+  const std::size_t max_body_limit;
+  const int user_rate_class;
+  std::vector<int> route_rate_class;         // by route index
+  std::vector<std::string> cached_services;  // services behind a cached route
   std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
+  std::map<std::string, std::size_t> service_ids;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connection_count{0};
   std::mutex connections_mutex;
   std::map<Connection*, std::weak_ptr<Connection>> connections;
-
-  prometheus::Family<prometheus::Counter>& requests;
-  prometheus::Family<prometheus::Histogram>& latency;
-  prometheus::Family<prometheus::Counter>& upstream_errors;
-  prometheus::Gauge& open_connections;
 };
 
-Response GatewayServer::Impl::problem(http::status status, std::string_view detail, std::string_view path,
-                                      const std::string& request_id, unsigned version) {
+Response GatewayServer::Impl::problem(http::status status, std::string_view detail, const Exchange& ex,
+                                      unsigned version) const {
   const int code = static_cast<int>(status);
   Response res{status, version};
   res.set(http::field::content_type, "application/problem+json");
-  res.body() = core::problem_json(code, core::reason_phrase(code), detail, path, request_id);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = core::problem_json(code, core::reason_phrase(code), detail, ex.path, ex.request_id);
+  return res;
+}
+
+Response GatewayServer::Impl::unauthorized(const Exchange& ex, unsigned version, bool token_present,
+                                           std::string_view reason) const {
+  std::string_view detail = "Authentication is required: send Authorization: Bearer <access token>.";
+  if (token_present) {
+    if (reason == "expired")
+      detail = "The access token has expired.";
+    else if (reason == "revoked")
+      detail = "The access token has been revoked.";
+    else
+      detail = "The access token is invalid.";
+  }
+  Response res = problem(http::status::unauthorized, detail, ex, version);
+  res.set(http::field::www_authenticate, token_present
+                                             ? std::string(R"(Bearer realm="shopmesh", error="invalid_token")")
+                                             : std::string(R"(Bearer realm="shopmesh")"));
   return res;
 }
 
@@ -140,15 +223,20 @@ asio::awaitable<void> GatewayServer::Impl::accept_loop() {
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
       log.warn("accept failed", {{"error", ec.message()}});
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+        asio::steady_timer pause(acceptor_strand, std::chrono::milliseconds(50));  // fd exhaustion: back off
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
       continue;
     }
     if (connection_count.load() >= config.max_connections) {
       beast::error_code ignored;
       socket.close(ignored);  // over the cap: refuse rather than degrade everyone
-      requests.Add({{"route", "none"}, {"method", "-"}, {"status", "refused"}}).Increment();
+      metrics.connection_refused();
       continue;
     }
-    socket.set_option(tcp::no_delay(true));
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(connections_mutex);
@@ -161,7 +249,7 @@ asio::awaitable<void> GatewayServer::Impl::accept_loop() {
 }
 
 asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> conn) {
-  open_connections.Increment();
+  metrics.connection_opened();
   auto& stream = conn->stream;
   beast::flat_buffer buffer;
   std::string remote;
@@ -170,102 +258,173 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     auto ep = stream.socket().remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
+  const std::string rate_key = client_rate_key(remote);
+  bool first = true;
   while (!stopping) {
-    // Idle keep-alive wait: until the first byte of the next request.
+    // Waiting for the next request: a new connection gets the header timeout for its first
+    // byte, a kept-alive one the idle timeout.
     if (buffer.size() == 0) {
-      stream.expires_after(config.idle_timeout);
+      stream.expires_after(first ? config.header_timeout : config.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
       if (ec) break;
       buffer.commit(n);
     }
+    first = false;
     conn->busy = true;
     const auto started = std::chrono::steady_clock::now();
     http::request_parser<http::string_body> parser;
-    parser.header_limit(kHeaderLimit);
-    parser.body_limit(kDefaultBodyLimit);
+    parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
+    parser.body_limit(max_body_limit);  // the route's own limit is applied once it is known
     // The whole header must arrive within the header timeout: slow clients are closed.
     stream.expires_after(config.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
 
-    std::string request_id;
-    std::string route_label = "none";
-    std::string upstream_label;
+    Exchange ex;
+    ex.route_id = builtin(BuiltinRoute::none);
     Response res;
     bool keep_alive = false;
-    std::string method = "-";
-    std::string path = "/";
-    TraceContext trace;
+    bool linger = false;  // the client may still be sending: drain a little before closing
     auto fail = [&](http::status s, std::string_view detail) {
-      if (request_id.empty()) request_id = core::uuid_v7();
-      res = problem(s, detail, path, request_id, 11);
+      if (ex.request_id.empty()) ex.request_id = core::uuid_v7();
+      res = problem(s, detail, ex, 11);
       keep_alive = false;
+      linger = true;
     };
     if (hec == beast::error::timeout) {
-      break;  // slow headers: close without an answer
+      log.info("closed a slow client: header timeout", {{"remote", remote}});
+      break;
     } else if (hec == http::error::header_limit) {
-      fail(http::status::request_header_fields_too_large, "Request headers are too large.");
+      fail(http::status::request_header_fields_too_large, "Request headers are too large (limit 8 KiB).");
     } else if (hec == http::error::body_limit) {
       fail(http::status::payload_too_large, "Request body is too large.");
     } else if (hec) {
       if (hec == http::error::end_of_stream || hec == asio::error::eof || hec == asio::error::connection_reset ||
           hec == asio::error::operation_aborted)
         break;
+      // Includes conflicting or duplicate Content-Length / Transfer-Encoding: never guess framing.
       fail(http::status::bad_request, "Malformed HTTP request.");
     } else {
       auto& header = parser.get();
-      method = std::string(header.method_string());
-      std::string target(header.target());
-      path = target.substr(0, target.find('?'));
+      ex.method = std::string(header.method_string());
+      ex.head = header.method() == http::verb::head;
+      const std::string_view target(header.target().data(), header.target().size());
+      const auto q = target.find('?');
+      if (q != std::string_view::npos) ex.query = std::string(target.substr(q));
       auto rid = header["x-request-id"];
-      request_id = valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
-      trace = continue_or_start_trace(header["traceparent"]);
-      const Route* route = routes.match(method, routes.rewrite(method, path).value_or(path));
-      if (route != nullptr) parser.body_limit(route->body_limit);
-      bool body_ok = true;
-      if (!parser.is_done()) {
-        stream.expires_after(config.header_timeout);
-        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-        if (bec == http::error::body_limit) {
+      ex.request_id = valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
+      ex.trace = continue_or_start_trace(header["traceparent"]);
+      ex.origin = std::string(header["origin"]);
+      const auto te = header.find(http::field::transfer_encoding);
+      const auto normalized = normalize_path(target.substr(0, q));
+      if (normalized) ex.path = *normalized;
+      if (te != header.end() && !(parser.chunked() && iequals(te->value(), "chunked"))) {
+        // Only plain chunked framing is understood; anything else could desynchronise us and
+        // the upstream about where this request ends (request smuggling).
+        fail(http::status::bad_request, "Unsupported Transfer-Encoding.");
+      } else if (!normalized) {
+        ex.path = std::string(target.substr(0, std::min<std::size_t>(q, 256)));
+        fail(http::status::bad_request, "Malformed request path.");
+      } else {
+        if (auto rewritten = routes.rewrite(ex.method, ex.path)) ex.path = std::move(*rewritten);
+        ex.route = routes.match(ex.method, ex.path);
+        const std::size_t limit = ex.route != nullptr ? ex.route->body_limit : kDefaultBodyLimit;
+        const auto length = parser.content_length();
+        if (length && *length > limit) {
           fail(http::status::payload_too_large, "Request body is too large.");
-          body_ok = false;
-        } else if (bec == beast::error::timeout || bec == http::error::end_of_stream || bec == asio::error::eof ||
-                   bec == asio::error::connection_reset) {
-          break;
-        } else if (bec) {
-          fail(http::status::bad_request, "Malformed HTTP request body.");
-          body_ok = false;
+        } else {
+          parser.body_limit(limit);
+          bool body_ok = true;
+          if (!parser.is_done()) {
+            if (iequals(header[http::field::expect], "100-continue")) {
+              static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+              stream.expires_after(config.header_timeout);
+              auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                                          asio::as_tuple(asio::use_awaitable));
+              if (cec) break;
+            }
+            stream.expires_after(config.body_timeout);
+            auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            if (bec == http::error::body_limit) {
+              fail(http::status::payload_too_large, "Request body is too large.");
+              body_ok = false;
+            } else if (bec == beast::error::timeout || bec == http::error::end_of_stream || bec == asio::error::eof ||
+                       bec == asio::error::connection_reset) {
+              break;
+            } else if (bec) {
+              fail(http::status::bad_request, "Malformed HTTP request body.");
+              body_ok = false;
+            }
+          }
+          if (body_ok) {
+            auto req = parser.release();
+            keep_alive = req.keep_alive();
+            try {
+              res = co_await handle(req, ex, remote, rate_key);
+            } catch (const std::exception& e) {
+              log.error("request failed", {{"requestId", ex.request_id}, {"error", e.what()}});
+              res = problem(http::status::internal_server_error, "The gateway failed to handle this request.", ex,
+                            req.version());
+              keep_alive = false;
+            }
+          }
         }
-      }
-      if (body_ok) {
-        auto req = parser.release();
-        keep_alive = req.keep_alive();
-        res = co_await handle(req, route_label, upstream_label, request_id, trace);
       }
     }
 
-    res.set("X-Request-Id", request_id);
+    res.set("X-Request-Id", ex.request_id);
+    if (!ex.origin.empty())
+      for (auto& [k, v] : parts.cors.response_headers(ex.origin)) res.set(k, v);
+    if (ex.rate.enabled) {
+      res.set("RateLimit-Limit", std::to_string(ex.rate.limit));
+      res.set("RateLimit-Remaining", std::to_string(ex.rate.remaining));
+      res.set("RateLimit-Reset", std::to_string(ex.rate.reset_s));
+    }
     keep_alive = keep_alive && !stopping;
     res.keep_alive(keep_alive);
-    res.prepare_payload();
     const auto status = res.result_int();
     const auto bytes = res.body().size();
     stream.expires_after(config.idle_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    beast::error_code wec;
+    if (ex.head) {
+      // The answer to HEAD carries the GET answer's headers (an upstream's Content-Length is kept).
+      if (res.find(http::field::content_length) == res.end() && !res.body().empty()) frame_payload(res);
+      res.body().clear();
+      http::response_serializer<http::string_body> sr{res};
+      std::tie(wec, std::ignore) = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+    } else {
+      frame_payload(res);
+      std::tie(wec, std::ignore) = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    }
     conn->busy = false;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                  0.05,   0.1,   0.25,   0.5,   1,    2.5};
-    requests.Add({{"route", route_label}, {"method", method}, {"status", std::to_string(status)}}).Increment();
-    latency.Add({{"route", route_label}}, kBuckets).Observe(seconds);
-    log.info("access", {{"requestId", request_id},
-                        {"traceId", trace.trace_id},
-                        {"method", method},
-                        {"path", path},
+    metrics.request(ex.route_id, ex.method, static_cast<int>(status), seconds);
+    log.info("access", {{"requestId", ex.request_id},
+                        {"traceId", ex.trace.trace_id},
+                        {"method", ex.method},
+                        {"path", ex.path},
                         core::num("status", static_cast<long long>(status)),
                         core::num("bytes", static_cast<long long>(bytes)),
-                        {"upstream", upstream_label},
+                        {"upstream", ex.upstream},
                         core::num("durationMs", seconds * 1000.0),
-                        {"remote", remote}});
+                        {"remote", remote},
+                        {"userId", ex.user_id},
+                        {"cache", std::string(ex.cache_tag)},
+                        {"authError", std::string(ex.auth_error)}});
+    if (linger && !wec) {
+      // Half-close and read what the client still sends (bounded), so it sees our answer
+      // instead of a reset.
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(kLingerTime);
+      std::size_t drained = 0;
+      std::array<char, 16 * 1024> sink;
+      while (drained < kLingerBytes) {
+        auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+        if (dec) break;
+        drained += dn;
+      }
+      break;
+    }
     if (wec || !keep_alive) break;
   }
   beast::error_code ignored;
@@ -276,82 +435,273 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     connections.erase(conn.get());
   }
   --connection_count;
-  open_connections.Decrement();
+  metrics.connection_closed();
 }
 
-asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, std::string& route_label,
-                                                      std::string& upstream_label, const std::string& request_id,
-                                                      const TraceContext& trace) {
-  std::string target(req.target());
-  const auto q = target.find('?');
-  std::string path = target.substr(0, q);
-  const std::string query = q == std::string::npos ? "" : target.substr(q);
-  const std::string method(req.method_string());
-  if (auto rewritten = routes.rewrite(method, path)) {
-    path = *rewritten;
-    target = path + query;
-  }
-  if (path == "/api/health" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-    route_label = "/api/health";
-    co_return co_await health(req);
-  }
-  if (path == "/health" && req.method() == http::verb::get) {  // liveness of the gateway process itself
-    route_label = "/health";
+std::optional<Response> GatewayServer::Impl::builtin_endpoint(const Request& req, Exchange& ex) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
+  const std::string& path = ex.path;
+  if (path == "/health") {  // liveness of the gateway process itself
+    ex.route_id = builtin(BuiltinRoute::health);
     Response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
     res.body() = R"({"service":"gateway","status":"ok"})";
-    co_return res;
+    return res;
   }
-  if (path == "/metrics" && req.method() == http::verb::get) {
-    route_label = "/metrics";
+  if (path == "/metrics") {
+    ex.route_id = builtin(BuiltinRoute::metrics);
+    if (!config.metrics_token.empty()) {
+      auto token = bearer_token(header_value(req, http::field::authorization).value_or(""));
+      if (!token || !constant_time_equals(*token, config.metrics_token))
+        return unauthorized(ex, req.version(), header_value(req, http::field::authorization).has_value(), "");
+    }
+    metrics.revocations(parts.revocations.size());
     Response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.body() = prometheus::TextSerializer().Serialize(registry.Collect());
+    res.set(http::field::cache_control, "no-store");
+    res.body() = prometheus::TextSerializer().Serialize(parts.registry.Collect());
+    return res;
+  }
+  if (path == "/api/openapi.yaml") {
+    ex.route_id = builtin(BuiltinRoute::openapi);
+    auto doc = parts.docs.openapi();
+    if (doc.status != DocsSite::Status::ok)
+      return problem(http::status::not_found, "The OpenAPI document (" + parts.docs.openapi_file() + ") is not there.",
+                     ex, req.version());
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, doc.content_type);
+    res.set(http::field::cache_control, "no-cache");
+    res.body() = *doc.body;
+    return res;
+  }
+  constexpr std::string_view kDocs = "/api/docs";
+  if (path == kDocs || (path.size() > kDocs.size() && path.compare(0, kDocs.size() + 1, "/api/docs/") == 0)) {
+    ex.route_id = builtin(BuiltinRoute::docs);
+    const std::string_view name = path.size() > kDocs.size() ? std::string_view(path).substr(kDocs.size() + 1) : "";
+    auto file = parts.docs.docs_file(name);
+    if (file.status == DocsSite::Status::not_installed)
+      return problem(http::status::service_unavailable,
+                     "Swagger UI is not installed (run scripts/bootstrap, or set SWAGGER_UI_DIR).", ex, req.version());
+    if (file.status != DocsSite::Status::ok)
+      return problem(http::status::not_found, "No such file.", ex, req.version());
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, file.content_type);
+    res.set(http::field::cache_control, name.empty() || name == "index.html" || name == "swagger-initializer.js"
+                                            ? "no-cache"
+                                            : "public, max-age=3600");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = *file.body;
+    return res;
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<void> GatewayServer::Impl::wait_for_jwks() {
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, config.jwks_wait);
+  // The callback may run on the JWKS thread: hop onto our strand before touching the timer. This
+  // coroutine runs on that strand, so the cancel cannot happen before the wait has started.
+  parts.jwks.refetch([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, Exchange& ex, const std::string& remote,
+                                                      const std::string& rate_key) {
+  const unsigned version = req.version();
+  // CORS preflight: answered here, before routing and authentication (browsers send no token).
+  if (CorsPolicy::is_preflight(ex.method, ex.origin, req["access-control-request-method"])) {
+    ex.route_id = builtin(BuiltinRoute::preflight);
+    Response res{http::status::no_content, version};
+    for (auto& [k, v] : parts.cors.preflight_headers(ex.origin, req["access-control-request-method"],
+                                                     req["access-control-request-headers"]))
+      res.set(k, v);
+    ex.origin.clear();  // the preflight headers already carry what CORS needs
     co_return res;
   }
-  const Route* route = routes.match(method, path);
-  if (route == nullptr) co_return problem(http::status::not_found, "No such route.", path, request_id, req.version());
-  route_label = route->prefix;
-  auto pool_it = pools.find(route->service);
+  if (ex.path == "/api/health" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+    ex.route_id = builtin(BuiltinRoute::api_health);
+    co_return co_await health(req);
+  }
+  if (auto res = builtin_endpoint(req, ex)) co_return std::move(*res);
+
+  const Route* route = ex.route;
+  if (route == nullptr) co_return problem(http::status::not_found, "No such route.", ex, version);
+  ex.route_id = route->index;
+
+  // Per client address first: it is cheap and protects the token verification behind it.
+  const int ip_class = route_rate_class[route->index];
+  if (ip_class >= 0) {
+    ex.rate = parts.limiter.check(ip_class, rate_key, std::chrono::steady_clock::now());
+    if (!ex.rate.allowed) {
+      metrics.rate_limited(static_cast<std::size_t>(ip_class));
+      Response res =
+          problem(http::status::too_many_requests, "Too many requests: slow down and retry later.", ex, version);
+      res.set(http::field::retry_after, std::to_string(ex.rate.retry_after_s));
+      co_return res;
+    }
+  }
+
+  const auto authorization = header_value(req, http::field::authorization);
+  auto outcome = parts.auth.authenticate(authorization, std::chrono::system_clock::now());
+  if (outcome.state == TokenState::invalid && !outcome.unknown_kid.empty() && config.jwks_wait.count() > 0) {
+    co_await wait_for_jwks();  // a new signing key, or the JWKS not loaded yet: look once more
+    outcome = parts.auth.authenticate(authorization, std::chrono::system_clock::now());
+  }
+  if (outcome.state == TokenState::invalid) {
+    ex.auth_error = outcome.reason;
+    metrics.auth_failure(outcome.reason);
+  }
+  if (outcome.identity) ex.user_id = outcome.identity->user_id;
+  switch (decide_access(route->auth, outcome)) {
+    case Access::allow:
+      break;
+    case Access::unauthenticated:
+      co_return unauthorized(ex, version, authorization.has_value(), outcome.reason);
+    case Access::forbidden: {
+      Response res = problem(http::status::forbidden, "This route is for administrators.", ex, version);
+      res.set(http::field::www_authenticate, R"(Bearer realm="shopmesh", error="insufficient_scope")");
+      co_return res;
+    }
+  }
+  if (outcome.identity && user_rate_class >= 0) {
+    auto d = parts.limiter.check(user_rate_class, outcome.identity->user_id, std::chrono::steady_clock::now());
+    if (d.enabled && (!ex.rate.enabled || !d.allowed || d.remaining < ex.rate.remaining)) ex.rate = d;
+    if (!d.allowed) {
+      metrics.rate_limited(static_cast<std::size_t>(user_rate_class));
+      Response res =
+          problem(http::status::too_many_requests, "Too many requests: slow down and retry later.", ex, version);
+      res.set(http::field::retry_after, std::to_string(d.retry_after_s));
+      co_return res;
+    }
+  }
+  co_return co_await proxy(req, ex, remote, outcome);
+}
+
+asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex, const std::string& remote,
+                                                     const AuthOutcome& outcome) {
+  const Route& route = *ex.route;
+  const unsigned version = req.version();
+  auto& cache = parts.cache;
+  // Only anonymous GETs of cached routes: a response to a token holder may be personal.
+  const bool cacheable = route.cache && req.method() == http::verb::get && cache.enabled() &&
+                         req.find(http::field::authorization) == req.end();
+  std::string cache_key;
+  std::uint64_t generation = 0;
+  if (cacheable) {
+    cache_key = ex.path + ex.query;
+    if (auto hit = cache.get(cache_key, std::chrono::steady_clock::now())) {
+      metrics.cache(GatewayMetrics::CacheResult::hit);
+      ex.cache_tag = "HIT";
+      Response res{static_cast<http::status>(hit->status), version};
+      for (const auto& [k, v] : hit->headers) res.set(k, v);
+      res.set("X-Cache", "HIT");
+      res.set(http::field::age, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                   std::chrono::steady_clock::now() - hit->stored_at)
+                                                   .count()));
+      res.body() = hit->body;
+      co_return res;
+    }
+    metrics.cache(GatewayMetrics::CacheResult::miss);
+    ex.cache_tag = "MISS";
+    generation = cache.generation();
+  }
+
+  auto pool_it = pools.find(route.service);
   if (pool_it == pools.end())
-    co_return problem(http::status::bad_gateway, "No upstream is configured for this route.", path, request_id,
-                      req.version());
+    co_return problem(http::status::bad_gateway, "No upstream is configured for this route.", ex, version);
 
-  // Build the upstream request: same method, target and body; hop-by-hop and identity headers dropped.
-  Request up{req.method(), target, 11};
-  for (const auto& field : req) up.insert(field.name_string(), field.value());
-  strip(up.base(), {std::span<const std::string_view>(kHopByHop), std::span<const std::string_view>(kIdentityHeaders)});
-  up.set("X-Request-Id", request_id);
-  up.set("traceparent", trace.traceparent);
-  up.set("X-Forwarded-Proto", "http");
-  up.body() = std::move(req.body());
-  up.keep_alive(true);
-  up.prepare_payload();
+  // The upstream request is the client's, edited in place: hop-by-hop and identity headers out,
+  // ours in, the normalized (possibly rewritten) target.
+  const std::string connection_tokens(req[http::field::connection]);
+  for (auto it = req.begin(); it != req.end();) {
+    const std::string_view name(it->name_string().data(), it->name_string().size());
+    if (is_hop_by_hop(name, connection_tokens) || is_identity_header(name) || iequals(name, "x-forwarded-for") ||
+        iequals(name, "forwarded"))
+      it = req.erase(it);
+    else
+      ++it;
+  }
+  if (outcome.identity)
+    for (const auto& [name, value] : identity_headers(*outcome.identity))
+      req.set(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
+  req.target(ex.path + ex.query);
+  req.version(11);
+  req.set("X-Request-Id", ex.request_id);
+  req.set("traceparent", ex.trace.traceparent);
+  req.set("X-Forwarded-For", remote);
+  req.set("X-Forwarded-Proto", "http");
+  req.keep_alive(true);
+  req.prepare_payload();
 
-  auto result = co_await pool_it->second->send(up, route->timeout);
-  upstream_label = result.instance;
+  auto result = co_await pool_it->second->send(req, route.timeout);
+  ex.upstream = result.instance;
+  const std::size_t service_id = service_ids[route.service];
   switch (result.failure) {
-    case UpstreamFailure::none: break;
+    case UpstreamFailure::none:
+      break;
     case UpstreamFailure::timeout:
-      upstream_errors.Add({{"service", route->service}, {"kind", "timeout"}}).Increment();
-      log.warn("upstream timeout", {{"requestId", request_id}, {"upstream", result.instance}, {"error", result.error}});
-      co_return problem(http::status::gateway_timeout, "The upstream service did not answer in time.", path, request_id,
-                        req.version());
+      metrics.upstream_error(service_id, GatewayMetrics::UpstreamError::timeout);
+      log.warn("upstream timeout",
+               {{"requestId", ex.request_id}, {"upstream", result.instance}, {"error", result.error}});
+      co_return problem(http::status::gateway_timeout, "The upstream service did not answer in time.", ex, version);
     case UpstreamFailure::unavailable:
-      upstream_errors.Add({{"service", route->service}, {"kind", "unavailable"}}).Increment();
-      co_return problem(http::status::service_unavailable, "The upstream service is unavailable; retry shortly.", path,
-                        request_id, req.version());
+      metrics.upstream_error(service_id, GatewayMetrics::UpstreamError::unavailable);
+      log.warn("upstream unavailable",
+               {{"requestId", ex.request_id}, {"service", route.service}, {"error", result.error}});
+      {
+        Response res = problem(http::status::service_unavailable, "The upstream service is unavailable; retry shortly.",
+                               ex, version);
+        res.set(http::field::retry_after, std::to_string(std::max<long long>(1, config.eject_for.count() / 1000)));
+        co_return res;
+      }
     case UpstreamFailure::connect:
     case UpstreamFailure::io:
-      upstream_errors.Add({{"service", route->service}, {"kind", result.failure == UpstreamFailure::connect ? "connect" : "io"}})
-          .Increment();
-      log.warn("upstream failure", {{"requestId", request_id}, {"upstream", result.instance}, {"error", result.error}});
-      co_return problem(http::status::bad_gateway, "The upstream service failed to answer.", path, request_id,
-                        req.version());
+      metrics.upstream_error(service_id, result.failure == UpstreamFailure::connect
+                                             ? GatewayMetrics::UpstreamError::connect
+                                             : GatewayMetrics::UpstreamError::io);
+      log.warn("upstream failure",
+               {{"requestId", ex.request_id}, {"upstream", result.instance}, {"error", result.error}});
+      co_return problem(http::status::bad_gateway, "The upstream service failed to answer.", ex, version);
   }
   Response res = std::move(result.response);
-  res.version(req.version());
-  strip(res.base(), {std::span<const std::string_view>(kHopByHop)});
+  res.version(version);
+  const std::string response_connection(res[http::field::connection]);
+  for (auto it = res.begin(); it != res.end();) {
+    const std::string_view name(it->name_string().data(), it->name_string().size());
+    if (is_hop_by_hop(name, response_connection))
+      it = res.erase(it);
+    else
+      ++it;
+  }
+
+  const int status = res.result_int();
+  if (cacheable) {
+    res.set("X-Cache", "MISS");
+    const auto cc = res[http::field::cache_control];
+    const bool storable = status == 200 && cc.find("no-store") == beast::string_view::npos &&
+                          cc.find("private") == beast::string_view::npos &&
+                          res.find(http::field::set_cookie) == res.end();
+    if (storable) {
+      CachedResponse entry;
+      entry.status = status;
+      for (const auto& f : res) {
+        const std::string_view name(f.name_string().data(), f.name_string().size());
+        if (iequals(name, "x-request-id") || iequals(name, "date") || iequals(name, "content-length") ||
+            iequals(name, "x-cache"))
+          continue;
+        entry.headers.emplace_back(std::string(name), std::string(f.value()));
+      }
+      entry.body = res.body();
+      if (cache.put(std::move(cache_key), std::move(entry), generation, std::chrono::steady_clock::now()))
+        metrics.cache(GatewayMetrics::CacheResult::store);
+    }
+  } else if (status >= 200 && status < 300 && req.method() != http::verb::get && req.method() != http::verb::head &&
+             std::find(cached_services.begin(), cached_services.end(), route.service) != cached_services.end()) {
+    // A successful write through this gateway: forget at once (read-your-writes here); the
+    // catalog event clears the other gateway instances.
+    cache.invalidate_all();
+    metrics.cache_invalidated();
+  }
   co_return res;
 }
 
@@ -406,9 +756,10 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
     core::json::kv(w, name, up ? "ok" : "down");
   }
   w.EndObject();
-  const bool kafka_ok = kafka.healthy();
+  const bool kafka_ok = parts.kafka.healthy();
   core::json::kv(w, "kafka", kafka_ok ? "ok" : "down");
   core::json::kv(w, "postgres", postgres_ok ? "ok" : "down");
+  core::json::kv(w, "auth", parts.auth.has_keys() ? "ok" : "no-keys");
   const bool all_ok = up_count == pools.size() && kafka_ok && postgres_ok;
   core::json::kv(w, "status", all_ok ? "ok" : (up_count == 0 ? "down" : "degraded"));
   w.EndObject();
@@ -417,6 +768,19 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
   res.set(http::field::cache_control, "no-store");
   res.body().assign(buf.GetString(), buf.GetSize());
   co_return res;
+}
+
+asio::awaitable<void> GatewayServer::Impl::sweeper() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping) {
+    timer.expires_after(kSweepEvery);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || stopping) break;
+    parts.limiter.sweep(std::chrono::steady_clock::now());
+    const auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    metrics.revocations(parts.revocations.sweep(now_s));
+  }
 }
 
 void GatewayServer::Impl::begin_shutdown() {
@@ -451,9 +815,7 @@ void GatewayServer::Impl::begin_shutdown() {
       asio::detached);
 }
 
-GatewayServer::GatewayServer(const GatewayConfig& config, const RouteTable& routes, KafkaProbe& kafka,
-                             core::Logger& log, prometheus::Registry& metrics)
-    : impl_(std::make_unique<Impl>(config, routes, kafka, log, metrics)) {}
+GatewayServer::GatewayServer(const GatewayParts& parts) : impl_(std::make_unique<Impl>(parts)) {}
 
 GatewayServer::~GatewayServer() = default;
 
@@ -466,7 +828,9 @@ void GatewayServer::listen() {
   a.listen(asio::socket_base::max_listen_connections);
 }
 
-unsigned short GatewayServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short GatewayServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void GatewayServer::run() {
   auto& s = *impl_;
@@ -475,6 +839,7 @@ void GatewayServer::run() {
     if (!ec) impl_->begin_shutdown();
   });
   asio::co_spawn(s.acceptor_strand, s.accept_loop(), asio::detached);
+  asio::co_spawn(asio::make_strand(s.ioc), s.sweeper(), asio::detached);
   s.log.info("listening", {{"address", s.config.host}, core::num("port", static_cast<long long>(port()))});
   std::vector<std::thread> extra;
   for (int i = 1; i < s.config.io_threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });

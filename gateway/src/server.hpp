@@ -1,5 +1,7 @@
 #pragma once
-// The gateway's HTTP front: sessions, routing, proxying, /api/health and /metrics.
+// The gateway's HTTP front: sessions, limits, routing, authentication, rate limits, the response
+// cache, proxying, /api/health, /metrics, /api/docs. This is the Beast adapter; the decisions it
+// applies live in plain classes (routes, auth, rate_limit, response_cache, cors, docs_site).
 #include <memory>
 
 namespace prometheus {
@@ -15,11 +17,35 @@ namespace shopmesh::gateway {
 struct GatewayConfig;
 class RouteTable;
 class KafkaProbe;
+class Authenticator;
+class JwksClient;
+class RateLimiter;
+class ResponseCache;
+class RevocationSet;
+class CorsPolicy;
+class DocsSite;
+class GatewayMetrics;
+
+/// What the server works with; everything is built in main and outlives the server.
+struct GatewayParts {
+  const GatewayConfig& config;
+  const RouteTable& routes;
+  KafkaProbe& kafka;
+  core::Logger& log;
+  prometheus::Registry& registry;
+  GatewayMetrics& metrics;
+  Authenticator& auth;
+  JwksClient& jwks;
+  RateLimiter& limiter;
+  ResponseCache& cache;
+  RevocationSet& revocations;
+  const CorsPolicy& cors;
+  DocsSite& docs;
+};
 
 class GatewayServer {
  public:
-  GatewayServer(const GatewayConfig& config, const RouteTable& routes, KafkaProbe& kafka, core::Logger& log,
-                prometheus::Registry& metrics);
+  explicit GatewayServer(const GatewayParts& parts);
   ~GatewayServer();
 
   void listen();

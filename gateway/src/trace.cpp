@@ -11,7 +11,9 @@ bool is_lower_hex(std::string_view s) {
   return true;
 }
 
-bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+bool all_zero(std::string_view s) {
+  return s.find_first_not_of('0') == std::string_view::npos;
+}
 
 std::string random_hex(std::size_t chars) {
   thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -9,18 +9,31 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 struct UpstreamPool::Instance {
+  struct Idle {
+    std::unique_ptr<beast::tcp_stream> stream;
+    std::chrono::steady_clock::time_point since;
+  };
   std::string name;  // host:port
   tcp::endpoint endpoint;
   std::mutex mutex;
-  std::vector<std::unique_ptr<beast::tcp_stream>> idle;
+  std::vector<Idle> idle;
   std::atomic<std::int64_t> ejected_until_ms{0};
 
-  std::unique_ptr<beast::tcp_stream> take() {
+  std::unique_ptr<beast::tcp_stream> take(std::chrono::milliseconds max_idle) {
+    const auto oldest = std::chrono::steady_clock::now() - max_idle;
     std::lock_guard lock(mutex);
-    if (idle.empty()) return nullptr;
-    auto s = std::move(idle.back());
-    idle.pop_back();
-    return s;
+    while (!idle.empty()) {
+      auto entry = std::move(idle.back());
+      idle.pop_back();
+      if (entry.since >= oldest) return std::move(entry.stream);
+      // Too old: the service may be about to close it; dropping it here closes it.
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<beast::tcp_stream> stream, std::size_t max) {
+    std::lock_guard lock(mutex);
+    if (idle.size() < max) idle.push_back({std::move(stream), std::chrono::steady_clock::now()});
   }
 };
 
@@ -32,8 +45,8 @@ std::int64_t now_ms() {
 }
 
 bool is_stale_connection_error(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == asio::error::eof;
+  return ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::eof;
 }
 
 }  // namespace
@@ -53,6 +66,13 @@ UpstreamPool::UpstreamPool(asio::io_context& ioc, std::string service, const std
 
 UpstreamPool::~UpstreamPool() = default;
 
+std::size_t UpstreamPool::ejected_count() const {
+  const auto now = now_ms();
+  std::size_t n = 0;
+  for (const auto& inst : instances_) n += inst->ejected_until_ms.load(std::memory_order_relaxed) > now ? 1 : 0;
+  return n;
+}
+
 UpstreamPool::Instance* UpstreamPool::pick() {
   const auto n = instances_.size();
   const auto now = now_ms();
@@ -65,14 +85,19 @@ UpstreamPool::Instance* UpstreamPool::pick() {
 
 asio::awaitable<UpstreamResult> UpstreamPool::send(http::request<http::string_body>& request,
                                                    std::chrono::milliseconds timeout) {
-  Instance* inst = pick();
-  if (inst == nullptr) {
-    UpstreamResult r;
-    r.failure = UpstreamFailure::unavailable;
-    r.error = "every instance of " + service_ + " is ejected";
-    co_return r;
+  UpstreamResult result;
+  // Each instance at most once: a refused connection moves on, anything else is the answer.
+  for (std::size_t attempt = 0; attempt < instances_.size(); ++attempt) {
+    Instance* inst = pick();
+    if (inst == nullptr) break;
+    result = co_await exchange(*inst, request, timeout);
+    if (result.failure != UpstreamFailure::connect) co_return result;
   }
-  co_return co_await exchange(*inst, request, timeout);
+  if (result.failure == UpstreamFailure::none) {  // nothing was tried: every instance is ejected
+    result.failure = UpstreamFailure::unavailable;
+    result.error = "every instance of " + service_ + " is ejected";
+  }
+  co_return result;
 }
 
 asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::request<http::string_body>& request,
@@ -81,12 +106,18 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
   result.instance = inst.name;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto stream = inst.take();
+    auto stream = inst.take(config_.upstream_idle_timeout);
     const bool reused = stream != nullptr;
     if (!reused) {
       stream = std::make_unique<beast::tcp_stream>(ioc_);
-      stream->expires_after(config_.connect_timeout);
+      const auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
+      stream->expires_at(connect_deadline);
       auto [ec] = co_await stream->async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      if (ec == beast::error::timeout) {
+        result.failure = UpstreamFailure::timeout;
+        result.error = "connect: timed out";
+        co_return result;
+      }
       if (ec) {
         inst.ejected_until_ms = now_ms() + config_.eject_for.count();
         result.failure = UpstreamFailure::connect;
@@ -106,6 +137,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    parser.skip(request.method() == http::verb::head);  // a HEAD answer has no body to read
     auto [rec, rn] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (rec) {
       if (reused && rn == 0 && is_stale_connection_error(rec)) continue;
@@ -115,10 +147,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     }
     result.response = parser.release();
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
-    if (result.response.keep_alive() && buffer.size() == 0) {
-      std::lock_guard lock(inst.mutex);
-      if (inst.idle.size() < config_.max_idle_upstream) inst.idle.push_back(std::move(stream));
-    }
+    if (result.response.keep_alive() && buffer.size() == 0)
+      inst.give_back(std::move(stream), config_.max_idle_upstream);
     co_return result;
   }
   result.failure = UpstreamFailure::io;

@@ -1,19 +1,22 @@
 #pragma once
-// Keep-alive connection pools to upstream service instances, round robin with ejection of
-// instances that fail to connect. Included only by the gateway's Beast translation units.
+// Keep-alive connection pools to upstream service instances: round robin over the instances;
+// an instance that refuses a connection is ejected for UPSTREAM_EJECT_MS (then tried again), and
+// the request goes to the next instance (nothing was sent yet, so this is safe for any method).
+// Pooled connections idle longer than UPSTREAM_IDLE_TIMEOUT_MS are dropped rather than reused, so
+// a service closing its idle connections rarely hands us a dead one. Included only by the
+// gateway's Beast translation units.
 #include <atomic>
-#include <chrono>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "config.hpp"
 
@@ -38,11 +41,13 @@ class UpstreamPool {
   ~UpstreamPool();
 
   /// Sends `request` (keep-alive) to the next healthy instance and reads the response.
-  /// A pooled connection the upstream closed meanwhile is retried once on a fresh one.
+  /// A pooled connection the upstream closed meanwhile is retried once on a fresh one; a refused
+  /// connection moves on to the next instance. `timeout` bounds the whole exchange.
   boost::asio::awaitable<UpstreamResult> send(http::request<http::string_body>& request,
                                               std::chrono::milliseconds timeout);
 
   const std::string& service() const { return service_; }
+  std::size_t ejected_count() const;
 
  private:
   struct Instance;

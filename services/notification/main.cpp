@@ -1,5 +1,16 @@
-// The notification service. Its HTTP API and event handlers are wired here as they are built.
+// The notification service: records a notification for each user-facing event and, when SMTP_URL
+// is set, e-mails it from a separate sender (never inside a consumer transaction).
+#include <memory>
+
+#include "config.hpp"
+#include "consumers.hpp"
+#include "routes.hpp"
+#include "sender.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "store.hpp"
 
 namespace shopmesh::notification {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +18,30 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"notification", 8088, {{"notification", &notification::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<notification::NotificationStore> store;
+  return core::run_service(
+      {"notification",
+       8088,
+       {{"events", &events::migrations()}, {"notification", &notification::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         const auto config = notification::NotificationConfig::from_env(ctx.env);
+         store = std::make_unique<notification::NotificationStore>(
+             *ctx.db, events::Outbox("notification"),
+             config.email() ? notification::Channel::email : notification::Channel::in_app);
+         notification::register_routes(ctx.router, *store);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "notification"}, ctx.log,
+             ctx.metrics));
+         if (config.email())
+           ctx.components.push_back(std::make_unique<notification::EmailSender>(ctx.config.database_url, config, *store,
+                                                                                ctx.log, ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{config.group,
+                                     {std::string(events::topic::identity), std::string(events::topic::order),
+                                      std::string(events::topic::shipping)},
+                                     ctx.config.kafka_brokers},
+             *ctx.db, ctx.log, ctx.metrics);
+         notification::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

@@ -1,5 +1,19 @@
-// The orders service. Its HTTP API and event handlers are wired here as they are built.
+// The orders service: orders over PostgreSQL, priced from the catalog (products service) when
+// placed. ORDER_* events go out through the outbox; the stock service's decisions come back on
+// stock.events (consumer group "orders") and move orders PENDING → CONFIRMED | REJECTED.
+#include <memory>
+
+#include "config.hpp"
+#include "consumers.hpp"
+#include "ordering.hpp"
+#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "shopmesh/products/catalog_client.hpp"
+#include "store.hpp"
 
 namespace shopmesh::orders {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +21,25 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"orders", 8085, {{"orders", &orders::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<orders::OrderStore> store;
+  std::unique_ptr<products::client::HttpCatalog> catalog;
+  std::unique_ptr<orders::Ordering> ordering;
+  return core::run_service(
+      {"orders",
+       8085,
+       {{"events", &events::migrations()}, {"orders", &orders::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         const auto config = orders::OrdersConfig::from_env(ctx.env);
+         store = std::make_unique<orders::OrderStore>(*ctx.db, events::Outbox("orders"));
+         catalog = std::make_unique<products::client::HttpCatalog>(config.products_url, config.products_timeout);
+         ordering = std::make_unique<orders::Ordering>(*store, *catalog);
+         orders::register_routes(ctx.router, *store, *ordering);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "orders"}, ctx.log, ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"orders", {std::string(events::topic::stock)}, ctx.config.kafka_brokers}, *ctx.db,
+             ctx.log, ctx.metrics);
+         orders::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

@@ -1,8 +1,17 @@
-// The products service: the catalog over PostgreSQL.
+// The products service: the catalog over PostgreSQL. Catalog writes publish PRODUCT_* events
+// through the outbox; the stock figure is a projection of the stock service's levels (consumer
+// group "products" on stock.events), and level changes are forwarded to the stock service.
 #include <memory>
 
+#include "config.hpp"
+#include "consumers.hpp"
 #include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "stock_client.hpp"
 #include "store.hpp"
 
 namespace shopmesh::products {
@@ -12,8 +21,23 @@ const std::vector<core::Migration>& migrations();
 int main() {
   using namespace shopmesh;
   std::unique_ptr<products::ProductStore> store;
-  return core::run_service({"products", 8083, {{"products", &products::migrations()}}, [&](core::ServiceContext& ctx) {
-                              store = std::make_unique<products::ProductStore>(*ctx.db);
-                              products::register_routes(ctx.router, *store);
-                            }});
+  std::unique_ptr<products::StockClient> stock;
+  return core::run_service(
+      {"products",
+       8083,
+       {{"events", &events::migrations()}, {"products", &products::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         const auto config = products::ProductsConfig::from_env(ctx.env);
+         store = std::make_unique<products::ProductStore>(*ctx.db, events::Outbox("products"));
+         stock = std::make_unique<products::StockClient>(config.stock_url, config.stock_timeout);
+         products::register_routes(ctx.router, *store, *stock);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "products"}, ctx.log,
+             ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"products", {std::string(events::topic::stock)}, ctx.config.kafka_brokers},
+             *ctx.db, ctx.log, ctx.metrics);
+         products::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

@@ -1,5 +1,14 @@
-// The shipping service. Its HTTP API and event handlers are wired here as they are built.
+// The shipping service: one shipment per order, driven by order and stock events (PENDING →
+// READY → SHIPPED → DELIVERED, or CANCELLED), published on shipping.events through the outbox.
+#include <memory>
+
+#include "consumers.hpp"
+#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "store.hpp"
 
 namespace shopmesh::shipping {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +16,23 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"shipping", 8087, {{"shipping", &shipping::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<shipping::ShipmentStore> store;
+  return core::run_service(
+      {"shipping",
+       8087,
+       {{"events", &events::migrations()}, {"shipping", &shipping::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         store = std::make_unique<shipping::ShipmentStore>(*ctx.db, events::Outbox("shipping"));
+         shipping::register_routes(ctx.router, *store);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "shipping"}, ctx.log,
+             ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"shipping",
+                                     {std::string(events::topic::order), std::string(events::topic::stock)},
+                                     ctx.config.kafka_brokers},
+             *ctx.db, ctx.log, ctx.metrics);
+         shipping::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

@@ -1,5 +1,14 @@
-// The stock service. Its HTTP API and event handlers are wired here as they are built.
+// The stock service: owns stock levels; reserves all-or-nothing on ORDER_CREATED, releases on
+// ORDER_CANCELLED, opens levels on PRODUCT_CREATED; events leave through the outbox.
+#include <memory>
+
+#include "consumers.hpp"
+#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/relay.hpp"
+#include "shopmesh/events/topics.hpp"
+#include "store.hpp"
 
 namespace shopmesh::stock {
 const std::vector<core::Migration>& migrations();
@@ -7,5 +16,22 @@ const std::vector<core::Migration>& migrations();
 
 int main() {
   using namespace shopmesh;
-  return core::run_service({"stock", 8086, {{"stock", &stock::migrations()}}, [](core::ServiceContext&) {}});
+  std::unique_ptr<stock::StockStore> store;
+  return core::run_service(
+      {"stock",
+       8086,
+       {{"events", &events::migrations()}, {"stock", &stock::migrations()}},
+       [&](core::ServiceContext& ctx) {
+         store = std::make_unique<stock::StockStore>(*ctx.db, events::Outbox("stock"));
+         stock::register_routes(ctx.router, *store);
+         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
+             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "stock"}, ctx.log, ctx.metrics));
+         auto consumer = std::make_unique<events::ConsumerRunner>(
+             events::ConsumerOptions{"stock",
+                                     {std::string(events::topic::order), std::string(events::topic::catalog)},
+                                     ctx.config.kafka_brokers},
+             *ctx.db, ctx.log, ctx.metrics);
+         stock::register_consumers(*consumer, *store);
+         ctx.components.push_back(std::move(consumer));
+       }});
 }

@@ -1,14 +1,21 @@
 #include "store.hpp"
 
+#include "shopmesh/contracts/product_created_v1.hpp"
+#include "shopmesh/contracts/product_deleted_v1.hpp"
+#include "shopmesh/contracts/product_updated_v1.hpp"
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/uuid.hpp"
+#include "shopmesh/events/topics.hpp"
 
 namespace shopmesh::products {
 namespace {
 
+#define SHOPMESH_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 constexpr const char* kColumns =
-    "id::text, sku, name, description, price_cents, coalesce(category, ''), coalesce(image_url, ''), stock, active,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    "id::text, sku, name, description, price_cents, coalesce(category, ''), coalesce(image_url, ''), stock, "
+    "active, " SHOPMESH_TS("created_at") ", " SHOPMESH_TS("updated_at");
 
 Product read_product(const pqxx::row& r) {
   Product p;
@@ -26,24 +33,64 @@ Product read_product(const pqxx::row& r) {
   return p;
 }
 
+Category read_category(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+          r[4].as<std::string>()};
+}
+
 const char* order_by(SortOrder s) {
   switch (s) {
-    case SortOrder::price_asc: return "price_cents ASC, id";
-    case SortOrder::price_desc: return "price_cents DESC, id";
-    case SortOrder::name_asc: return "name ASC, id";
-    case SortOrder::created_desc: return "created_at DESC, id DESC";
+    case SortOrder::price_asc:
+      return "price_cents ASC, id";
+    case SortOrder::price_desc:
+      return "price_cents DESC, id";
+    case SortOrder::name_asc:
+      return "name ASC, id";
+    case SortOrder::created_desc:
+      return "created_at DESC, id DESC";
   }
   return "created_at DESC, id DESC";
+}
+
+std::optional<std::string> nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+// A PostgreSQL array literal of validated UUIDs (no quoting needed).
+std::string uuid_array(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += ids[i];
+  }
+  out.push_back('}');
+  return out;
+}
+
+core::ClientError sku_taken() {
+  return core::conflict("A product with this SKU already exists.");
+}
+
+// Runs a product write; a unique violation can only be the live-SKU index.
+template <class F>
+auto sku_checked(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const pqxx::unique_violation&) {
+    throw sku_taken();
+  }
 }
 
 }  // namespace
 
 Page ProductStore::list(const ListQuery& q) {
   // Optional filters are NULL-guarded parameters, so the statement text is fixed per sort order.
+  // A category filter matches the category's name (any case) or its slug.
   const std::string where =
       " FROM products WHERE deleted_at IS NULL AND active"
       " AND ($1::text IS NULL OR search @@ websearch_to_tsquery('english', $1))"
-      " AND ($2::text IS NULL OR category = $2)"
+      " AND ($2::text IS NULL OR lower(category) = lower($2)"
+      "      OR lower(category) IN (SELECT lower(name) FROM categories WHERE slug = lower($2)))"
       " AND ($3::bigint IS NULL OR price_cents >= $3)"
       " AND ($4::bigint IS NULL OR price_cents <= $4)"
       " AND ($5::boolean IS NULL OR (stock > 0) = $5)";
@@ -54,13 +101,13 @@ Page ProductStore::list(const ListQuery& q) {
     Page page;
     page.page = q.page;
     page.limit = q.limit;
-    auto total = tx.exec_params("SELECT count(*)" + where, q.text, q.category, cents(q.min_price),
-                                cents(q.max_price), q.in_stock);
+    auto total = tx.exec_params("SELECT count(*)" + where, q.text, q.category, cents(q.min_price), cents(q.max_price),
+                                q.in_stock);
     page.total = total[0][0].as<std::int64_t>();
-    auto rows = tx.exec_params(std::string("SELECT ") + kColumns + where + " ORDER BY " + order_by(q.sort) +
-                                   " LIMIT $6 OFFSET $7",
-                               q.text, q.category, cents(q.min_price), cents(q.max_price), q.in_stock, q.limit,
-                               static_cast<std::int64_t>(q.page - 1) * q.limit);
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kColumns + where + " ORDER BY " + order_by(q.sort) + " LIMIT $6 OFFSET $7", q.text,
+        q.category, cents(q.min_price), cents(q.max_price), q.in_stock, q.limit,
+        static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) page.items.push_back(read_product(r));
     return page;
   });
@@ -68,11 +115,172 @@ Page ProductStore::list(const ListQuery& q) {
 
 std::optional<Product> ProductStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-    auto rows = tx.exec_params(std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL",
-                               id);
+    auto rows =
+        tx.exec_params(std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL", id);
     if (rows.empty()) return std::nullopt;
     return read_product(rows[0]);
   });
+}
+
+std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids) {
+  return db_.transact([&](pqxx::work& tx) {
+    std::vector<Product> out;
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kColumns + " FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL",
+        uuid_array(ids));
+    for (const auto& r : rows) out.push_back(read_product(r));
+    return out;
+  });
+}
+
+// The category a product is filed under: an existing category matched by name (any case) or by
+// slug, else a new category registered on first use, so GET /api/categories lists every category
+// products carry. Returns the category's canonical name.
+std::optional<std::string> ProductStore::resolve_category(pqxx::work& tx, const std::optional<std::string>& given) {
+  if (!given) return std::nullopt;
+  const std::string slug = slugify(*given);
+  const std::string find =
+      "SELECT name FROM categories WHERE lower(name) = lower($1) OR slug = $2"
+      " ORDER BY (lower(name) = lower($1)) DESC LIMIT 1";
+  auto rows = tx.exec_params(find, *given, slug);
+  if (!rows.empty()) return rows[0][0].as<std::string>();
+  tx.exec_params("INSERT INTO categories (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", core::uuid_v7(),
+                 *given, slug);
+  rows = tx.exec_params(find, *given, slug);
+  return rows.empty() ? *given : rows[0][0].as<std::string>();
+}
+
+Product ProductStore::create(const NewProduct& np, const events::EventContext& ctx) {
+  return sku_checked([&] {
+    return db_.transact([&](pqxx::work& tx) {
+      const auto& f = np.fields;
+      const auto category = resolve_category(tx, f.category);
+      auto row = tx.exec_params1(std::string("INSERT INTO products (id, sku, name, description, price_cents, category,"
+                                             " image_url, stock, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                                             " RETURNING ") +
+                                     kColumns,
+                                 core::uuid_v7(), f.sku, f.name, f.description, f.price.value, category, f.image_url,
+                                 np.initial_stock, f.active);
+      Product p = read_product(row);
+      contracts::ProductCreatedV1 event;
+      event.product_id = {p.id};
+      event.sku = p.sku;
+      event.name = p.name;
+      event.price = p.price;
+      event.category = nonempty(p.category);
+      event.active = p.active;
+      event.stock = p.stock;
+      event.created_at = p.created_at;
+      outbox_.add(tx, events::topic::catalog, p.id, event, ctx);
+      return p;
+    });
+  });
+}
+
+Product ProductStore::write_fields(pqxx::work& tx, const std::string& id, const ProductFields& f,
+                                   const events::EventContext& ctx) {
+  const auto category = resolve_category(tx, f.category);
+  auto rows = tx.exec_params(std::string("UPDATE products SET sku = $2, name = $3, description = $4, price_cents = $5,"
+                                         " category = $6, image_url = $7, active = $8, updated_at = now()"
+                                         " WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
+                                 kColumns,
+                             id, f.sku, f.name, f.description, f.price.value, category, f.image_url, f.active);
+  Product p = read_product(rows.at(0));
+  contracts::ProductUpdatedV1 event;
+  event.product_id = {p.id};
+  event.sku = p.sku;
+  event.name = p.name;
+  event.price = p.price;
+  event.category = nonempty(p.category);
+  event.active = p.active;
+  event.updated_at = p.updated_at;
+  outbox_.add(tx, events::topic::catalog, p.id, event, ctx);
+  return p;
+}
+
+std::optional<Product> ProductStore::replace(const std::string& id, const ProductFields& fields,
+                                             const events::EventContext& ctx) {
+  return sku_checked([&] {
+    return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
+      if (tx.exec_params("SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id).empty())
+        return std::nullopt;
+      return write_fields(tx, id, fields, ctx);
+    });
+  });
+}
+
+std::optional<Product> ProductStore::patch(const std::string& id, const ProductPatch& changes,
+                                           const events::EventContext& ctx) {
+  return sku_checked([&] {
+    return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
+      auto rows = tx.exec_params(
+          std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id);
+      if (rows.empty()) return std::nullopt;
+      return write_fields(tx, id, apply_patch(read_product(rows[0]), changes), ctx);
+    });
+  });
+}
+
+bool ProductStore::remove(const std::string& id, const events::EventContext& ctx) {
+  return db_.transact([&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        "UPDATE products SET deleted_at = now(), updated_at = now()"
+        " WHERE id = $1 AND deleted_at IS NULL RETURNING " SHOPMESH_TS("deleted_at"),
+        id);
+    if (rows.empty()) return false;
+    contracts::ProductDeletedV1 event;
+    event.product_id = {id};
+    event.deleted_at = rows[0][0].as<std::string>();
+    outbox_.add(tx, events::topic::catalog, id, event, ctx);
+    return true;
+  });
+}
+
+void ProductStore::set_stock(const std::string& id, std::int64_t available) {
+  db_.transact([&](pqxx::work& tx) {
+    tx.exec_params("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1", id, available);
+  });
+}
+
+bool ProductStore::apply_stock_level(pqxx::work& tx, const std::string& id, std::int64_t available,
+                                     const std::string& changed_at) {
+  // Levels of one product arrive in order (one key, one partition); the watermark only guards
+  // against replays of older events. The synchronous answer to an adjustment (set_stock) leaves
+  // the watermark alone, so the events that follow it still apply.
+  return !tx.exec_params(
+                "UPDATE products SET stock = greatest($2::bigint, 0), stock_changed_at = $3::timestamptz"
+                " WHERE id = $1 AND (stock_changed_at IS NULL OR stock_changed_at <= $3::timestamptz)"
+                " RETURNING 1",
+                id, available, changed_at)
+              .empty();
+}
+
+CategoryPage ProductStore::list_categories(const Paging& paging) {
+  return db_.transact([&](pqxx::work& tx) {
+    CategoryPage page;
+    page.page = paging.page;
+    page.limit = paging.limit;
+    page.total = tx.exec1("SELECT count(*) FROM categories")[0].as<std::int64_t>();
+    auto rows = tx.exec_params("SELECT id::text, name, slug, description, " SHOPMESH_TS(
+                                   "created_at") " FROM categories ORDER BY lower(name), id LIMIT $1 OFFSET $2",
+                               paging.limit, static_cast<std::int64_t>(paging.page - 1) * paging.limit);
+    for (const auto& r : rows) page.items.push_back(read_category(r));
+    return page;
+  });
+}
+
+Category ProductStore::create_category(const NewCategory& c) {
+  auto created = db_.transact([&](pqxx::work& tx) -> std::optional<Category> {
+    auto rows = tx.exec_params(
+        "INSERT INTO categories (id, name, slug, description) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT DO NOTHING"
+        " RETURNING id::text, name, slug, description, " SHOPMESH_TS("created_at"),
+        core::uuid_v7(), c.name, c.slug, c.description);
+    if (rows.empty()) return std::nullopt;
+    return read_category(rows[0]);
+  });
+  if (!created) throw core::conflict("A category with this name or slug already exists.");
+  return *created;
 }
 
 }  // namespace shopmesh::products

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <openssl/evp.h>
+
+#include <catch2/catch.hpp>
 
 #include "shopmesh/core/jwt.hpp"
 
@@ -48,7 +48,9 @@ VerifyOptions options() {
   return o;
 }
 
-VerifyResult check(std::string_view token) { return verify(token, public_keys(), options(), kNow); }
+VerifyResult check(std::string_view token) {
+  return verify(token, public_keys(), options(), kNow);
+}
 
 std::string part(const std::string& token, int index) {
   std::size_t start = 0;
@@ -61,23 +63,23 @@ std::string hs256(std::string_view secret, std::string_view input) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
   REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
-                    reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac, &len) !=
-          nullptr);
+                    reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, sizeof mac,
+                    &len) != nullptr);
   return std::string(reinterpret_cast<const char*>(mac), len);
 }
 
 }  // namespace
 
 TEST_CASE("jwt: base64url is strict and round-trips", "[jwt]") {
-  const std::vector<std::string> samples{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)};
-  for (const auto& s : samples)
-    CHECK(base64url_decode(base64url_encode(s)) == s);
+  const std::vector<std::string> samples{"",     "f",     "fo",     "foo",
+                                         "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)};
+  for (const auto& s : samples) CHECK(base64url_decode(base64url_encode(s)) == s);
   CHECK(base64url_encode("\xfb\xff") == "-_8");
-  CHECK_FALSE(base64url_decode("Zm9v="));   // padding
-  CHECK_FALSE(base64url_decode("Zm+v"));    // standard alphabet
-  CHECK_FALSE(base64url_decode("Zm9 v"));   // whitespace
-  CHECK_FALSE(base64url_decode("Z"));       // impossible length
-  CHECK_FALSE(base64url_decode("Zh"));      // non-zero trailing bits ("Zg" is canonical)
+  CHECK_FALSE(base64url_decode("Zm9v="));  // padding
+  CHECK_FALSE(base64url_decode("Zm+v"));   // standard alphabet
+  CHECK_FALSE(base64url_decode("Zm9 v"));  // whitespace
+  CHECK_FALSE(base64url_decode("Z"));      // impossible length
+  CHECK_FALSE(base64url_decode("Zh"));     // non-zero trailing bits ("Zg" is canonical)
   CHECK(base64url_decode("Zg") == "f");
 }
 
@@ -123,8 +125,8 @@ TEST_CASE("jwt: JWKS round trip: jwks_json -> parse_jwks -> verify, with two key
   CHECK(verify(sign(valid_claims(), second), keys, options(), kNow).claims);
   CHECK(verify(sign(valid_claims(), test_key()), keys, options(), kNow).claims);
   // A token whose header names k2 but was signed by k1 fails on the signature.
-  auto forged = sign_raw(R"({"alg":"RS256","kid":"k2"})", R"({"sub":"u","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})",
-                         test_key());
+  auto forged = sign_raw(R"({"alg":"RS256","kid":"k2"})",
+                         R"({"sub":"u","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key());
   CHECK(verify(forged, keys, options(), kNow).error == VerifyError::bad_signature);
 }
 
@@ -159,8 +161,7 @@ TEST_CASE("jwt: a tampered payload or signature fails", "[jwt]") {
 
   auto sig = *base64url_decode(part(token, 2));
   sig[10] = static_cast<char>(sig[10] ^ 0x01);
-  CHECK(check(part(token, 0) + "." + part(token, 1) + "." + base64url_encode(sig)).error ==
-        VerifyError::bad_signature);
+  CHECK(check(part(token, 0) + "." + part(token, 1) + "." + base64url_encode(sig)).error == VerifyError::bad_signature);
   CHECK(check(part(token, 0) + "." + part(token, 1) + "." + base64url_encode(sig.substr(1))).error ==
         VerifyError::bad_signature);
 }
@@ -168,7 +169,7 @@ TEST_CASE("jwt: a tampered payload or signature fails", "[jwt]") {
 TEST_CASE("jwt: alg none is rejected, with or without a signature", "[jwt]") {
   const auto payload = base64url_encode(R"({"sub":"u","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})");
   for (std::string_view header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"none","kid":"k1"})",
-                             R"({"alg":"None","kid":"k1"})", R"({"typ":"JWT","kid":"k1"})"}) {
+                                  R"({"alg":"None","kid":"k1"})", R"({"typ":"JWT","kid":"k1"})"}) {
     const auto h = base64url_encode(header);
     CHECK(check(h + "." + payload + ".").error == VerifyError::malformed);  // empty signature part
     CHECK(check(h + "." + payload + ".c2ln").error == VerifyError::bad_algorithm);
@@ -176,8 +177,8 @@ TEST_CASE("jwt: alg none is rejected, with or without a signature", "[jwt]") {
 }
 
 TEST_CASE("jwt: HS256 signed with the public key as secret (algorithm confusion) is rejected", "[jwt]") {
-  const auto payload = base64url_encode(
-      R"({"sub":"attacker","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900,"role":"ADMIN"})");
+  const auto payload =
+      base64url_encode(R"({"sub":"attacker","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900,"role":"ADMIN"})");
   for (const std::string& secret : {test_key().public_pem(), test_key().public_jwk_json()}) {
     for (std::string alg : {"HS256", "HS384", "HS512"}) {
       const auto header = base64url_encode(R"({"alg":")" + alg + R"(","typ":"JWT","kid":"k1"})");
@@ -198,8 +199,7 @@ TEST_CASE("jwt: header checks: typ, kid, crit", "[jwt]") {
   CHECK(check(sign_raw(R"({"alg":"RS256","kid":"k1"})", payload, test_key())).claims);  // typ optional
   CHECK(check(sign_raw(R"({"alg":"RS256","typ":"JWS","kid":"k1"})", payload, test_key())).error ==
         VerifyError::malformed);
-  CHECK(check(sign_raw(R"({"alg":"RS256","typ":1,"kid":"k1"})", payload, test_key())).error ==
-        VerifyError::malformed);
+  CHECK(check(sign_raw(R"({"alg":"RS256","typ":1,"kid":"k1"})", payload, test_key())).error == VerifyError::malformed);
   CHECK(check(sign_raw(R"({"alg":"RS256"})", payload, test_key())).error == VerifyError::malformed);
   CHECK(check(sign_raw(R"({"alg":"RS256","kid":"k1","crit":["exp"]})", payload, test_key())).error ==
         VerifyError::malformed);
@@ -238,7 +238,7 @@ TEST_CASE("jwt: exp and nbf are checked with leeway", "[jwt]") {
             .claims);
 }
 
-TEST_CASE("jwt: issuer and audience must match; aud may be an array", "[jwt]") {
+TEST_CASE("jwt: issuer and audience must match, aud may be an array", "[jwt]") {
   auto c = valid_claims();
   c.iss = "evil";
   CHECK(check(sign(c, test_key())).error == VerifyError::wrong_issuer);
@@ -246,8 +246,8 @@ TEST_CASE("jwt: issuer and audience must match; aud may be an array", "[jwt]") {
   c.aud = "other-api";
   CHECK(check(sign(c, test_key())).error == VerifyError::wrong_audience);
   const std::string h = R"({"alg":"RS256","kid":"k1"})";
-  auto arr = check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","aud":["x","shopmesh-api"],"exp":1750000900})",
-                            test_key()));
+  auto arr =
+      check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","aud":["x","shopmesh-api"],"exp":1750000900})", test_key()));
   REQUIRE(arr.claims);
   CHECK(arr.claims->aud == "shopmesh-api");
   CHECK(check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","aud":["x","y"],"exp":1750000900})", test_key())).error ==
@@ -258,12 +258,12 @@ TEST_CASE("jwt: issuer and audience must match; aud may be an array", "[jwt]") {
         VerifyError::malformed);
 }
 
-TEST_CASE("jwt: sub, exp, iss and aud are required; claim types are checked", "[jwt]") {
+TEST_CASE("jwt: sub, exp, iss and aud are required, claim types are checked", "[jwt]") {
   const std::string h = R"({"alg":"RS256","kid":"k1"})";
   CHECK(check(sign_raw(h, R"({"iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key())).error ==
         VerifyError::missing_claim);
-  CHECK(check(sign_raw(h, R"({"sub":"","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key()))
-            .error == VerifyError::missing_claim);
+  CHECK(check(sign_raw(h, R"({"sub":"","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key())).error ==
+        VerifyError::missing_claim);
   CHECK(check(sign_raw(h, R"({"sub":"u","aud":"shopmesh-api","exp":1750000900})", test_key())).error ==
         VerifyError::missing_claim);
   CHECK(check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","exp":1750000900})", test_key())).error ==
@@ -272,8 +272,8 @@ TEST_CASE("jwt: sub, exp, iss and aud are required; claim types are checked", "[
         VerifyError::missing_claim);
   CHECK(check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","aud":"shopmesh-api","exp":"soon"})", test_key())).error ==
         VerifyError::malformed);
-  CHECK(check(sign_raw(h, R"({"sub":7,"iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key()))
-            .error == VerifyError::malformed);
+  CHECK(check(sign_raw(h, R"({"sub":7,"iss":"shopmesh","aud":"shopmesh-api","exp":1750000900})", test_key())).error ==
+        VerifyError::malformed);
   CHECK(check(sign_raw(h, R"({"sub":"u","iss":"shopmesh","aud":"shopmesh-api","exp":1750000900,"role":["ADMIN"]})",
                        test_key()))
             .error == VerifyError::malformed);
@@ -287,7 +287,7 @@ TEST_CASE("jwt: malformed tokens: parts, base64url, JSON", "[jwt]") {
   CHECK(check("abc").error == VerifyError::malformed);
   CHECK(check("a.b").error == VerifyError::malformed);
   CHECK(check(token + ".x").error == VerifyError::malformed);  // four parts
-  CHECK(check(".." ).error == VerifyError::malformed);
+  CHECK(check("..").error == VerifyError::malformed);
   CHECK(check("!!!." + part(token, 1) + "." + part(token, 2)).error == VerifyError::malformed);
   CHECK(check(part(token, 0) + "=." + part(token, 1) + "." + part(token, 2)).error == VerifyError::malformed);
   CHECK(check(part(token, 0) + "." + part(token, 1) + "." + part(token, 2) + "*").error == VerifyError::malformed);

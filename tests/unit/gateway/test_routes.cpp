@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "config.hpp"
 #include "routes.hpp"
@@ -7,6 +8,21 @@
 std::string_view default_routes_json();
 
 using namespace shopmesh::gateway;
+
+namespace {
+
+const RouteTable& shipped() {
+  static const RouteTable table = RouteTable::parse(default_routes_json());
+  return table;
+}
+
+AuthPolicy policy(std::string_view method, std::string_view path) {
+  const Route* r = shipped().match(method, path);
+  REQUIRE(r != nullptr);
+  return r->auth;
+}
+
+}  // namespace
 
 TEST_CASE("gateway routes: longest prefix on a segment boundary wins", "[gateway]") {
   auto table = RouteTable::parse(R"({"routes":[
@@ -19,20 +35,123 @@ TEST_CASE("gateway routes: longest prefix on a segment boundary wins", "[gateway
   CHECK(table.match("GET", "/api") == nullptr);
 }
 
-TEST_CASE("gateway routes: the shipped table rewrites the seeds' compatibility routes", "[gateway]") {
-  auto table = RouteTable::parse(default_routes_json());
+TEST_CASE("gateway routes: exact paths, {param} segments and methods, the most specific wins", "[gateway]") {
+  auto table = RouteTable::parse(R"({"routes":[
+    {"prefix":"/api/users","service":"users","auth":"user"},
+    {"path":"/api/users","methods":["GET"],"service":"users","auth":"admin"},
+    {"path":"/api/users/{id}","methods":["DELETE"],"service":"users","auth":"admin"},
+    {"prefix":"/api/orders","service":"orders","auth":"user"},
+    {"path":"/api/orders/{id}/status","methods":["PATCH"],"service":"orders","auth":"admin","timeoutMs":500},
+    {"prefix":"/api/products","methods":["GET"],"service":"products","auth":"public","cache":true},
+    {"prefix":"/api/products","service":"products","auth":"admin","bodyLimit":2048}]})");
+  CHECK(table.match("GET", "/api/users")->auth == AuthPolicy::admin);
+  CHECK(table.match("HEAD", "/api/users")->auth == AuthPolicy::admin);  // GET admits HEAD
+  CHECK(table.match("POST", "/api/users")->auth == AuthPolicy::user);
+  CHECK(table.match("GET", "/api/users/me")->auth == AuthPolicy::user);
+  CHECK(table.match("DELETE", "/api/users/42")->auth == AuthPolicy::admin);
+  CHECK(table.match("DELETE", "/api/users/42/avatar")->auth == AuthPolicy::user);
+  CHECK(table.match("PATCH", "/api/orders/7/status")->auth == AuthPolicy::admin);
+  CHECK(table.match("PATCH", "/api/orders/7/status")->timeout == std::chrono::milliseconds(500));
+  CHECK(table.match("GET", "/api/orders/7/status")->auth == AuthPolicy::user);
+  CHECK(table.match("PATCH", "/api/orders/7")->auth == AuthPolicy::user);
+  CHECK(table.match("GET", "/api/products/1")->cache);
+  CHECK(table.match("PUT", "/api/products/1")->auth == AuthPolicy::admin);
+  CHECK_FALSE(table.match("PUT", "/api/products/1")->cache);
+  CHECK(table.max_body_limit() == 1024 * 1024);
+  // Every route has its own index, in table order, for per-route metrics.
+  for (std::size_t i = 0; i < table.routes().size(); ++i) CHECK(table.routes()[i].index == i);
+}
+
+TEST_CASE("gateway routes: paths are normalized the way the services' routers read them", "[gateway]") {
+  CHECK(normalize_path("/api/products") == "/api/products");
+  CHECK(normalize_path("/api//auth///me/") == "/api/auth/me");
+  CHECK(normalize_path("/") == "/");
+  CHECK(normalize_path("//") == "/");
+  CHECK_FALSE(normalize_path("/api/auth/../users"));
+  CHECK_FALSE(normalize_path("/api/./products"));
+  CHECK_FALSE(normalize_path("/api/products/.."));
+  CHECK_FALSE(normalize_path("api/products"));
+  CHECK_FALSE(normalize_path("http://evil/api"));
+  CHECK_FALSE(normalize_path(""));
+  CHECK(normalize_path("/api/products/..x") == "/api/products/..x");  // only whole dot segments
+  // "//" cannot sneak past a more specific route: /api/auth//me is /api/auth/me.
+  CHECK(policy("GET", *normalize_path("/api/auth//me")) == AuthPolicy::user);
+}
+
+TEST_CASE("gateway routes: the shipped table", "[gateway]") {
+  const auto& table = shipped();
   CHECK(table.rewrite("POST", "/api/users/register") == "/api/auth/register");
   CHECK(table.rewrite("POST", "/api/users/login") == "/api/auth/login");
+  CHECK(table.rewrite("POST", "/api/users/logout") == "/api/auth/logout");
+  CHECK(table.rewrite("POST", "/api/users/verify") == "/api/auth/verify");
   CHECK_FALSE(table.rewrite("GET", "/api/users/login"));
   CHECK(table.rewrite("GET", "/api/auth/api-docs") == "/api/docs");
+
+  // auth: public, except the caller's own account (user) and role changes (admin)
+  CHECK(policy("POST", "/api/auth/login") == AuthPolicy::public_access);
+  CHECK(table.match("POST", "/api/auth/login")->rate_class == "login");
+  CHECK(table.match("POST", "/api/auth/register")->rate_class == "register");
+  CHECK(policy("POST", "/api/auth/register") == AuthPolicy::public_access);
+  CHECK(policy("POST", "/api/auth/refresh") == AuthPolicy::public_access);
+  CHECK(table.match("POST", "/api/auth/refresh")->rate_class == "auth");
+  CHECK(policy("POST", "/api/auth/verify") == AuthPolicy::public_access);
+  CHECK(policy("GET", "/api/auth/jwks.json") == AuthPolicy::public_access);
+  CHECK(policy("POST", "/api/auth/logout") == AuthPolicy::user);
+  CHECK(policy("GET", "/api/auth/me") == AuthPolicy::user);
+  CHECK(policy("PUT", "/api/auth/password") == AuthPolicy::user);
+  CHECK(policy("PATCH", "/api/auth/users/0190a0f0-0000-7000-8000-000000000001/role") == AuthPolicy::admin);
+
+  // users: a valid identity everywhere; listing and deleting are admin at the gateway too
+  CHECK(policy("GET", "/api/users/me") == AuthPolicy::user);
+  CHECK(policy("PATCH", "/api/users/me") == AuthPolicy::user);
+  CHECK(policy("GET", "/api/users/123") == AuthPolicy::user);
+  CHECK(policy("PUT", "/api/users/123") == AuthPolicy::user);
+  CHECK(policy("GET", "/api/users") == AuthPolicy::admin);
+  CHECK(policy("DELETE", "/api/users/123") == AuthPolicy::admin);
+
+  // catalog: public cached reads, admin writes
+  CHECK(policy("GET", "/api/products") == AuthPolicy::public_access);
   CHECK(table.match("GET", "/api/products")->cache);
-  CHECK(table.match("GET", "/api/orders/1")->auth == AuthPolicy::user);
+  CHECK(table.match("GET", "/api/products/1")->cache);
+  CHECK(table.match("GET", "/api/categories")->cache);
+  for (const char* m : {"POST", "PUT", "PATCH", "DELETE"}) {
+    CHECK(policy(m, "/api/products/1") == AuthPolicy::admin);
+    CHECK_FALSE(table.match(m, "/api/products/1")->cache);
+  }
+  CHECK(policy("PATCH", "/api/products/1/stock") == AuthPolicy::admin);
+  CHECK(policy("POST", "/api/categories") == AuthPolicy::admin);
+
+  CHECK(policy("GET", "/api/cart") == AuthPolicy::user);
+  CHECK(policy("POST", "/api/cart/checkout") == AuthPolicy::user);
+  CHECK(policy("GET", "/api/orders/1") == AuthPolicy::user);
+  CHECK(policy("POST", "/api/orders/1/cancel") == AuthPolicy::user);
+  CHECK(policy("PATCH", "/api/orders/1/status") == AuthPolicy::admin);
+  CHECK(policy("GET", "/api/shipments") == AuthPolicy::user);
+  CHECK(policy("GET", "/api/notifications") == AuthPolicy::user);
+  CHECK(table.match("GET", "/api/nothing") == nullptr);
+  for (const auto& r : table.routes()) {
+    INFO(r.pattern);
+    bool known = false;
+    for (const auto& [service, var] : known_services()) known = known || service == r.service;
+    CHECK(known);
+  }
 }
 
 TEST_CASE("gateway routes: invalid configuration names the entry", "[gateway]") {
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a"}]})"), Catch::Contains("routes[0]"));
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","auth":"root"}]})"),
                     Catch::Contains("auth"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","path":"/a","service":"x"}]})"),
+                    Catch::Contains("exactly one"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"service":"x"}]})"), Catch::Contains("exactly one"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a/../b","service":"x"}]})"),
+                    Catch::Contains("routes[0]"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","methods":["get"]}]})"),
+                    Catch::Contains("upper-case"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","methods":[]}]})"),
+                    Catch::Contains("methods"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","timeoutMs":0}]})"),
+                    Catch::Contains("timeoutMs"));
   CHECK_THROWS(RouteTable::parse("not json"));
 }
 
@@ -46,6 +165,51 @@ TEST_CASE("gateway config: upstream URL lists", "[gateway]") {
   CHECK_FALSE(parse_upstream_urls("https://x:1", bad));
   CHECK_FALSE(parse_upstream_urls("http://x:0", bad));
   CHECK_FALSE(parse_upstream_urls("http://x", bad));
+}
+
+TEST_CASE("gateway config: defaults, rate-limit variables and JWKS URL", "[gateway]") {
+  for (const auto& rc : rate_class_defaults()) unsetenv(rc.variable);
+  unsetenv("JWKS_URL");
+  setenv("AUTH_URL", "http://10.1.1.1:9001,http://10.1.1.2:9001", 1);
+  {
+    shopmesh::core::EnvReader env;
+    auto c = GatewayConfig::from_env(env);
+    REQUIRE_NOTHROW(env.finish());
+    CHECK(c.jwt_issuer == "shopmesh");
+    CHECK(c.jwt_audience == "shopmesh-api");
+    REQUIRE(c.jwks_urls.size() == 2);
+    CHECK(c.jwks_urls[0] == "http://10.1.1.1:9001/api/auth/jwks.json");
+    CHECK(c.rate_classes.size() == rate_class_defaults().size());
+    for (const auto& [name, spec] : c.rate_classes) CHECK(spec.enabled);
+    CHECK(c.consumer_group.rfind("gateway-", 0) == 0);
+    CHECK(c.cache_topics == std::vector<std::string>{"catalog.events", "stock.events"});
+  }
+  setenv("RATE_LIMIT_LOGIN", "5/m burst 5", 1);
+  setenv("RATE_LIMIT_DEFAULT", "off", 1);
+  setenv("JWKS_URL", "http://auth.internal:1/keys", 1);
+  {
+    shopmesh::core::EnvReader env;
+    auto c = GatewayConfig::from_env(env);
+    REQUIRE_NOTHROW(env.finish());
+    for (const auto& [name, spec] : c.rate_classes) {
+      if (name == "login") {
+        CHECK(spec.burst == 5);
+        CHECK(spec.per_second == Approx(5.0 / 60));
+      }
+      if (name == "default") CHECK_FALSE(spec.enabled);
+    }
+    CHECK(c.jwks_urls == std::vector<std::string>{"http://auth.internal:1/keys"});
+  }
+  setenv("RATE_LIMIT_LOGIN", "lots", 1);
+  {
+    shopmesh::core::EnvReader env;
+    GatewayConfig::from_env(env);
+    CHECK_THROWS_WITH(env.finish(), Catch::Contains("RATE_LIMIT_LOGIN"));
+  }
+  unsetenv("RATE_LIMIT_LOGIN");
+  unsetenv("RATE_LIMIT_DEFAULT");
+  unsetenv("JWKS_URL");
+  unsetenv("AUTH_URL");
 }
 
 TEST_CASE("gateway trace: a valid traceparent is continued, anything else starts a trace", "[gateway]") {

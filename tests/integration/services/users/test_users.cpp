@@ -157,7 +157,7 @@ TEST_CASE("users: admin deletes a user -> USER_DELETED -> the account can no lon
   CHECK(call("GET", users_url() + "/api/users/me", {}, as_user(a.id, a.email)).status == 404);
 }
 
-TEST_CASE("users: through the gateway with a bearer token", "[users][.pending-gateway]") {
+TEST_CASE("users: through the gateway with a bearer token", "[users][gateway]") {
   auto a = register_account("Gateway Reader", gateway_url());
   auto t = login(a.email, a.password, gateway_url());
   auto me = call("GET", gateway_url() + "/api/users/me", {}, bearer(t.access));

@@ -1,6 +1,5 @@
-#include <map>
-
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "catalog.hpp"
 #include "shopmesh/core/http.hpp"

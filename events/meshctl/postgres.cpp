@@ -1,0 +1,162 @@
+#include "postgres.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include <pqxx/pqxx>
+
+#include "shopmesh/core/uuid.hpp"
+
+namespace shopmesh::meshctl {
+namespace {
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+bool is_url(std::string_view s) {
+  return s.find("://") != std::string_view::npos;
+}
+
+// RFC 3339 UTC with milliseconds, computed by PostgreSQL.
+constexpr const char* kIso = R"(to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
+
+std::string iso(const char* column) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, kIso, column);
+  return buf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& service_databases() {
+  static const std::vector<std::string> names{"auth",   "users", "products", "cart",
+                                              "orders", "stock", "shipping", "notification"};
+  return names;
+}
+
+std::string resolve_pg_url(const std::optional<std::string>& flag,
+                           const std::function<std::optional<std::string>(const char*)>& env) {
+  if (flag && !flag->empty()) return *flag;
+  if (auto url = env("PG_SUPERUSER_URL"); url && !url->empty()) return *url;
+  auto value = [&](const char* name, const char* fallback) {
+    auto v = env(name);
+    return v && !v->empty() ? *v : std::string(fallback);
+  };
+  std::string host = value("PG_HOST", "127.0.0.1");
+  if (host == "0.0.0.0" || host == "*") host = "127.0.0.1";  // a wildcard listen address is reached on loopback
+  if (host == "::" || host == "[::]") host = "[::1]";
+  return "postgresql://" + percent_encode(value("PG_SUPERUSER", "shopmesh")) + ":" +
+         percent_encode(value("PG_PASSWORD", "shopmesh-dev")) + "@" + host + ":" + value("PG_PORT", "55432") +
+         "/postgres";
+}
+
+std::string database_url(std::string_view url, std::string_view database) {
+  if (!is_url(url)) {
+    std::string out(url);
+    out += " dbname=" + std::string(database);
+    if (out.find("connect_timeout") == std::string::npos) out += " connect_timeout=5";
+    return out;
+  }
+  const auto authority = url.find("://") + 3;
+  const auto query = url.find('?', authority);
+  const auto path = url.find('/', authority);
+  std::string out(url.substr(0, path != std::string_view::npos && path < query ? path : std::min(query, url.size())));
+  out += "/" + percent_encode(database);
+  std::string params = query == std::string_view::npos ? "" : std::string(url.substr(query + 1));
+  if (params.find("connect_timeout=") == std::string::npos)
+    params += (params.empty() ? "" : "&") + std::string("connect_timeout=5");
+  return out + "?" + params;
+}
+
+std::string redact_url(std::string_view url) {
+  if (!is_url(url)) {
+    std::string out(url);
+    const auto p = out.find("password=");
+    if (p != std::string::npos) out.replace(p + 9, out.find(' ', p) - (p + 9), "***");
+    return out;
+  }
+  const auto authority = url.find("://") + 3;
+  const auto at = url.find('@', authority);
+  if (at == std::string_view::npos) return std::string(url);
+  const auto colon = url.find(':', authority);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+std::vector<std::string> Postgres::databases() const {
+  try {
+    pqxx::connection c(database_url(base_url_, "postgres"));
+    pqxx::nontransaction tx(c);
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY datname"))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  } catch (const pqxx::broken_connection& e) {
+    std::string why = e.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    throw std::runtime_error("cannot connect to PostgreSQL at " + redact_url(base_url_) + ": " + why);
+  }
+}
+
+std::optional<OutboxStatus> Postgres::outbox_status(const std::string& database, Skipped& skipped) const {
+  pqxx::connection c(database_url(base_url_, database));
+  pqxx::nontransaction tx(c);
+  if (tx.exec1("SELECT to_regclass('public.outbox') IS NOT NULL")[0].as<bool>() == false) {
+    skipped = {database, "no outbox table"};
+    return std::nullopt;
+  }
+  const auto row = tx.exec1(
+      "SELECT count(*) FILTER (WHERE published_at IS NULL),"
+      " extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE published_at IS NULL))::float8,"
+      " coalesce(max(attempts) FILTER (WHERE published_at IS NULL), 0),"
+      " count(*) FILTER (WHERE published_at > clock_timestamp() - interval '1 minute'),"
+      " " +
+      iso("max(published_at)") +
+      ", count(*),"
+      " (SELECT last_error FROM outbox WHERE last_error IS NOT NULL AND published_at IS NULL ORDER BY seq DESC LIMIT 1)"
+      " FROM outbox");
+  OutboxStatus s;
+  s.database = database;
+  s.unpublished = row[0].as<long long>();
+  if (!row[1].is_null()) s.oldest_unpublished_age_s = row[1].as<double>();
+  s.max_attempts = row[2].as<long long>();
+  s.published_last_minute = row[3].as<long long>();
+  if (!row[4].is_null()) s.last_published_at = row[4].as<std::string>();
+  s.total = row[5].as<long long>();
+  if (!row[6].is_null()) s.last_error = row[6].as<std::string>();
+  return s;
+}
+
+std::vector<InboxEntry> Postgres::inbox_entries(const std::string& database,
+                                                const std::vector<std::string>& event_ids) const {
+  std::string array;
+  for (const auto& id : event_ids)
+    if (core::is_uuid(id)) array += (array.empty() ? "" : ",") + id;
+  if (array.empty()) return {};
+  pqxx::connection c(database_url(base_url_, database));
+  pqxx::nontransaction tx(c);
+  if (!tx.exec1("SELECT to_regclass('public.inbox') IS NOT NULL")[0].as<bool>()) return {};
+  std::vector<InboxEntry> out;
+  const auto rows =
+      tx.exec_params("SELECT consumer_group, event_id::text, " + iso("processed_at") +
+                         ", (extract(epoch FROM processed_at) * 1000)::bigint, topic, partition, \"offset\""
+                         " FROM inbox WHERE event_id = ANY($1::uuid[]) ORDER BY processed_at",
+                     "{" + array + "}");
+  for (const auto& r : rows)
+    out.push_back({database, r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   r[3].as<long long>(), r[4].as<std::string>(), r[5].as<int>(), r[6].as<long long>()});
+  return out;
+}
+
+}  // namespace shopmesh::meshctl

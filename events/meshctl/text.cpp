@@ -1,0 +1,25 @@
+#include "text.hpp"
+
+namespace shopmesh::meshctl {
+
+std::string one_line(std::string_view text, std::size_t max) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  if (out.size() > max) {
+    std::size_t cut = max > 3 ? max - 3 : 0;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    out = out.substr(0, cut) + "…";
+  }
+  return out;
+}
+
+}  // namespace shopmesh::meshctl

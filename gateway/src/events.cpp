@@ -1,0 +1,206 @@
+#include "events.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+#include "response_cache.hpp"
+#include "shopmesh/core/log.hpp"
+
+namespace shopmesh::gateway {
+namespace {
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view member_string(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+std::optional<SessionRevoked> parse_session_revoked(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject() || member_string(doc, "type") != "SESSION_REVOKED") return std::nullopt;
+  auto data_it = doc.FindMember("data");
+  if (data_it == doc.MemberEnd() || !data_it->value.IsObject()) return std::nullopt;
+  const auto& data = data_it->value;
+  SessionRevoked e;
+  e.user_id = member_string(data, "userId");
+  e.session_id = member_string(data, "sessionId");
+  e.except_session_id = member_string(data, "exceptSessionId");
+  auto revoked_at = parse_rfc3339(member_string(data, "revokedAt"));
+  if (e.user_id.empty() || !revoked_at) return std::nullopt;
+  e.revoked_at_s = *revoked_at;
+  return e;
+}
+
+GatewayEventHandler::GatewayEventHandler(std::string identity_topic, std::vector<std::string> cache_topics,
+                                         RevocationSet& revocations, ResponseCache& cache)
+    : identity_topic_(std::move(identity_topic)),
+      cache_topics_(std::move(cache_topics)),
+      revocations_(revocations),
+      cache_(cache) {}
+
+GatewayEventHandler::Effect GatewayEventHandler::apply(std::string_view topic, std::string_view value,
+                                                       std::int64_t now_s) {
+  if (topic == identity_topic_) {
+    if (value.find("SESSION_REVOKED") == std::string_view::npos) return Effect::ignored;  // cheap pre-filter
+    auto e = parse_session_revoked(value);
+    if (!e) {
+      // A SESSION_REVOKED we cannot read is worth a log line; other types are simply not ours.
+      rapidjson::Document doc;
+      doc.Parse(value.data(), value.size());
+      const bool ours = !doc.HasParseError() && doc.IsObject() && member_string(doc, "type") == "SESSION_REVOKED";
+      return ours ? Effect::malformed : Effect::ignored;
+    }
+    revocations_.add(*e, now_s);
+    return Effect::revoked;
+  }
+  if (std::find(cache_topics_.begin(), cache_topics_.end(), topic) == cache_topics_.end()) return Effect::ignored;
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(value.data(), value.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    cache_.invalidate_all();  // unreadable catalog news: assume the worst
+    return Effect::malformed;
+  }
+  const std::string_view type = member_string(doc, "type");
+  // Product and category changes, and stock levels (shown on products); not reservations as such.
+  if (starts_with(type, "PRODUCT_") || starts_with(type, "CATEGORY_") || type == "STOCK_CHANGED") {
+    cache_.invalidate_all();
+    return Effect::cache_cleared;
+  }
+  return Effect::ignored;
+}
+
+// ------------------------------------------------------------------------------------- Kafka side
+
+class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalance(EventConsumer& owner) : owner_(owner) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err != RdKafka::ERR__ASSIGN_PARTITIONS) {
+      consumer->unassign();
+      owner_.assigned_ = false;
+      return;
+    }
+    // Identity events are replayed over the revocation window (a restarted gateway must still
+    // refuse tokens revoked shortly before); cache events from a little before our start.
+    const std::int64_t now = unix_ms();
+    const std::int64_t identity_from = now - owner_.settings_.identity_replay.count() * 1000;
+    const std::int64_t cache_from = owner_.started_ms_ - 5'000;
+    for (auto* tp : partitions)
+      tp->set_offset(tp->topic() == owner_.settings_.identity_topic ? identity_from : cache_from);
+    const auto err2 = consumer->offsetsForTimes(partitions, 5'000);
+    if (err2 != RdKafka::ERR_NO_ERROR) {
+      owner_.log_.warn("kafka offsetsForTimes failed; identity events from the beginning, others from the end",
+                       {{"error", RdKafka::err2str(err2)}});
+      for (auto* tp : partitions)
+        tp->set_offset(tp->topic() == owner_.settings_.identity_topic ? RdKafka::Topic::OFFSET_BEGINNING
+                                                                      : RdKafka::Topic::OFFSET_END);
+    }
+    // (offsetsForTimes leaves -1, i.e. OFFSET_END, where no message is that recent.)
+    consumer->assign(partitions);
+    owner_.assigned_ = true;
+    owner_.log_.info("kafka partitions assigned", {core::num("partitions", static_cast<long long>(partitions.size()))});
+  }
+
+ private:
+  EventConsumer& owner_;
+};
+
+EventConsumer::EventConsumer(Settings settings, Sink sink, core::Logger& log)
+    : settings_(std::move(settings)), sink_(std::move(sink)), log_(log), started_ms_(unix_ms()) {}
+
+EventConsumer::~EventConsumer() {
+  stop();
+}
+
+void EventConsumer::start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+}
+
+void EventConsumer::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventConsumer::loop() {
+  Rebalance rebalance(*this);
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  const std::pair<const char*, std::string> settings[] = {
+      {"bootstrap.servers", settings_.brokers},
+      {"group.id", settings_.group_id},
+      {"client.id", "shopmesh-gateway"},
+      {"enable.auto.commit", "false"},  // an ephemeral group: nothing is ever committed
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "latest"},
+      {"partition.assignment.strategy", "range"},  // not cooperative-sticky (librdkafka 2.0.2 bugs)
+      {"fetch.wait.max.ms", "100"},                // revocations must land within a second
+      {"session.timeout.ms", "10000"},
+      {"allow.auto.create.topics", "false"},
+      {"topic.metadata.refresh.interval.ms", "10000"},
+      {"log_level", "3"},
+  };
+  for (const auto& [k, v] : settings)
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
+      log_.warn("kafka setting rejected", {{"key", k}, {"error", err}});
+  if (conf->set("rebalance_cb", &rebalance, err) != RdKafka::Conf::CONF_OK)
+    log_.warn("kafka rebalance callback rejected", {{"error", err}});
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer) {
+    log_.error("kafka consumer could not be created: revocations and cache invalidation are off", {{"error", err}});
+    return;
+  }
+  std::vector<std::string> topics{settings_.identity_topic};
+  for (const auto& t : settings_.cache_topics)
+    if (std::find(topics.begin(), topics.end(), t) == topics.end()) topics.push_back(t);
+  if (auto e = consumer->subscribe(topics); e != RdKafka::ERR_NO_ERROR) {
+    log_.error("kafka subscribe failed", {{"error", RdKafka::err2str(e)}});
+    consumer->close();
+    return;
+  }
+  {
+    std::string list;
+    for (const auto& t : topics) list += (list.empty() ? "" : ",") + t;
+    log_.info("kafka consumer started", {{"group", settings_.group_id}, {"topics", list}});
+  }
+  auto last_warning = std::chrono::steady_clock::time_point{};
+  while (!stopping_.load()) {
+    std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
+    if (!msg) continue;
+    switch (msg->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        consumed_.fetch_add(1, std::memory_order_relaxed);
+        sink_(msg->topic_name(), std::string_view(static_cast<const char*>(msg->payload()), msg->len()));
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        break;
+      default: {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_warning > std::chrono::seconds(30)) {
+          last_warning = now;
+          log_.warn("kafka consumer error", {{"error", msg->errstr()}});
+        }
+      }
+    }
+  }
+  consumer->close();
+  log_.info("kafka consumer closed");
+}
+
+}  // namespace shopmesh::gateway

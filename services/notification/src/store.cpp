@@ -1,0 +1,155 @@
+#include "store.hpp"
+
+#include "shopmesh/contracts/notification_sent_v1.hpp"
+#include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/uuid.hpp"
+
+namespace shopmesh::notification {
+namespace {
+
+constexpr const char* kTimestamp = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
+
+std::string ts(const char* column) {
+  return std::string("to_char(") + column + " AT TIME ZONE 'UTC', " + kTimestamp + ")";
+}
+
+}  // namespace
+
+void NotificationStore::remember_user(pqxx::work& tx, const std::string& user_id, const std::string& email,
+                                      const std::string& name) {
+  tx.exec_params(
+      "INSERT INTO users (user_id, email, name) VALUES ($1::uuid, $2, $3)"
+      " ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name",
+      user_id, email, name);
+}
+
+void NotificationStore::forget_user(pqxx::work& tx, const std::string& user_id) {
+  tx.exec_params("UPDATE users SET deleted_at = coalesce(deleted_at, now()) WHERE user_id = $1::uuid", user_id);
+}
+
+Name NotificationStore::name_of(pqxx::work& tx, const std::string& user_id) {
+  auto r = tx.exec_params("SELECT name FROM users WHERE user_id = $1::uuid", user_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+void NotificationStore::publish_sent(pqxx::work& tx, const std::string& id, const std::string& user_id,
+                                     const std::string& type, const std::optional<std::string>& order_id,
+                                     const std::string& sent_at, const Cause& cause) {
+  contracts::NotificationSentV1 e;
+  e.notification_id = {id};
+  e.user_id = {user_id};
+  e.type = type;
+  e.channel = channel_ == Channel::email ? contracts::NotificationSentV1Channel::kEmail
+                                         : contracts::NotificationSentV1Channel::kInApp;
+  if (order_id) e.order_id = contracts::Uuid{*order_id};
+  e.sent_at = sent_at;
+  outbox_.add(tx, kNotificationTopic, user_id, e, {cause.correlation_id, cause.event_id, cause.traceparent});
+}
+
+bool NotificationStore::record(pqxx::work& tx, const Draft& d, const Cause& cause) {
+  const bool in_app = channel_ == Channel::in_app;
+  const std::string id = core::uuid_v7();
+  auto r = tx.exec_params(
+      "INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id, correlation_id,"
+      " traceparent, delivered_at)"
+      " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::uuid, $9, $10,"
+      "  CASE WHEN $11 THEN clock_timestamp() END)"
+      " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING " +
+          ts("delivered_at"),
+      id, cause.event_id, d.user_id, d.type, std::string(to_string(channel_)), d.subject, d.body, d.order_id,
+      cause.correlation_id, cause.traceparent.empty() ? std::nullopt : std::optional<std::string>(cause.traceparent),
+      in_app);
+  if (r.empty()) return false;
+  if (in_app) publish_sent(tx, id, d.user_id, d.type, d.order_id, r[0][0].as<std::string>(), cause);
+  return true;
+}
+
+std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chrono::milliseconds lease) {
+  return db_.transact([&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        "WITH due AS (SELECT id FROM notifications"
+        "   WHERE channel = 'EMAIL' AND delivered_at IS NULL AND failed_at IS NULL"
+        "     AND next_attempt_at <= clock_timestamp()"
+        "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+        " UPDATE notifications n SET attempts = n.attempts + 1,"
+        "   next_attempt_at = clock_timestamp() + make_interval(secs => $2::float8)"
+        " FROM due WHERE n.id = due.id"
+        " RETURNING n.id::text, n.user_id::text, n.type, n.order_id::text, n.subject, n.body, n.attempts,"
+        "   n.event_id::text, n.correlation_id, coalesce(n.traceparent, ''),"
+        "   (SELECT u.email FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NULL),"
+        "   EXISTS (SELECT 1 FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NOT NULL)",
+        static_cast<long long>(limit), static_cast<double>(lease.count()) / 1000.0);
+    std::vector<PendingEmail> out;
+    for (const auto& r : rows) {
+      PendingEmail p;
+      p.id = r[0].as<std::string>();
+      p.user_id = r[1].as<std::string>();
+      p.type = r[2].as<std::string>();
+      if (!r[3].is_null()) p.order_id = r[3].as<std::string>();
+      p.subject = r[4].as<std::string>();
+      p.body = r[5].as<std::string>();
+      p.attempts = r[6].as<int>();
+      p.cause = {r[7].as<std::string>(), r[8].as<std::string>(), r[9].as<std::string>()};
+      if (!r[10].is_null()) p.recipient = r[10].as<std::string>();
+      p.recipient_deleted = r[11].as<bool>();
+      out.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
+void NotificationStore::delivered(const PendingEmail& email) {
+  db_.transact([&](pqxx::work& tx) {
+    auto r = tx.exec_params(
+        "UPDATE notifications SET delivered_at = clock_timestamp(), last_error = NULL"
+        " WHERE id = $1::uuid AND delivered_at IS NULL RETURNING " +
+            ts("delivered_at"),
+        email.id);
+    if (r.empty()) return;  // delivered by another instance whose claim had lapsed
+    publish_sent(tx, email.id, email.user_id, email.type, email.order_id, r[0][0].as<std::string>(), email.cause);
+  });
+}
+
+void NotificationStore::attempt_failed(const PendingEmail& email, const std::string& error, bool give_up,
+                                       std::chrono::milliseconds retry_in) {
+  db_.transact([&](pqxx::work& tx) {
+    tx.exec_params(
+        "UPDATE notifications SET last_error = $2,"
+        "   next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8),"
+        "   failed_at = CASE WHEN $4 THEN clock_timestamp() END"
+        " WHERE id = $1::uuid AND delivered_at IS NULL",
+        email.id, error.substr(0, 1000), static_cast<double>(retry_in.count()) / 1000.0, give_up);
+  });
+}
+
+Page NotificationStore::list(const std::string& user_id, const ListQuery& q) {
+  const std::string where =
+      " FROM notifications WHERE user_id = $1::uuid AND ($2::text IS NULL OR type = $2)"
+      " AND ($3::uuid IS NULL OR order_id = $3::uuid)";
+  return db_.transact([&](pqxx::work& tx) {
+    Page page;
+    page.page = q.page;
+    page.limit = q.limit;
+    page.total = tx.exec_params("SELECT count(*)" + where, user_id, q.type, q.order_id)[0][0].as<std::int64_t>();
+    auto rows =
+        tx.exec_params("SELECT id::text, type, channel, subject, body, order_id::text, " + ts("created_at") + ", " +
+                           ts("delivered_at") + where + " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+                       user_id, q.type, q.order_id, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
+    for (const auto& r : rows) {
+      Notification n;
+      n.id = r[0].as<std::string>();
+      n.type = r[1].as<std::string>();
+      n.channel = r[2].as<std::string>();
+      n.subject = r[3].as<std::string>();
+      n.body = r[4].as<std::string>();
+      if (!r[5].is_null()) n.order_id = r[5].as<std::string>();
+      n.created_at = r[6].as<std::string>();
+      if (!r[7].is_null()) n.delivered_at = r[7].as<std::string>();
+      page.items.push_back(std::move(n));
+    }
+    return page;
+  });
+}
+
+}  // namespace shopmesh::notification

@@ -1,0 +1,14 @@
+#pragma once
+// The shipping service's reactions (consumer group "shipping" on order.events and stock.events):
+// ORDER_CREATED opens a shipment; STOCK_RESERVED (or the order's CONFIRMED) makes it READY;
+// ORDER_STATUS_CHANGED to SHIPPED / DELIVERED follows the carrier; STOCK_REJECTED,
+// ORDER_REJECTED and ORDER_CANCELLED cancel it. Any of them may arrive first.
+namespace shopmesh::events {
+class ConsumerRunner;
+}
+
+namespace shopmesh::shipping {
+class ShipmentStore;
+
+void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store);
+}  // namespace shopmesh::shipping

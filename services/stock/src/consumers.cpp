@@ -1,0 +1,42 @@
+#include "consumers.hpp"
+
+#include "shopmesh/contracts/order_cancelled_v1.hpp"
+#include "shopmesh/contracts/order_created_v1.hpp"
+#include "shopmesh/contracts/order_rejected_v1.hpp"
+#include "shopmesh/contracts/product_created_v1.hpp"
+#include "shopmesh/contracts/product_deleted_v1.hpp"
+#include "shopmesh/events/consumer.hpp"
+#include "store.hpp"
+
+namespace shopmesh::stock {
+
+void register_consumers(events::ConsumerRunner& runner, StockStore& store) {
+  runner.on<contracts::ProductCreatedV1>(
+      [&store](pqxx::work& tx, const contracts::ProductCreatedV1& e, const events::Consumed& c) {
+        if (e.stock > kMaxLevel) throw events::PermanentError("initial stock exceeds the maximum level");
+        store.open_level(tx, e.product_id.value, e.stock, c.reaction());
+      });
+  runner.on<contracts::ProductDeletedV1>(
+      [&store](pqxx::work& tx, const contracts::ProductDeletedV1& e, const events::Consumed&) {
+        store.retire_level(tx, e.product_id.value);
+      });
+  runner.on<contracts::OrderCreatedV1>(
+      [&store](pqxx::work& tx, const contracts::OrderCreatedV1& e, const events::Consumed& c) {
+        std::vector<Line> lines;
+        lines.reserve(e.items.size());
+        for (const auto& item : e.items) lines.push_back({item.product_id.value, item.quantity});
+        store.reserve(tx, e.order_id.value, lines, c.reaction());
+      });
+  runner.on<contracts::OrderCancelledV1>(
+      [&store](pqxx::work& tx, const contracts::OrderCancelledV1& e, const events::Consumed& c) {
+        store.release(tx, e.order_id.value, StockStore::Ending::cancelled, c.reaction());
+      });
+  // Orders rejects only what stock rejected (nothing reserved then), but if it ever rejects a
+  // reserved order for another reason the units must not stay locked away.
+  runner.on<contracts::OrderRejectedV1>(
+      [&store](pqxx::work& tx, const contracts::OrderRejectedV1& e, const events::Consumed& c) {
+        store.release(tx, e.order_id.value, StockStore::Ending::rejected, c.reaction());
+      });
+}
+
+}  // namespace shopmesh::stock
