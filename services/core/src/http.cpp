@@ -1,6 +1,7 @@
 #include "shopmesh/core/http.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <strings.h>
 
@@ -90,6 +91,22 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
     i = amp + 1;
   }
   return std::nullopt;
+}
+
+void read_paging(const std::function<std::optional<std::string>(std::string_view)>& param, int& page, int& limit,
+                 std::vector<FieldError>& errors, int max_limit) {
+  auto read = [&](const char* name, long long max, const std::string& message, int& out) {
+    auto v = param(name);
+    if (!v) return;
+    long long n = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc{} || ptr != v->data() + v->size() || v->empty() || n < 1 || n > max)
+      errors.push_back({name, message});
+    else
+      out = static_cast<int>(n);
+  };
+  read("page", 1'000'000, "must be an integer >= 1", page);
+  read("limit", max_limit, "must be an integer between 1 and " + std::to_string(max_limit), limit);
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const { return find_query_param(query, name); }

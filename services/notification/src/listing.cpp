@@ -11,13 +11,6 @@
 namespace shopmesh::notification {
 namespace {
 
-std::optional<int> parse_int(const std::string& text) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 void optional_string(core::json::Writer& w, const char* key, const std::optional<std::string>& v) {
   w.Key(key);
   if (v)
@@ -31,20 +24,7 @@ void optional_string(core::json::Writer& w, const char* key, const std::optional
 ListQuery parse_list_query(const ParamLookup& param) {
   ListQuery q;
   std::vector<core::FieldError> errors;
-  if (auto v = param("page")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1)
-      errors.push_back({"page", "must be an integer >= 1"});
-    else
-      q.page = *n;
-  }
-  if (auto v = param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"limit", "must be an integer between 1 and 100"});
-    else
-      q.limit = *n;
-  }
+  core::read_paging(param, q.page, q.limit, errors);
   if (auto v = param("type")) {
     const bool ok = !v->empty() && v->size() <= 64 &&
                     std::all_of(v->begin(), v->end(), [](unsigned char c) { return std::isupper(c) || c == '_'; });
@@ -64,32 +44,19 @@ ListQuery parse_list_query(const ParamLookup& param) {
 }
 
 std::string page_json(const Page& page) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& n : page.items) {
-    w.StartObject();
-    core::json::kv(w, "id", n.id);
-    core::json::kv(w, "type", n.type);
-    core::json::kv(w, "channel", n.channel);
-    core::json::kv(w, "subject", n.subject);
-    core::json::kv(w, "body", n.body);
-    optional_string(w, "orderId", n.order_id);
-    core::json::kv(w, "createdAt", n.created_at);
-    optional_string(w, "deliveredAt", n.delivered_at);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("page");
-  w.Int(page.page);
-  w.Key("limit");
-  w.Int(page.limit);
-  w.Key("total");
-  w.Int64(page.total);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return core::json::page_json(page.items, page.page, page.limit, page.total,
+                               [](core::json::Writer& w, const Notification& n) {
+                                 w.StartObject();
+                                 core::json::kv(w, "id", n.id);
+                                 core::json::kv(w, "type", n.type);
+                                 core::json::kv(w, "channel", n.channel);
+                                 core::json::kv(w, "subject", n.subject);
+                                 core::json::kv(w, "body", n.body);
+                                 optional_string(w, "orderId", n.order_id);
+                                 core::json::kv(w, "createdAt", n.created_at);
+                                 optional_string(w, "deliveredAt", n.delivered_at);
+                                 w.EndObject();
+                               });
 }
 
 }  // namespace shopmesh::notification

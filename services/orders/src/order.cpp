@@ -31,13 +31,6 @@ std::size_t utf8_length(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-std::optional<long long> parse_int(const std::string& s) {
-  long long v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 rapidjson::Document parse_body(std::string_view text) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
@@ -321,20 +314,7 @@ PricedOrder price_order(const OrderRequest& request,
 ListQuery parse_list_query(const ParamLookup& param) {
   ListQuery q;
   Errors errors;
-  if (auto v = param("page")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 1'000'000)
-      errors.push_back({"page", "must be an integer >= 1"});
-    else
-      q.page = static_cast<int>(*n);
-  }
-  if (auto v = param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"limit", "must be an integer between 1 and 100"});
-    else
-      q.limit = static_cast<int>(*n);
-  }
+  core::read_paging(param, q.page, q.limit, errors);
   if (auto v = param("status"); v && !v->empty()) {
     std::string upper = *v;
     std::transform(upper.begin(), upper.end(), upper.begin(),
@@ -373,21 +353,8 @@ std::string order_json(const Order& order) {
 }
 
 std::string page_json(const Page& page) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& o : page.items) write_order(w, o);
-  w.EndArray();
-  w.Key("page");
-  w.Int(page.page);
-  w.Key("limit");
-  w.Int(page.limit);
-  w.Key("total");
-  w.Int64(page.total);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return core::json::page_json(page.items, page.page, page.limit, page.total,
+                               [](core::json::Writer& w, const auto& o) { write_order(w, o); });
 }
 
 }  // namespace shopmesh::orders

@@ -263,20 +263,7 @@ std::string done(const rapidjson::StringBuffer& buf) {
 ListQuery parse_list_query(const ParamLookup& param) {
   ListQuery q;
   std::vector<core::FieldError> errors;
-  if (auto v = param("page")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 1'000'000)
-      errors.push_back({"page", "must be an integer >= 1"});
-    else
-      q.page = static_cast<int>(*n);
-  }
-  if (auto v = param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"limit", "must be an integer between 1 and 100"});
-    else
-      q.limit = static_cast<int>(*n);
-  }
+  core::read_paging(param, q.page, q.limit, errors);
   if (auto v = param("q"); v && !trim(*v).empty()) {
     if (v->size() > 200)
       errors.push_back({"q", "must be at most 200 characters"});
@@ -332,20 +319,7 @@ Paging parse_paging(const ParamLookup& param, int default_limit) {
   Paging p;
   p.limit = default_limit;
   Errors errors;
-  if (auto v = param("page")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 1'000'000)
-      errors.push_back({"page", "must be an integer >= 1"});
-    else
-      p.page = static_cast<int>(*n);
-  }
-  if (auto v = param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"limit", "must be an integer between 1 and 100"});
-    else
-      p.limit = static_cast<int>(*n);
-  }
+  core::read_paging(param, p.page, p.limit, errors);
   if (!errors.empty()) throw core::bad_request("Invalid query parameters.", std::move(errors));
   return p;
 }
@@ -542,21 +516,8 @@ std::string product_json(const Product& p) {
 }
 
 std::string page_json(const Page& page) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& p : page.items) write_product(w, p);
-  w.EndArray();
-  w.Key("page");
-  w.Int(page.page);
-  w.Key("limit");
-  w.Int(page.limit);
-  w.Key("total");
-  w.Int64(page.total);
-  w.EndObject();
-  return done(buf);
+  return core::json::page_json(page.items, page.page, page.limit, page.total,
+                               [](core::json::Writer& w, const auto& p) { write_product(w, p); });
 }
 
 std::string items_json(const std::vector<Product>& products) {

@@ -34,13 +34,6 @@ bool terminal(Status s) {
   return s == Status::delivered || s == Status::cancelled;
 }
 
-std::optional<int> parse_int(const std::string& text) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 void write_shipment(core::json::Writer& w, const Shipment& s) {
   w.StartObject();
   core::json::kv(w, "id", s.id);
@@ -127,20 +120,7 @@ std::string shipment_json(const Shipment& s) {
 ListQuery parse_list_query(const ParamLookup& param) {
   ListQuery q;
   std::vector<core::FieldError> errors;
-  if (auto v = param("page")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1)
-      errors.push_back({"page", "must be an integer >= 1"});
-    else
-      q.page = *n;
-  }
-  if (auto v = param("limit")) {
-    auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100)
-      errors.push_back({"limit", "must be an integer between 1 and 100"});
-    else
-      q.limit = *n;
-  }
+  core::read_paging(param, q.page, q.limit, errors);
   if (auto v = param("status")) {
     q.status = parse_status(*v);
     if (!q.status) errors.push_back({"status", "must be one of PENDING, READY, SHIPPED, DELIVERED, CANCELLED"});
@@ -156,21 +136,8 @@ ListQuery parse_list_query(const ParamLookup& param) {
 }
 
 std::string page_json(const Page& page) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& s : page.items) write_shipment(w, s);
-  w.EndArray();
-  w.Key("page");
-  w.Int(page.page);
-  w.Key("limit");
-  w.Int(page.limit);
-  w.Key("total");
-  w.Int64(page.total);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return core::json::page_json(page.items, page.page, page.limit, page.total,
+                               [](core::json::Writer& w, const auto& s) { write_shipment(w, s); });
 }
 
 }  // namespace shopmesh::shipping

@@ -343,21 +343,8 @@ std::string profile_json(const Profile& profile) {
 }
 
 std::string page_json(const Page& page) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
-  for (const auto& p : page.items) write_profile(w, p);
-  w.EndArray();
-  w.Key("page");
-  w.Int(page.page);
-  w.Key("limit");
-  w.Int(page.limit);
-  w.Key("total");
-  w.Int64(page.total);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return core::json::page_json(page.items, page.page, page.limit, page.total,
+                               [](core::json::Writer& w, const auto& p) { write_profile(w, p); });
 }
 
 }  // namespace shopmesh::users

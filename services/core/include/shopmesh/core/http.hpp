@@ -128,6 +128,11 @@ class Router {
   std::vector<Route> routes_;
 };
 
+/// Reads the list parameters `page` (1..1,000,000) and `limit` (1..max_limit) into `page` and
+/// `limit` when present, adding one FieldError per bad value. The caller throws bad_request.
+void read_paging(const std::function<std::optional<std::string>(std::string_view)>& param, int& page, int& limit,
+                 std::vector<FieldError>& errors, int max_limit = 100);
+
 /// Splits "a=1&b=x%20y" and finds one parameter, percent-decoded ('+' is a space).
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name);
 /// Percent-decodes text; nullopt on a malformed escape.

@@ -1,5 +1,6 @@
 #pragma once
 // RapidJSON helpers shared by handlers: parsing bodies with field-level errors, writing responses.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,26 @@ std::string to_string(const rapidjson::Value& value);
 inline void kv(Writer& w, std::string_view key, std::string_view value) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+/// A list response `{items:[...], page, limit, total}`; `write_item(w, item)` writes one element.
+template <class Items, class WriteItem>
+std::string page_json(const Items& items, int page, int limit, std::int64_t total, WriteItem&& write_item) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("items");
+  w.StartArray();
+  for (const auto& item : items) write_item(w, item);
+  w.EndArray();
+  w.Key("page");
+  w.Int(page);
+  w.Key("limit");
+  w.Int(limit);
+  w.Key("total");
+  w.Int64(total);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
 }
 
 /// Returns a string member if present and a string.
