@@ -46,7 +46,7 @@ test: build ## Everything: unit tests, then newman + integration tests on one ep
 	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration'
 
 
-bench: build ## Benchmarks on an ephemeral real stack; results in build/bench/results.{json,md}
+bench: ## Gateway vs nginx/Express, orders vs pgbench, outbox, on an ephemeral stack (release build); build/bench/
 	@scripts/bench
 
 # meshctl with the stack's settings: compose/.env, then compose/.env.example (the environment wins).

@@ -2,7 +2,7 @@
 // the time from the order's commit to the moment all three consumers (stock, shipping,
 // notification) have applied its ORDER_CREATED. Prints one JSON object (summary on stderr).
 //
-//   bench_saga [--rate 50] [--seconds 20] [--mode auto|orders|events]
+//   bench_saga [--rate 50|0] [--seconds 20] [--clients 8] [--gateway] [--mode auto|orders|events]
 //
 // orders (auto when the orders service answers): orders are placed over its HTTP API and "commit"
 // is the ORDER_CREATED row's insert time in its outbox, so the orders relay's hop is included.
@@ -10,10 +10,12 @@
 // hands the event to the producer (no relay hop: the consumers' share alone). "Applied" is the last write of each
 // consumer's transaction: stock's STOCK_RESERVED outbox row, shipping's SHIPMENT_CREATED outbox row, notification's
 // notification row (all stamped with clock_timestamp() on this machine's clock).
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -148,36 +150,91 @@ std::vector<Placed> publish_orders(int rate, int seconds, core::Logger& log) {
   return placed;
 }
 
-// Orders-service mode: POST /api/orders at the given rate from a few client threads.
-std::vector<Placed> place_orders(int rate, int seconds) {
-  auto r =
-      http("POST", stack_var("PRODUCTS_URL") + "/api/products",
-           R"({"sku":"BENCH-)" + core::uuid_v7().substr(24) +
-               R"(","name":"Bench mug","description":"bench","price":12.50,"category":"bench","initialStock":1000000})",
-           admin());
+// How orders are placed in the orders-service mode: straight to the orders service with identity
+// headers, or through the gateway as a real client would (registered users, RS256 tokens).
+struct Placement {
+  bool via_gateway = false;
+  int clients = 8;
+  std::string admin_token;
+  std::vector<std::string> user_tokens;  // one per client, via the gateway
+
+  std::string base(const char* service_var) const {
+    return via_gateway ? stack_var("GATEWAY_URL") : stack_var(service_var);
+  }
+  std::vector<std::pair<std::string, std::string>> as_admin() const {
+    if (via_gateway) return {{"Authorization", "Bearer " + admin_token}};
+    return admin();
+  }
+  std::vector<std::pair<std::string, std::string>> as_client(int client) const {
+    if (via_gateway) return {{"Authorization", "Bearer " + user_tokens[static_cast<std::size_t>(client)]}};
+    return {{"X-User-Id", core::uuid_v7()}, {"X-User-Role", "USER"}, {"X-User-Email", "bench@example.com"}};
+  }
+};
+
+std::string login(const std::string& email, const std::string& password) {
+  auto r = http("POST", stack_var("GATEWAY_URL") + "/api/auth/login",
+                R"({"email":")" + email + R"(","password":")" + password + R"("})", {});
+  const std::string token = json_string(r.body, "access_token");
+  if (r.status != 200 || token.empty())
+    throw std::runtime_error("login of " + email + " failed (status " + std::to_string(r.status) + ")");
+  return token;
+}
+
+void sign_in(Placement& how) {
+  if (!how.via_gateway) return;
+  const char* admin_email = std::getenv("ADMIN_EMAIL");
+  const char* admin_password = std::getenv("ADMIN_PASSWORD");
+  how.admin_token = login(admin_email ? admin_email : "admin@shopmesh.local",
+                          admin_password ? admin_password : "change-me-admin-123");
+  for (int c = 0; c < how.clients; ++c) {
+    const std::string email = "bench-" + core::uuid_v7() + "@example.com";
+    auto r = http("POST", stack_var("GATEWAY_URL") + "/api/auth/register",
+                  R"({"email":")" + email + R"(","password":"bench-password-123","name":"Bench Buyer"})", {});
+    if (r.status != 201) throw std::runtime_error("register failed (status " + std::to_string(r.status) + ")");
+    how.user_tokens.push_back(login(email, "bench-password-123"));
+  }
+}
+
+// Orders-service mode: POST /api/orders. rate > 0: at that fixed rate, from the clients;
+// rate == 0: closed loop, each client placing its next order as soon as the last one is answered.
+std::vector<Placed> place_orders(const Placement& how, int rate, int seconds, double& window_s) {
+  auto r = http("POST", how.base("PRODUCTS_URL") + "/api/products",
+                R"({"sku":"BENCH-)" + core::uuid_v7().substr(24) +
+                    R"(","name":"Bench mug","description":"bench","price":12.50,"category":"bench","initialStock":10000000})",
+                how.as_admin());
   const std::string product = json_string(r.body, "id");
   if (r.status != 201 || product.empty() || !wait_for_level(product))
     throw std::runtime_error("could not create the bench product (status " + std::to_string(r.status) + ")");
-  const int total = rate * seconds;
-  std::vector<Placed> placed(total);
-  std::atomic<int> next{0};
-  const auto interval =
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / rate));
+  const std::string body = R"({"items":[{"productId":")" + product + R"(","quantity":1}]})";
   const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::seconds(seconds);
+  const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / std::max(rate, 1)));
+  const int total = rate > 0 ? rate * seconds : std::numeric_limits<int>::max();
+  std::mutex mutex;
+  std::vector<Placed> placed;
+  std::atomic<int> next{0};
+  std::atomic<long> failed{0};
   std::vector<std::thread> clients;
-  for (int t = 0; t < 8; ++t)
-    clients.emplace_back([&] {
+  for (int t = 0; t < how.clients; ++t)
+    clients.emplace_back([&, t] {
+      const auto headers = how.as_client(t);
       for (int i = next++; i < total; i = next++) {
-        std::this_thread::sleep_until(start + i * interval);
-        const std::string user = core::uuid_v7();
-        auto res = http("POST", stack_var("ORDERS_URL") + "/api/orders",
-                        R"({"items":[{"productId":")" + product + R"(","quantity":1}]})",
-                        {{"X-User-Id", user}, {"X-User-Role", "USER"}, {"X-User-Email", "bench@example.com"}});
-        if (res.status == 201) placed[i].order_id = json_string(res.body, "id");
+        if (rate > 0) std::this_thread::sleep_until(start + i * interval);
+        if (rate == 0 && std::chrono::steady_clock::now() >= end) break;
+        auto res = http("POST", how.base("ORDERS_URL") + "/api/orders", body, headers);
+        std::string id = res.status == 201 ? json_string(res.body, "id") : "";
+        if (id.empty()) {
+          ++failed;
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        placed.push_back({std::move(id), "", 0});
       }
     });
   for (auto& c : clients) c.join();
-  std::erase_if(placed, [](const Placed& p) { return p.order_id.empty(); });
+  window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (failed > 0) std::fprintf(stderr, "bench_saga: %ld orders were not accepted\n", failed.load());
   return placed;
 }
 
@@ -201,18 +258,37 @@ std::map<std::string, double> times(const std::string& url, const std::string& s
 int main(int argc, char** argv) {
   int rate = 50, seconds = 20;
   std::string mode_arg = "auto";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--rate") == 0) rate = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--mode") == 0) mode_arg = argv[i + 1];
-  }
+  Placement how;
+  CLI::App app{"Order saga latency on the running stack (reported, never asserted)"};
+  app.add_option("--rate", rate, "orders per second; 0: closed loop, as fast as the clients are answered")
+      ->check(CLI::Range(0, 100'000));
+  app.add_option("--seconds", seconds, "how long orders are placed")->check(CLI::Range(1, 3600));
+  app.add_option("--clients", how.clients, "concurrent clients placing orders")->check(CLI::Range(1, 1024));
+  app.add_option("--mode", mode_arg, "auto, orders (over the orders API) or events (self-published)")
+      ->check(CLI::IsMember({"auto", "orders", "events"}));
+  app.add_flag("--gateway", how.via_gateway, "place orders through the gateway as registered users with tokens");
+  CLI11_PARSE(app, argc, argv);
   core::Logger log("bench-saga", core::LogLevel::warn);
-  const bool via_orders = mode_arg == "orders" || (mode_arg == "auto" && orders_service_present());
-  const std::string mode = via_orders ? "orders-service" : "self-published ORDER_CREATED";
-  std::fprintf(stderr, "bench_saga: %d orders/s for %d s (%s)\n", rate, seconds, mode.c_str());
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Placed> placed = via_orders ? place_orders(rate, seconds) : publish_orders(rate, seconds, log);
-  const double sending_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const bool via_orders = how.via_gateway || mode_arg == "orders" || (mode_arg == "auto" && orders_service_present());
+  if (!via_orders && rate == 0) {
+    std::fprintf(stderr, "bench_saga: the events mode needs a fixed --rate\n");
+    return 2;
+  }
+  const std::string mode = !via_orders ? "self-published ORDER_CREATED"
+                                       : (how.via_gateway ? "gateway" : "orders-service");
+  std::fprintf(stderr, "bench_saga: %s for %d s, %d clients (%s)\n",
+               rate > 0 ? (std::to_string(rate) + " orders/s").c_str() : "closed loop", seconds, how.clients,
+               mode.c_str());
+  double sending_s = 0;
+  std::vector<Placed> placed;
+  if (via_orders) {
+    sign_in(how);
+    placed = place_orders(how, rate, seconds, sending_s);
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    placed = publish_orders(rate, seconds, log);
+    sending_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
   const std::string ids = array_of(placed);
 
   if (via_orders) {
@@ -264,8 +340,9 @@ int main(int argc, char** argv) {
     }
     if (all) latency["all three"].push_back((last - p.committed) * 1000.0);
   }
-  std::printf("{\"bench\":\"saga\",\"mode\":\"%s\",\"rate\":%d,\"orders\":%zu,\"achievedRate\":%.1f", mode.c_str(),
-              rate, placed.size(), static_cast<double>(placed.size()) / sending_s);
+  std::printf("{\"bench\":\"saga\",\"mode\":\"%s\",\"rate\":%d,\"clients\":%d,\"seconds\":%.2f,\"orders\":%zu,"
+              "\"achievedRate\":%.1f",
+              mode.c_str(), rate, how.clients, sending_s, placed.size(), static_cast<double>(placed.size()) / sending_s);
   for (const auto& [name, v] : latency) {
     std::printf(",\"%s\":{\"n\":%zu,\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f}", name.c_str(),
                 v.size(), percentile(v, 0.50), percentile(v, 0.90), percentile(v, 0.99), percentile(v, 1.0));
