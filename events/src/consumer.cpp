@@ -1,12 +1,13 @@
 #include "shopmesh/events/consumer.hpp"
 
-#include <atomic>
-#include <mutex>
-#include <thread>
-
 #include <librdkafka/rdkafkacpp.h>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
+
+#include <atomic>
+#include <optional>
+#include <mutex>
+#include <thread>
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/log.hpp"
@@ -22,11 +23,16 @@ enum class Outcome { applied, duplicate, ignored, dead_lettered, stopped };
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::applied: return "applied";
-    case Outcome::duplicate: return "duplicate";
-    case Outcome::ignored: return "ignored";
-    case Outcome::dead_lettered: return "dead_lettered";
-    case Outcome::stopped: return "stopped";
+    case Outcome::applied:
+      return "applied";
+    case Outcome::duplicate:
+      return "duplicate";
+    case Outcome::ignored:
+      return "ignored";
+    case Outcome::dead_lettered:
+      return "dead_lettered";
+    case Outcome::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -56,7 +62,20 @@ struct ConsumerRunner::Impl {
                       .Help("Consumed events by group, type and outcome")
                       .Register(registry)) {}
 
-  Outcome process(RdKafka::Message& m);
+  // A message decoded, validated and ready for its handler.
+  struct Ready {
+    std::size_t index;  // in the batch
+    Envelope envelope;
+    std::unique_ptr<rapidjson::Document> data;
+    const RawHandler* handler;
+  };
+
+  void run_worker(int index);
+  std::unique_ptr<RdKafka::KafkaConsumer> subscribe(int index);
+  std::vector<Outcome> process_batch(const std::vector<std::unique_ptr<RdKafka::Message>>& batch);
+  std::optional<Outcome> prepare(RdKafka::Message& m, std::size_t index, std::vector<Ready>& ready);
+  bool apply_together(const std::vector<std::unique_ptr<RdKafka::Message>>& batch, const std::vector<Ready>& ready,
+                      std::vector<Outcome>& outcomes);
   Outcome apply(const Envelope& e, const rapidjson::Value& data, const RawHandler& handler, RdKafka::Message& m);
   bool dead_letter(RdKafka::Message& m, const DeadLetter& why);
   void count(const std::string& type, const char* outcome) {
@@ -74,7 +93,8 @@ struct ConsumerRunner::Impl {
   prometheus::Family<prometheus::Counter>& processed;
   std::map<std::pair<std::string, int>, RawHandler> handlers;
   std::unique_ptr<Producer> dlq;
-  std::thread thread;
+  std::mutex dlq_mutex;  // one dead letter in flight at a time: its flush is its delivery check
+  std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   mutable std::mutex counts_mutex;
   Counts counts;
@@ -84,7 +104,9 @@ ConsumerRunner::ConsumerRunner(ConsumerOptions options, core::PgPool& db, core::
                                prometheus::Registry& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), db, log, metrics)) {}
 
-ConsumerRunner::~ConsumerRunner() { stop(); }
+ConsumerRunner::~ConsumerRunner() {
+  stop();
+}
 
 void ConsumerRunner::on(std::string type, int version, RawHandler handler) {
   impl_->handlers[{std::move(type), version}] = std::move(handler);
@@ -96,6 +118,7 @@ ConsumerRunner::Counts ConsumerRunner::counts() const {
 }
 
 bool ConsumerRunner::Impl::dead_letter(RdKafka::Message& m, const DeadLetter& why) {
+  std::lock_guard lock(dlq_mutex);
   const std::string topic = dlq_topic(m.topic_name(), options.group);
   Producer::HeaderList headers;
   if (RdKafka::Headers* original = m.headers()) {
@@ -169,11 +192,13 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
       log.warn("database connection lost while consuming; retrying", {{"group", options.group}, {"error", ex.what()}});
     } catch (const std::exception& ex) {
       if (attempts >= options.max_attempts)
-        return dead_letter(m, {"handler", std::string("failed after ") + std::to_string(attempts) + " attempts: " +
-                                              ex.what()})
+        return dead_letter(
+                   m, {"handler", std::string("failed after ") + std::to_string(attempts) + " attempts: " + ex.what()})
                    ? Outcome::dead_lettered
                    : Outcome::stopped;
-      log.warn("event handler failed; retrying", {{"group", options.group}, {"type", e.type}, {"eventId", e.id},
+      log.warn("event handler failed; retrying", {{"group", options.group},
+                                                  {"type", e.type},
+                                                  {"eventId", e.id},
                                                   core::num("attempt", static_cast<long long>(attempts)),
                                                   {"error", ex.what()}});
     }
@@ -183,92 +208,194 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
   return Outcome::stopped;
 }
 
-Outcome ConsumerRunner::Impl::process(RdKafka::Message& m) {
+// Decodes and validates one message. Returns its outcome when it is settled here (dead-lettered,
+// ignored, or stopped while dead-lettering); otherwise appends it to `ready` and returns nothing.
+std::optional<Outcome> ConsumerRunner::Impl::prepare(RdKafka::Message& m, std::size_t index,
+                                                     std::vector<Ready>& ready) {
+  auto settle = [&](const DeadLetter& why) { return dead_letter(m, why) ? Outcome::dead_lettered : Outcome::stopped; };
   std::string error;
   const std::string_view value(static_cast<const char*>(m.payload()), m.len());
   auto envelope = decode(value, error);
-  if (!envelope) return dead_letter(m, {"decode", error}) ? Outcome::dead_lettered : Outcome::stopped;
+  if (!envelope) return settle({"decode", error});
   envelope->traceparent = header_value(m, "traceparent");
-  rapidjson::Document data;
-  data.Parse(envelope->data.c_str());
-  auto check = validate_payload(envelope->type, envelope->version, data);
+  auto data = std::make_unique<rapidjson::Document>();
+  data->Parse(envelope->data.c_str());
+  auto check = validate_payload(envelope->type, envelope->version, *data);
   switch (check.kind) {
     case ValidationOutcome::Kind::ok: break;
-    case ValidationOutcome::Kind::unknown_type:
-      return dead_letter(m, {"unknown-type", check.message}) ? Outcome::dead_lettered : Outcome::stopped;
-    case ValidationOutcome::Kind::unknown_version:
-      return dead_letter(m, {"unknown-version", check.message}) ? Outcome::dead_lettered : Outcome::stopped;
-    case ValidationOutcome::Kind::invalid:
-      return dead_letter(m, {"invalid", check.message}) ? Outcome::dead_lettered : Outcome::stopped;
+    case ValidationOutcome::Kind::unknown_type: return settle({"unknown-type", check.message});
+    case ValidationOutcome::Kind::unknown_version: return settle({"unknown-version", check.message});
+    case ValidationOutcome::Kind::invalid: return settle({"invalid", check.message});
   }
   auto it = handlers.find({envelope->type, envelope->version});
   if (it == handlers.end()) return Outcome::ignored;  // a valid event this group does not react to
-  return apply(*envelope, data, it->second, m);
+  ready.push_back({index, std::move(*envelope), std::move(data), &it->second});
+  return std::nullopt;
+}
+
+// Applies every ready message in one transaction: one commit (one WAL flush) for the batch
+// instead of one per message. False when any of them failed: nothing was applied then.
+bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKafka::Message>>& batch,
+                                          const std::vector<Ready>& ready, std::vector<Outcome>& outcomes) {
+  try {
+    std::vector<bool> duplicate(ready.size(), false);
+    db.transact([&](pqxx::work& tx) {
+      for (std::size_t i = 0; i < ready.size(); ++i) {
+        const Ready& r = ready[i];
+        RdKafka::Message& m = *batch[r.index];
+        auto inserted = tx.exec_params(
+            "INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
+            " VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            options.group, r.envelope.id, r.envelope.type, m.topic_name(), m.partition(),
+            static_cast<long long>(m.offset()));
+        duplicate[i] = inserted.affected_rows() == 0;
+        if (!duplicate[i]) (*r.handler)(tx, *r.data, Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
+      }
+    });
+    for (std::size_t i = 0; i < ready.size(); ++i)
+      outcomes[ready[i].index] = duplicate[i] ? Outcome::duplicate : Outcome::applied;
+    return true;
+  } catch (const std::exception& ex) {
+    log.info("batch not applied; applying its messages one by one",
+             {{"group", options.group}, core::num("messages", static_cast<long long>(ready.size())),
+              {"error", ex.what()}});
+    return false;
+  }
+}
+
+// The outcome of each message of the batch, in order. Shorter than the batch when the runner
+// stopped first: the messages without an outcome are not done and are redelivered after restart.
+std::vector<Outcome> ConsumerRunner::Impl::process_batch(const std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+  std::vector<Outcome> outcomes(batch.size(), Outcome::applied);
+  std::vector<Ready> ready;
+  std::size_t settled = batch.size();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto outcome = prepare(*batch[i], i, ready);
+    if (!outcome) continue;
+    outcomes[i] = *outcome;
+    if (*outcome == Outcome::stopped) {
+      settled = i;
+      break;
+    }
+  }
+  if (ready.size() > 1 && apply_together(batch, ready, outcomes)) {
+    outcomes.resize(settled);
+    return outcomes;
+  }
+  // One at a time, with the retry, backoff and dead-letter rules of a single message.
+  for (const Ready& r : ready) {
+    outcomes[r.index] = apply(r.envelope, *r.data, *r.handler, *batch[r.index]);
+    if (outcomes[r.index] == Outcome::stopped) {
+      settled = std::min(settled, r.index);
+      break;
+    }
+  }
+  outcomes.resize(settled);
+  return outcomes;
 }
 
 void ConsumerRunner::start() {
   auto& s = *impl_;
   s.dlq = std::make_unique<Producer>(ProducerOptions{s.options.brokers, s.options.group + "-dlq"}, s.log);
-  s.thread = std::thread([&s] {
-    std::string err;
-    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    auto set = [&](const char* k, const std::string& v) {
-      if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) s.log.error("kafka consumer config", {{"key", k}, {"error", err}});
-    };
-    set("bootstrap.servers", s.options.brokers);
-    set("group.id", s.options.group);
-    set("client.id", s.options.group);
-    // librdkafka 2.0.2: no cooperative-sticky. Offsets are stored by hand after the transaction
-    // commits (offset + 1) and committed by the auto-commit timer and on close.
-    set("partition.assignment.strategy", "range,roundrobin");
-    set("enable.auto.commit", "true");
-    set("enable.auto.offset.store", "false");
-    set("auto.commit.interval.ms", "1000");
-    set("auto.offset.reset", s.options.auto_offset_reset);
-    set("log_level", "4");
-    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
-    if (!consumer) {
-      s.log.error("kafka consumer could not be created", {{"error", err}});
-      return;
-    }
-    if (auto rc = consumer->subscribe(s.options.topics); rc != RdKafka::ERR_NO_ERROR)
-      s.log.error("kafka subscribe failed", {{"error", RdKafka::err2str(rc)}});
-    s.log.info("consumer started", {{"group", s.options.group}});
-    while (!s.stopping) {
-      std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
-      if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) continue;
-      if (m->err() != RdKafka::ERR_NO_ERROR) {
-        s.log.warn("kafka consume error", {{"group", s.options.group}, {"error", m->errstr()}});
-        continue;
+  for (int i = 0; i < std::max(1, s.options.workers); ++i) s.threads.emplace_back([&s, i] { s.run_worker(i); });
+}
+
+std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int index) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  auto set = [&](const char* k, const std::string& v) {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
+      log.error("kafka consumer config", {{"key", k}, {"error", err}});
+  };
+  set("bootstrap.servers", options.brokers);
+  set("group.id", options.group);
+  set("client.id", options.group + "-" + std::to_string(index));
+  if (!options.instance_id.empty()) set("group.instance.id", options.instance_id + "-" + std::to_string(index));
+  set("session.timeout.ms", std::to_string(options.session_timeout.count()));
+  set("heartbeat.interval.ms", std::to_string(std::max<long long>(500, options.session_timeout.count() / 4)));
+  // librdkafka 2.0.2: no cooperative-sticky. Offsets are stored by hand after the transaction
+  // commits (offset + 1) and committed by the auto-commit timer and on close.
+  set("partition.assignment.strategy", "range,roundrobin");
+  set("enable.auto.commit", "true");
+  set("enable.auto.offset.store", "false");
+  set("auto.commit.interval.ms", "1000");
+  set("auto.offset.reset", options.auto_offset_reset);
+  set("log_level", "4");
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer) {
+    log.error("kafka consumer could not be created", {{"error", err}});
+    return nullptr;
+  }
+  if (auto rc = consumer->subscribe(options.topics); rc != RdKafka::ERR_NO_ERROR)
+    log.error("kafka subscribe failed", {{"error", RdKafka::err2str(rc)}});
+  return consumer;
+}
+
+// One member of the group: its own Kafka consumer over the partitions it is assigned.
+void ConsumerRunner::Impl::run_worker(int index) {
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer = subscribe(index);
+  if (!consumer) return;
+  log.info("consumer started", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});
+  std::vector<std::unique_ptr<RdKafka::Message>> batch;
+  while (!stopping) {
+    // Wait for one message, then take whatever else has already arrived, up to max_batch.
+    batch.clear();
+    for (int wait_ms = 100; batch.size() < static_cast<std::size_t>(std::max(1, options.max_batch)); wait_ms = 0) {
+      std::unique_ptr<RdKafka::Message> m(consumer->consume(wait_ms));
+      if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) break;
+      if (m->err() == RdKafka::ERR__FATAL) {
+        // E.g. fenced: another member joined under this group.instance.id. This instance is unusable;
+        // a new one rejoins and resumes from the committed offsets (the inbox makes redelivery a no-op).
+        std::string reason;
+        consumer->fatal_error(reason);
+        log.error("kafka consumer fatal error: recreating it", {{"group", options.group}, {"error", reason}});
+        m.reset();
+        batch.clear();  // not applied: redelivered to whoever owns their partitions now
+        consumer->close();
+        consumer.reset();
+        sleep_interruptible(std::chrono::seconds(5));
+        if (stopping || !(consumer = subscribe(index))) return;
+        break;
       }
-      const std::string type = header_value(*m, "event-type");
-      const Outcome outcome = s.process(*m);
-      if (outcome == Outcome::stopped) break;  // not done: the message is redelivered after restart
+      if (m->err() != RdKafka::ERR_NO_ERROR) {
+        log.warn("kafka consume error", {{"group", options.group}, {"error", m->errstr()}});
+        break;
+      }
+      batch.push_back(std::move(m));
+    }
+    if (batch.empty()) continue;
+    const std::vector<Outcome> outcomes = process_batch(batch);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      RdKafka::Message& m = *batch[i];
       std::vector<RdKafka::TopicPartition*> offsets{
-          RdKafka::TopicPartition::create(m->topic_name(), m->partition(), m->offset() + 1)};
+          RdKafka::TopicPartition::create(m.topic_name(), m.partition(), m.offset() + 1)};
       consumer->offsets_store(offsets);
       RdKafka::TopicPartition::destroy(offsets);
       {
-        std::lock_guard lock(s.counts_mutex);
-        switch (outcome) {
-          case Outcome::applied: ++s.counts.applied; break;
-          case Outcome::duplicate: ++s.counts.duplicates; break;
-          case Outcome::dead_lettered: ++s.counts.dead_lettered; break;
-          case Outcome::ignored: ++s.counts.ignored; break;
+        std::lock_guard lock(counts_mutex);
+        switch (outcomes[i]) {
+          case Outcome::applied: ++counts.applied; break;
+          case Outcome::duplicate: ++counts.duplicates; break;
+          case Outcome::dead_lettered: ++counts.dead_lettered; break;
+          case Outcome::ignored: ++counts.ignored; break;
           case Outcome::stopped: break;
         }
       }
       // Only contract-valid types become label values: poison cannot blow up the metric's cardinality.
-      s.count(outcome == Outcome::dead_lettered ? "invalid" : type, outcome_name(outcome));
+      count(outcomes[i] == Outcome::dead_lettered ? "invalid" : header_value(m, "event-type"),
+            outcome_name(outcomes[i]));
     }
-    consumer->close();  // commits the stored offsets
-    s.log.info("consumer stopped", {{"group", s.options.group}});
-  });
+    if (outcomes.size() < batch.size()) break;  // stopped: the rest is redelivered after restart
+  }
+  consumer->close();  // commits the stored offsets
+  log.info("consumer stopped", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});
 }
 
 void ConsumerRunner::stop() {
   impl_->stopping = true;
-  if (impl_->thread.joinable()) impl_->thread.join();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
   impl_->dlq.reset();
 }
 

@@ -60,7 +60,7 @@ GatewayEventHandler::Effect GatewayEventHandler::apply(std::string_view topic, s
     if (!e) {
       // A SESSION_REVOKED we cannot read is worth a log line; other types are simply not ours.
       rapidjson::Document doc;
-      doc.Parse(value.data(), value.size());
+      doc.Parse<rapidjson::kParseIterativeFlag>(value.data(), value.size());  // hostile nesting: no recursion
       const bool ours = !doc.HasParseError() && doc.IsObject() && member_string(doc, "type") == "SESSION_REVOKED";
       return ours ? Effect::malformed : Effect::ignored;
     }

@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "cors.hpp"
 #include "docs_site.hpp"
+#include "http_rules.hpp"
 #include "jwks_client.hpp"
 #include "kafka_probe.hpp"
 #include "metrics.hpp"
@@ -39,12 +40,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
 constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr auto kSweepEvery = std::chrono::seconds(10);
 
-using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 struct Connection {
@@ -53,36 +52,36 @@ struct Connection {
   std::atomic<bool> busy{false};
 };
 
-// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself).
-constexpr std::string_view kHopByHop[] = {"connection",
-                                          "keep-alive",
-                                          "proxy-connection",
-                                          "proxy-authenticate",
-                                          "proxy-authorization",
-                                          "te",
-                                          "trailer",
-                                          "transfer-encoding",
-                                          "upgrade",
-                                          "expect"};
-
 bool iequals(std::string_view a, std::string_view b) {
   return beast::iequals(a, b);
 }
 
-bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) {
-  for (auto h : kHopByHop)
-    if (iequals(name, h)) return true;
-  // Fields named by the Connection header are hop-by-hop too.
-  for (auto token : http::token_list(connection_tokens))
-    if (iequals(name, token)) return true;
-  return false;
-}
-
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
+// http::async_read_header, except that the head's raw bytes are seen as the parser consumes them,
+// so that obsolete line folding is noticed (Beast unfolds it silently). Errors are Beast's: the end
+// of the stream is end_of_stream before any byte, partial_message within a head.
+asio::awaitable<beast::error_code> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                             RequestParser& parser, bool& folded) {
+  bool at_line_start = false;
+  for (;;) {
+    if (buffer.size() > 0) {
+      beast::error_code ec;
+      const auto data = buffer.data();
+      const std::size_t used = parser.put(data, ec);
+      if (has_obs_fold({static_cast<const char*>(data.data()), used}, at_line_start)) folded = true;
+      buffer.consume(used);
+      if (ec && ec != http::error::need_more) co_return ec;
+      if (parser.is_header_done()) co_return beast::error_code{};
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return beast::error_code(http::error::end_of_stream);
+      beast::error_code eof;
+      parser.put_eof(eof);
+      co_return eof ? eof : beast::error_code(http::error::partial_message);
+    }
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
 }
 
 std::optional<std::string_view> header_value(const Request& req, http::field f) {
@@ -142,7 +141,7 @@ struct GatewayServer::Impl {
         ioc(p.config.io_threads),
         acceptor_strand(asio::make_strand(ioc)),
         acceptor(acceptor_strand),
-        max_body_limit(std::max(kDefaultBodyLimit, p.routes.max_body_limit())),
+        parser_limits(p.config.header_limit, p.routes),
         user_rate_class(p.limiter.class_id("user")) {
     std::size_t service_id = 0;
     for (const auto& [service, instances] : config.upstreams) {
@@ -177,7 +176,7 @@ struct GatewayServer::Impl {
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> acceptor_strand;
   tcp::acceptor acceptor;
-  const std::size_t max_body_limit;
+  const ParserLimits parser_limits;
   const int user_rate_class;
   std::vector<int> route_rate_class;         // by route index
   std::vector<std::string> cached_services;  // services behind a cached route
@@ -272,12 +271,12 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     first = false;
     conn->busy = true;
     const auto started = std::chrono::steady_clock::now();
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
-    parser.body_limit(max_body_limit);  // the route's own limit is applied once it is known
+    RequestParser parser;
+    parser_limits.apply(parser);  // the route's own body limit is applied once it is known
     // The whole header must arrive within the header timeout: slow clients are closed.
     stream.expires_after(config.header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    bool folded = false;
+    const beast::error_code hec = co_await read_head(stream, buffer, parser, folded);
 
     Exchange ex;
     ex.route_id = builtin(BuiltinRoute::none);
@@ -290,82 +289,59 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
       keep_alive = false;
       linger = true;
     };
-    if (hec == beast::error::timeout) {
-      log.info("closed a slow client: header timeout", {{"remote", remote}});
-      break;
-    } else if (hec == http::error::header_limit) {
-      fail(http::status::request_header_fields_too_large, "Request headers are too large (limit 8 KiB).");
-    } else if (hec == http::error::body_limit) {
-      fail(http::status::payload_too_large, "Request body is too large.");
-    } else if (hec) {
-      if (hec == http::error::end_of_stream || hec == asio::error::eof || hec == asio::error::connection_reset ||
-          hec == asio::error::operation_aborted)
+    if (hec) {
+      const auto refusal = refusal_for_read_error(hec, ReadPhase::head);
+      if (!refusal) {
+        if (hec == beast::error::timeout) log.info("closed a slow client: header timeout", {{"remote", remote}});
         break;
-      // Includes conflicting or duplicate Content-Length / Transfer-Encoding: never guess framing.
-      fail(http::status::bad_request, "Malformed HTTP request.");
+      }
+      fail(refusal->status, refusal->detail);
     } else {
       auto& header = parser.get();
       ex.method = std::string(header.method_string());
       ex.head = header.method() == http::verb::head;
-      const std::string_view target(header.target().data(), header.target().size());
-      const auto q = target.find('?');
-      if (q != std::string_view::npos) ex.query = std::string(target.substr(q));
       auto rid = header["x-request-id"];
-      ex.request_id = valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
+      ex.request_id = is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
       ex.trace = continue_or_start_trace(header["traceparent"]);
       ex.origin = std::string(header["origin"]);
-      const auto te = header.find(http::field::transfer_encoding);
-      const auto normalized = normalize_path(target.substr(0, q));
-      if (normalized) ex.path = *normalized;
-      if (te != header.end() && !(parser.chunked() && iequals(te->value(), "chunked"))) {
-        // Only plain chunked framing is understood; anything else could desynchronise us and
-        // the upstream about where this request ends (request smuggling).
-        fail(http::status::bad_request, "Unsupported Transfer-Encoding.");
-      } else if (!normalized) {
-        ex.path = std::string(target.substr(0, std::min<std::size_t>(q, 256)));
-        fail(http::status::bad_request, "Malformed request path.");
+      auto checked = check_head(parser, routes);
+      if (folded && !checked.refusal)
+        checked.refusal = Refusal{http::status::bad_request, "Header line folding (obs-fold) is not accepted."};
+      ex.path = std::move(checked.path);
+      ex.query = std::move(checked.query);
+      ex.route = checked.route;
+      if (checked.refusal) {
+        fail(checked.refusal->status, checked.refusal->detail);
       } else {
-        if (auto rewritten = routes.rewrite(ex.method, ex.path)) ex.path = std::move(*rewritten);
-        ex.route = routes.match(ex.method, ex.path);
-        const std::size_t limit = ex.route != nullptr ? ex.route->body_limit : kDefaultBodyLimit;
-        const auto length = parser.content_length();
-        if (length && *length > limit) {
-          fail(http::status::payload_too_large, "Request body is too large.");
-        } else {
-          parser.body_limit(limit);
-          bool body_ok = true;
-          if (!parser.is_done()) {
-            if (iequals(header[http::field::expect], "100-continue")) {
-              static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-              stream.expires_after(config.header_timeout);
-              auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                                          asio::as_tuple(asio::use_awaitable));
-              if (cec) break;
-            }
-            stream.expires_after(config.body_timeout);
-            auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-            if (bec == http::error::body_limit) {
-              fail(http::status::payload_too_large, "Request body is too large.");
-              body_ok = false;
-            } else if (bec == beast::error::timeout || bec == http::error::end_of_stream || bec == asio::error::eof ||
-                       bec == asio::error::connection_reset) {
-              break;
-            } else if (bec) {
-              fail(http::status::bad_request, "Malformed HTTP request body.");
-              body_ok = false;
-            }
+        parser.body_limit(checked.body_limit);
+        bool body_ok = true;
+        if (!parser.is_done()) {
+          if (iequals(header[http::field::expect], "100-continue")) {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            stream.expires_after(config.header_timeout);
+            auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                                        asio::as_tuple(asio::use_awaitable));
+            if (cec) break;
           }
-          if (body_ok) {
-            auto req = parser.release();
-            keep_alive = req.keep_alive();
-            try {
-              res = co_await handle(req, ex, remote, rate_key);
-            } catch (const std::exception& e) {
-              log.error("request failed", {{"requestId", ex.request_id}, {"error", e.what()}});
-              res = problem(http::status::internal_server_error, "The gateway failed to handle this request.", ex,
-                            req.version());
-              keep_alive = false;
-            }
+          stream.expires_after(config.body_timeout);
+          auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          if (bec) {
+            const auto refusal = refusal_for_read_error(bec, ReadPhase::body);
+            if (!refusal) break;
+            fail(refusal->status, refusal->detail);
+            body_ok = false;
+          }
+        }
+        if (body_ok) {
+          auto req = parser.release();
+          keep_alive = req.keep_alive();
+          try {
+            res = co_await handle(req, ex, remote, rate_key);
+          } catch (const std::exception& e) {
+            log.error("request failed", {{"requestId", ex.request_id}, {"error", e.what()}});
+            res = problem(http::status::internal_server_error, "The gateway failed to handle this request.", ex,
+                          req.version());
+            keep_alive = false;
           }
         }
       }
@@ -610,28 +586,9 @@ asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex,
   if (pool_it == pools.end())
     co_return problem(http::status::bad_gateway, "No upstream is configured for this route.", ex, version);
 
-  // The upstream request is the client's, edited in place: hop-by-hop and identity headers out,
-  // ours in, the normalized (possibly rewritten) target.
-  const std::string connection_tokens(req[http::field::connection]);
-  for (auto it = req.begin(); it != req.end();) {
-    const std::string_view name(it->name_string().data(), it->name_string().size());
-    if (is_hop_by_hop(name, connection_tokens) || is_identity_header(name) || iequals(name, "x-forwarded-for") ||
-        iequals(name, "forwarded"))
-      it = req.erase(it);
-    else
-      ++it;
-  }
-  if (outcome.identity)
-    for (const auto& [name, value] : identity_headers(*outcome.identity))
-      req.set(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
-  req.target(ex.path + ex.query);
-  req.version(11);
-  req.set("X-Request-Id", ex.request_id);
-  req.set("traceparent", ex.trace.traceparent);
-  req.set("X-Forwarded-For", remote);
-  req.set("X-Forwarded-Proto", "http");
-  req.keep_alive(true);
-  req.prepare_payload();
+  // The upstream request is the client's, edited in place.
+  const std::string target = ex.path + ex.query;
+  prepare_upstream_request(req, {target, ex.request_id, ex.trace.traceparent, remote, outcome.identity.get()});
 
   auto result = co_await pool_it->second->send(req, route.timeout);
   ex.upstream = result.instance;
@@ -665,14 +622,7 @@ asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex,
   }
   Response res = std::move(result.response);
   res.version(version);
-  const std::string response_connection(res[http::field::connection]);
-  for (auto it = res.begin(); it != res.end();) {
-    const std::string_view name(it->name_string().data(), it->name_string().size());
-    if (is_hop_by_hop(name, response_connection))
-      it = res.erase(it);
-    else
-      ++it;
-  }
+  strip_hop_by_hop(res);
 
   const int status = res.result_int();
   if (cacheable) {

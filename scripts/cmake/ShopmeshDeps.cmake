@@ -15,3 +15,6 @@ add_library(shopmesh_rapidjson INTERFACE)
 target_include_directories(shopmesh_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
 # RapidJSON: std::string support, and SSE4.2-free build so binaries run on any x86-64.
 target_compile_definitions(shopmesh_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+# RapidJSON 1.1's member iterators declare operator== for a const peer only, which C++20's reversed
+# candidates make ambiguous; clang warns at every comparison in our code (fixed upstream after 1.1).
+target_compile_options(shopmesh_rapidjson INTERFACE $<$<CXX_COMPILER_ID:Clang>:-Wno-ambiguous-reversed-operator>)

@@ -53,8 +53,12 @@ int main() {
          ctx.components.push_back(std::make_unique<events::OutboxRelay>(
              events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "auth"}, ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{"auth", {std::string(events::topic::identity)}, ctx.config.kafka_brokers}, *ctx.db,
-             ctx.log, ctx.metrics);
+             events::ConsumerOptions{.group = "auth",
+                                     .topics = {std::string(events::topic::identity)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
+             *ctx.db, ctx.log, ctx.metrics);
          auth::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));
        }});

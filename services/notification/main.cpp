@@ -36,10 +36,12 @@ int main() {
            ctx.components.push_back(std::make_unique<notification::EmailSender>(ctx.config.database_url, config, *store,
                                                                                 ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{config.group,
-                                     {std::string(events::topic::identity), std::string(events::topic::order),
-                                      std::string(events::topic::shipping)},
-                                     ctx.config.kafka_brokers},
+             events::ConsumerOptions{.group = config.group,
+                                     .topics = {std::string(events::topic::identity), std::string(events::topic::order),
+                                                std::string(events::topic::shipping)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
          notification::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));

@@ -37,8 +37,12 @@ int main() {
          ctx.components.push_back(std::make_unique<events::OutboxRelay>(
              events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "orders"}, ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{"orders", {std::string(events::topic::stock)}, ctx.config.kafka_brokers}, *ctx.db,
-             ctx.log, ctx.metrics);
+             events::ConsumerOptions{.group = "orders",
+                                     .topics = {std::string(events::topic::stock)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
+             *ctx.db, ctx.log, ctx.metrics);
          orders::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));
        }});

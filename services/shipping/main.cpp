@@ -28,9 +28,11 @@ int main() {
              events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "shipping"}, ctx.log,
              ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{"shipping",
-                                     {std::string(events::topic::order), std::string(events::topic::stock)},
-                                     ctx.config.kafka_brokers},
+             events::ConsumerOptions{.group = "shipping",
+                                     .topics = {std::string(events::topic::order), std::string(events::topic::stock)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
          shipping::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));

@@ -27,9 +27,11 @@ int main() {
          ctx.components.push_back(std::make_unique<events::OutboxRelay>(
              events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "stock"}, ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{"stock",
-                                     {std::string(events::topic::order), std::string(events::topic::catalog)},
-                                     ctx.config.kafka_brokers},
+             events::ConsumerOptions{.group = "stock",
+                                     .topics = {std::string(events::topic::order), std::string(events::topic::catalog)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
          stock::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));

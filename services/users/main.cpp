@@ -29,7 +29,11 @@ int main() {
          ctx.components.push_back(std::make_unique<events::OutboxRelay>(
              events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "users"}, ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{"users", {std::string(events::topic::identity)}, ctx.config.kafka_brokers},
+             events::ConsumerOptions{.group = "users",
+                                     .topics = {std::string(events::topic::identity)},
+                                     .brokers = ctx.config.kafka_brokers,
+                                     .workers = ctx.config.consumer_workers,
+                                     .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
          users::register_consumers(*consumer, *store);
          ctx.components.push_back(std::move(consumer));

@@ -53,7 +53,7 @@ void finish(const std::vector<FieldError>& errors) {
 }
 
 std::optional<std::string> form_field(std::string_view body, const char* name, std::vector<FieldError>& errors) {
-  auto value = core::find_query_param(body, name);
+  auto value = core::strict_query_param(body, name);
   if (!value || value->empty()) {
     errors.push_back({name, "is required"});
     return std::nullopt;
@@ -91,7 +91,7 @@ LoginRequest parse_login(std::string_view content_type, std::string_view body) {
   std::vector<FieldError> errors;
   LoginRequest r;
   if (is_form(content_type)) {
-    if (auto grant = core::find_query_param(body, "grant_type"); grant && !grant->empty() && *grant != "password")
+    if (auto grant = core::strict_query_param(body, "grant_type"); grant && !grant->empty() && *grant != "password")
       errors.push_back({"grant_type", "must be password"});
     if (auto user = form_field(body, "username", errors)) r.email = trim(*user);
     if (auto password = form_field(body, "password", errors)) r.password = std::move(*password);
@@ -113,7 +113,7 @@ LoginRequest parse_login(std::string_view content_type, std::string_view body) {
 std::string parse_refresh(std::string_view content_type, std::string_view body) {
   std::vector<FieldError> errors;
   if (is_form(content_type)) {
-    if (auto grant = core::find_query_param(body, "grant_type"); grant && !grant->empty() && *grant != "refresh_token")
+    if (auto grant = core::strict_query_param(body, "grant_type"); grant && !grant->empty() && *grant != "refresh_token")
       errors.push_back({"grant_type", "must be refresh_token"});
     auto token = form_field(body, "refresh_token", errors);
     finish(errors);
@@ -171,7 +171,7 @@ Role parse_role_change(std::string_view body) {
 
 std::string parse_logout(std::string_view content_type, std::string_view body) {
   if (trim(body).empty()) return {};
-  if (is_form(content_type)) return core::find_query_param(body, "refresh_token").value_or("");
+  if (is_form(content_type)) return core::strict_query_param(body, "refresh_token").value_or("");
   require_json(content_type);
   auto doc = core::json::parse_object(body);
   auto it = doc.FindMember("refresh_token");

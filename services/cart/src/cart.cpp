@@ -14,15 +14,7 @@ namespace {
 using Errors = std::vector<core::FieldError>;
 
 rapidjson::Document parse_body(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
-  if (doc.HasParseError())
-    throw core::bad_request(
-        "The request body is not valid JSON.",
-        {{"body", "is not valid JSON (error at offset " + std::to_string(doc.GetErrorOffset()) + ")"}});
-  if (!doc.IsObject())
-    throw core::bad_request("The request body must be a JSON object.", {{"body", "must be an object"}});
-  return doc;
+  return core::json::parse_object(text);
 }
 
 std::optional<std::int64_t> read_quantity(const rapidjson::Value& doc, std::int64_t min, Errors& errors) {

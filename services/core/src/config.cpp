@@ -92,6 +92,8 @@ ServiceConfig ServiceConfig::from_env(EnvReader& env, const std::string& name, s
   c.worker_threads = static_cast<int>(env.integer("WORKER_THREADS", 8, 1, 256));
   c.database_url = env.str("DATABASE_URL", "", needs_database);
   c.kafka_brokers = env.str("KAFKA_BROKERS", "127.0.0.1:9092");
+  c.consumer_workers = static_cast<int>(env.integer("CONSUMER_WORKERS", c.consumer_workers, 1, 64));
+  c.kafka_instance_id = env.str("KAFKA_GROUP_INSTANCE_ID", "");
   c.log_level = env.str("LOG_LEVEL", "info");
   c.header_timeout = env.millis("HTTP_HEADER_TIMEOUT_MS", c.header_timeout);
   c.idle_timeout = env.millis("HTTP_IDLE_TIMEOUT_MS", c.idle_timeout);

@@ -75,7 +75,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return out;
 }
 
-std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {
+namespace {
+
+// The still-encoded value of the first `name` parameter ("" for a bare "name"); nullopt when absent.
+std::optional<std::string_view> raw_query_value(std::string_view query, std::string_view name) {
   std::size_t i = 0;
   while (i <= query.size()) {
     std::size_t amp = query.find('&', i);
@@ -84,13 +87,62 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
     std::size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
     auto decoded_key = percent_decode(key, true);
-    if (decoded_key && *decoded_key == name) {
-      if (eq == std::string_view::npos) return std::string{};
-      return percent_decode(pair.substr(eq + 1), true);
-    }
+    if (decoded_key && *decoded_key == name) return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
     i = amp + 1;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    char32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > text.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {
+  auto raw = raw_query_value(query, name);
+  if (!raw) return std::nullopt;
+  return percent_decode(*raw, true);
+}
+
+std::optional<std::string> strict_query_param(std::string_view query, std::string_view name) {
+  auto raw = raw_query_value(query, name);
+  if (!raw) return std::nullopt;
+  auto value = percent_decode(*raw, true);
+  if (!value || !is_valid_utf8(*value) || value->find('\0') != std::string::npos)
+    throw bad_request("Invalid parameters.",
+                      {{std::string(name), "must be percent-encoded UTF-8 text without NUL characters"}});
+  return value;
 }
 
 void read_paging(const std::function<std::optional<std::string>(std::string_view)>& param, int& page, int& limit,
@@ -109,7 +161,9 @@ void read_paging(const std::function<std::optional<std::string>(std::string_view
   read("limit", max_limit, "must be an integer between 1 and " + std::to_string(max_limit), limit);
 }
 
-std::optional<std::string> Request::query_param(std::string_view name) const { return find_query_param(query, name); }
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  return strict_query_param(query, name);
+}
 
 const std::string& Request::param(std::string_view name) const {
   static const std::string empty;

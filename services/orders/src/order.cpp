@@ -32,15 +32,7 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 rapidjson::Document parse_body(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
-  if (doc.HasParseError())
-    throw core::bad_request(
-        "The request body is not valid JSON.",
-        {{"body", "is not valid JSON (error at offset " + std::to_string(doc.GetErrorOffset()) + ")"}});
-  if (!doc.IsObject())
-    throw core::bad_request("The request body must be a JSON object.", {{"body", "must be an object"}});
-  return doc;
+  return core::json::parse_object(text);
 }
 
 // A trimmed text member of `obj` with [min, max] characters; `required` reports absence.

@@ -51,7 +51,7 @@ struct Body {
 
 Body parse_body(std::string_view text) {
   Body b;
-  b.doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  b.doc.Parse<core::json::kRequestParseFlags>(text.data(), text.size());
   if (b.doc.HasParseError()) {
     throw core::bad_request("The request body is not valid JSON.",
                             {{"body", std::string(rapidjson::GetParseError_En(b.doc.GetParseError())) + " at offset " +
@@ -59,7 +59,8 @@ Body parse_body(std::string_view text) {
   }
   if (!b.doc.IsObject())
     throw core::bad_request("The request body must be a JSON object.", {{"body", "must be an object"}});
-  b.raw.Parse<rapidjson::kParseNumbersAsStringsFlag>(text.data(), text.size());
+  core::json::require_utf8_strings(b.doc);
+  b.raw.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   return b;
 }
 

@@ -8,6 +8,9 @@
 #include <set>
 #include <thread>
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 #include <rapidjson/document.h>
@@ -21,6 +24,8 @@
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "stack_env.hpp"
+
+extern char** environ;
 
 using namespace shopmesh;
 using namespace std::chrono_literals;
@@ -320,4 +325,110 @@ TEST_CASE("bus: a broker down for 10 s while 1,000 events are written delays but
     INFO(r[0].as<std::string>());
     CHECK(r[1].as<bool>());
   }
+}
+
+namespace {
+
+// The consumer of the kill tests, in the child process that is killed and in its replacement: a
+// static member when `instance` is set (with a session that outlives the test's deadline, so that
+// only a takeover by instance id passes), else a dynamic one with the default session timeout.
+events::ConsumerOptions restart_options(const std::string& group, const std::string& topic, const std::string& instance) {
+  events::ConsumerOptions o{.group = group, .topics = {topic}, .brokers = stack_var("KAFKA_BROKERS")};
+  if (!instance.empty()) {
+    o.instance_id = instance;
+    o.session_timeout = 45s;
+  }
+  return o;
+}
+
+// Runs a consumer in a child process (this binary, the hidden test case below), lets it apply 10
+// events, kills it with SIGKILL, starts its replacement here and publishes 10 more: true when the
+// replacement applied them within `deadline`. Every event is applied exactly once either way.
+bool replacement_resumes(const std::string& instance, std::chrono::seconds deadline) {
+  testing::TestDatabase db("it_restart");
+  create_effects(db.url);
+  const std::string topic = "it.restart." + core::uuid_v7();
+  const std::string group = "it-restart-" + core::uuid_v7().substr(24);
+  testing::create_topic(topic, 3);
+  testing::create_topic(events::dlq_topic(topic, group), 1);
+  testing::Infra infra;
+  events::Producer producer({stack_var("KAFKA_BROKERS"), "it-restart"}, infra.log);
+  int next = 0;
+  auto publish = [&](int n) {
+    for (int i = 0; i < n; ++i, ++next) {
+      events::Envelope e;
+      e.id = core::uuid_v7();
+      e.type = "PRODUCT_UPDATED";
+      e.version = 1;
+      e.occurred_at = events::now_rfc3339();
+      e.producer = "it";
+      e.key = core::uuid_v7();
+      e.correlation_id = e.id;
+      e.data = product_updated(e.key, next);
+      producer.send(topic, e.key, events::encode(e), events::envelope_headers(e), [](const events::Delivery&) {});
+    }
+    REQUIRE(producer.flush(10s));
+  };
+
+  std::vector<std::string> env;
+  for (char** v = environ; *v != nullptr; ++v) env.emplace_back(*v);
+  env.push_back("IT_CHILD_GROUP=" + group);
+  env.push_back("IT_CHILD_TOPIC=" + topic);
+  env.push_back("IT_CHILD_DB=" + db.url);
+  env.push_back("IT_CHILD_INSTANCE=" + instance);
+  std::vector<char*> envp;
+  for (auto& v : env) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  std::string self = "/proc/self/exe", name = "consumer: child process of the kill tests", out = "--out",
+              sink = "/dev/null";
+  char* argv[] = {self.data(), name.data(), out.data(), sink.data(), nullptr};
+  pid_t child = 0;
+  REQUIRE(::posix_spawn(&child, "/proc/self/exe", nullptr, nullptr, argv, envp.data()) == 0);
+  publish(10);
+  const bool consumed = eventually([&] { return count_effects(db.url) == 10; }, 60s);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  REQUIRE(consumed);
+
+  core::PgPool pool(db.url, 2, 5s, infra.log);
+  events::ConsumerRunner runner(restart_options(group, topic, instance), pool, infra.log, infra.metrics);
+  runner.on("PRODUCT_UPDATED", 1, record_effect());
+  runner.start();
+  publish(10);
+  const bool resumed = eventually([&] { return count_effects(db.url) == 20; }, deadline);
+  if (!resumed) eventually([&] { return count_effects(db.url) == 20; }, 60s);  // to count its effects below
+  runner.stop();
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  CHECK(tx.exec1("SELECT count(DISTINCT event_id) FROM effects")[0].as<long long>() ==
+        tx.exec1("SELECT count(*) FROM effects")[0].as<long long>());
+  return resumed;
+}
+
+}  // namespace
+
+// Not a test by itself (hidden): the process the kill tests spawn, then kill with SIGKILL.
+TEST_CASE("consumer: child process of the kill tests", "[.][bus-child]") {
+  const char* group = std::getenv("IT_CHILD_GROUP");
+  if (group == nullptr) return;
+  testing::Infra infra;
+  core::PgPool pool(std::getenv("IT_CHILD_DB"), 2, 5s, infra.log);
+  events::ConsumerRunner runner(
+      restart_options(group, std::getenv("IT_CHILD_TOPIC"), std::getenv("IT_CHILD_INSTANCE")), pool, infra.log,
+      infra.metrics);
+  runner.on("PRODUCT_UPDATED", 1, record_effect());
+  runner.start();
+  std::this_thread::sleep_for(300s);
+}
+
+// A consumer killed -9 leaves its member behind, and its replacement gets no partition until the
+// broker expires that member: with librdkafka's 45 s session timeout the group stood still for 45 s.
+TEST_CASE("consumer: killed -9, its replacement resumes within the session timeout", "[bus][consumer-restart]") {
+  CHECK(replacement_resumes("", 30s));
+}
+
+// Opt-in static membership: restarted under the same group.instance.id it takes over at once, however
+// long the session timeout (45 s here).
+TEST_CASE("consumer: killed -9, restarted under its instance id, it takes over at once", "[bus][consumer-restart]") {
+  CHECK(replacement_resumes("it-" + core::uuid_v7().substr(24), 20s));
 }

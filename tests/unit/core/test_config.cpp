@@ -37,3 +37,19 @@ TEST_CASE("config: a required database url must be present", "[config]") {
   ServiceConfig::from_env(env, "products", 8083, true);
   CHECK_THROWS_WITH(env.finish(), Catch::Contains("DATABASE_URL"));
 }
+
+TEST_CASE("config: Kafka consumers are dynamic group members unless KAFKA_GROUP_INSTANCE_ID is set", "[config]") {
+  ::setenv("DATABASE_URL", "postgresql://x@127.0.0.1:1/x", 1);
+  ::unsetenv("KAFKA_GROUP_INSTANCE_ID");
+  {
+    EnvReader env;
+    CHECK(ServiceConfig::from_env(env, "stock", 8086, true).kafka_instance_id.empty());
+  }
+  ::setenv("KAFKA_GROUP_INSTANCE_ID", "host-a", 1);
+  {
+    EnvReader env;
+    CHECK(ServiceConfig::from_env(env, "stock", 8086, true).kafka_instance_id == "host-a");
+  }
+  ::unsetenv("KAFKA_GROUP_INSTANCE_ID");
+  ::unsetenv("DATABASE_URL");
+}

@@ -69,3 +69,69 @@ TEST_CASE("http: headers are case-insensitive", "[http]") {
   h.remove("X-USER-ID");
   CHECK_FALSE(h.get("x-user-id"));
 }
+
+TEST_CASE("http: query and form values must be percent-encoded UTF-8 without NUL (else 400 naming them)",
+          "[http][hostile]") {
+  Request req;
+  req.query = "q=caf%C3%A9&bad=%ff%fe&nul=a%00b&half=%e2%80&esc=%zz&cut=%4&plain=x";
+  CHECK(req.query_param("q") == "café");
+  CHECK(req.query_param("plain") == "x");
+  CHECK_FALSE(req.query_param("absent"));
+  for (const char* name : {"bad", "nul", "half", "esc", "cut"}) {
+    INFO(name);
+    try {
+      req.query_param(name);
+      FAIL("expected a ClientError");
+    } catch (const ClientError& e) {
+      CHECK(e.status() == 400);
+      REQUIRE(e.errors().size() == 1);
+      CHECK(e.errors()[0].field == name);
+    }
+  }
+  // Form bodies take the same rule; the lenient lookup still treats a malformed value as missing.
+  CHECK(strict_query_param("username=a%40b.co&password=p%26w", "username") == "a@b.co");
+  CHECK_THROWS_AS(strict_query_param("username=%c0%af", "username"), ClientError);
+  CHECK_FALSE(find_query_param("q=%zz", "q"));
+}
+
+TEST_CASE("http: UTF-8 validation refuses overlong forms, surrogates and truncated sequences", "[http][hostile]") {
+  CHECK(is_valid_utf8(""));
+  CHECK(is_valid_utf8("plain ascii"));
+  CHECK(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_valid_utf8("\xff"));
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xe0\x80\xaf"));      // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // U+D800
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
+  CHECK_FALSE(is_valid_utf8("a\x80"));             // stray continuation byte
+}
+
+TEST_CASE("http: JSON bodies with invalid UTF-8 become 400 naming the body", "[http][hostile]") {
+  try {
+    json::parse_object("{\"email\":\"a\xff@example.com\"}");
+    FAIL("expected a ClientError");
+  } catch (const ClientError& e) {
+    CHECK(e.status() == 400);
+    REQUIRE(e.errors().size() == 1);
+    CHECK(e.errors()[0].field == "body");
+  }
+  CHECK(json::parse_object("{\"name\":\"caf\xc3\xa9\"}")["name"].GetString() == std::string("caf\xc3\xa9"));
+}
+
+TEST_CASE("http: JSON bodies nested a million deep are parsed without recursion", "[http][hostile]") {
+  // A recursive parse of these overflows a worker thread's stack: one request would kill a service.
+  const std::string deep_array(1'000'000, '[');
+  CHECK_THROWS_AS(json::parse_object(deep_array), ClientError);
+  const std::string deep_member = "{\"a\":" + std::string(500'000, '[') + std::string(500'000, ']') + "}";
+  CHECK(json::parse_object(deep_member).IsObject());
+}
+
+TEST_CASE("http: an escaped lone surrogate in a JSON string is a 400, not bytes PostgreSQL refuses",
+          "[http][hostile]") {
+  for (const char* body : {R"({"name":"\udcff"})", R"({"\udc00":"x"})", R"({"a":{"b":["ok","x\ude00y"]}})"}) {
+    INFO(body);
+    CHECK_THROWS_AS(json::parse_object(body), ClientError);
+  }
+  CHECK(json::parse_object(R"({"name":"\ud83d\ude00"})")["name"].GetString() == std::string("\xf0\x9f\x98\x80"));
+}

@@ -169,6 +169,10 @@ bool read_number(const rapidjson::Value& json, const Path& path, Errors& errors,
                  const NumberRules& rules) {
   if (!json.IsNumber()) return type_error(json, path, errors, "a number");
   out = json.GetDouble();
+  if (!std::isfinite(out)) {  // 1e999 parses as infinity, which JSON cannot carry on
+    fail(errors, path, "is out of range");
+    return false;
+  }
   if (rules.minimum && out < *rules.minimum) {
     fail(errors, path, "must be >= " + number_text(*rules.minimum));
     return false;

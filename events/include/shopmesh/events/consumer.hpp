@@ -45,6 +45,24 @@ struct ConsumerOptions {
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5'000};
   std::string auto_offset_reset = "earliest";
+  /// Consumer threads, each a member of the group with its own Kafka consumer: partitions are
+  /// spread over them, so per-key order holds while different keys are applied in parallel.
+  int workers = 1;
+  /// Messages already waiting are applied together, up to this many, in one transaction (one
+  /// commit per batch); a batch that fails is applied again one message at a time.
+  int max_batch = 64;
+  /// How long the broker waits for a member that stopped heartbeating before it expires it. A
+  /// consumer killed (-9) leaves its member behind, and the group (its replacement included) gets
+  /// no partitions until that member expires: librdkafka's default, 45 s, is a 45 s stall after a
+  /// crash or a broker outage. The broker's minimum is 6 s.
+  std::chrono::milliseconds session_timeout{10'000};
+  /// Static group membership, opt-in: worker i joins as `group.instance.id` "<instance_id>-<i>", and
+  /// a process that comes back under the same id takes its partitions over at once, without waiting
+  /// for the session timeout. The price: a static member does not leave the group when it stops, so
+  /// its partitions wait for it for the session timeout (and `meshctl replay --to-group`, which needs
+  /// an empty group, too). Must be stable across restarts and unique per running instance of the
+  /// service (a duplicate fences the older one). Empty: dynamic membership.
+  std::string instance_id{};
 };
 
 /// What a handler gets besides the transaction and the payload.

@@ -59,6 +59,13 @@ TEST_CASE("auth: login accepts JSON and the OAuth2 password form", "[auth][reque
   CHECK(client_error([] { parse_login("application/x-www-form-urlencoded", "username=a"); }).second ==
         std::vector<std::string>{"password"});
   CHECK(client_error([] { parse_login("text/plain", "a"); }).first == 415);
+  // Not UTF-8, or a NUL: 400 naming the field, never a lookup that PostgreSQL refuses (500).
+  CHECK(client_error([] { parse_login("application/x-www-form-urlencoded", "username=%ff%fe&password=x"); }).second ==
+        std::vector<std::string>{"username"});
+  CHECK(client_error([] { parse_login("application/x-www-form-urlencoded", "username=a&password=%00"); }).second ==
+        std::vector<std::string>{"password"});
+  CHECK(client_error([] { parse_login("application/json", "{\"email\":\"a\xff@b.co\",\"password\":\"x\"}"); }).first ==
+        400);
   CHECK(client_error([] { parse_login("application/json", R"({"email":"","password":""})"); }).first == 400);
 }
 

@@ -207,3 +207,14 @@ TEST_CASE("products: an unreachable stock service is a 503 (core::Unavailable)",
       stock.adjust("0190a3c2-7b1e-7c3d-8e4f-123456789abc", products::parse_stock_change(R"({"delta":1})"), {"rid", ""}),
       core::Unavailable);
 }
+
+TEST_CASE("products: hostile bodies (deep nesting, lone surrogates, bytes that are not UTF-8) are 400s",
+          "[products][hostile]") {
+  // Deep nesting inside an object reaches the second (number-literal) parse too: neither may recurse.
+  const std::string deep = R"({"sku":"A","name":"B","price":1,"x":)" + std::string(300'000, '[') +
+                           std::string(300'000, ']') + "}";
+  CHECK(products::parse_new_product(deep).fields.name == "B");
+  CHECK(rejected([] { products::parse_new_product(std::string(300'000, '[')); }).first == 400);
+  CHECK(rejected([] { products::parse_new_product(R"({"sku":"A","name":"\udcff","price":1})"); }).first == 400);
+  CHECK(rejected([] { products::parse_new_product("{\"sku\":\"A\",\"name\":\"\xff\",\"price\":1}"); }).first == 400);
+}

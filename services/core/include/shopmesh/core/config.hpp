@@ -46,6 +46,10 @@ struct ServiceConfig {
   int worker_threads = 8;  // also the PostgreSQL pool size: one connection per worker
   std::string database_url;
   std::string kafka_brokers;
+  int consumer_workers = 3;  // threads (group members) per Kafka consumer group
+  // KAFKA_GROUP_INSTANCE_ID: static Kafka group membership, opt-in (events::ConsumerOptions::instance_id);
+  // stable across restarts and unique per running instance of the service, e.g. its host name.
+  std::string kafka_instance_id;
   std::string log_level;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};

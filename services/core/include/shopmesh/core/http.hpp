@@ -39,7 +39,8 @@ struct Request {
   std::string traceparent;
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
 
-  /// The first value of a query parameter, percent-decoded.
+  /// The first value of a query parameter, percent-decoded; see strict_query_param (a value that
+  /// is not percent-encoded UTF-8 text without NUL is a 400 naming the parameter).
   std::optional<std::string> query_param(std::string_view name) const;
   /// A path parameter captured by `{name}` in the route pattern.
   const std::string& param(std::string_view name) const;
@@ -133,8 +134,16 @@ class Router {
 void read_paging(const std::function<std::optional<std::string>(std::string_view)>& param, int& page, int& limit,
                  std::vector<FieldError>& errors, int max_limit = 100);
 
-/// Splits "a=1&b=x%20y" and finds one parameter, percent-decoded ('+' is a space).
+/// Splits "a=1&b=x%20y" and finds one parameter, percent-decoded ('+' is a space); nullopt when it
+/// is absent or its value is not valid percent-encoding.
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name);
+/// find_query_param for client input (query strings, form bodies): absent is nullopt, and a value
+/// that is not valid percent-encoding, not UTF-8 or holds a NUL throws a 400 ClientError naming
+/// `name`, rather than passing as absent (a filter silently dropped) or reaching PostgreSQL (which
+/// refuses such text: a 500) or libpq (which cuts it at the NUL: another value than was sent).
+std::optional<std::string> strict_query_param(std::string_view query, std::string_view name);
+/// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool is_valid_utf8(std::string_view text);
 /// Percent-decodes text; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

@@ -13,8 +13,17 @@ namespace shopmesh::core::json {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-/// Parses a request body that must be a JSON object; throws ClientError(400) naming the problem.
+/// How request bodies are parsed: iteratively (no recursion, however deep the nesting a client
+/// sends) and as valid UTF-8.
+inline constexpr unsigned kRequestParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+/// Parses a request body that must be a JSON object of Unicode text; throws ClientError(400) naming
+/// the problem.
 rapidjson::Document parse_object(std::string_view body);
+
+/// Throws ClientError(400) naming the body when a string in `doc` is not valid UTF-8 (RapidJSON lets
+/// an escaped lone surrogate through). parse_object applies it; for bodies parsed otherwise.
+void require_utf8_strings(const rapidjson::Value& doc);
 
 /// Serialises a RapidJSON value.
 std::string to_string(const rapidjson::Value& value);

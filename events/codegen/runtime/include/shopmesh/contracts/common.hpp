@@ -5,6 +5,7 @@
 //   auto decoded = contracts::from_json<contracts::OrderCreatedV1>(envelope_doc["data"]);
 //   if (!decoded.ok()) dead_letter(contracts::describe(decoded.errors));
 #include <compare>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,11 +49,12 @@ struct Decoded {
 template <class T>
 Decoded<T> from_json(const rapidjson::Value& data);
 
-/// Parses JSON text, then decodes it as T; a syntax error is reported at path "data".
+/// Parses JSON text, then decodes it as T; a syntax error is reported at path "data". Parsing is
+/// iterative, so no nesting of unknown members can exhaust the stack.
 template <class T>
 Decoded<T> from_json_text(std::string_view text) {
   rapidjson::Document document;
-  document.Parse(text.data(), text.size());
+  document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (document.HasParseError()) {
     std::string offset = std::to_string(document.GetErrorOffset());
     return {std::nullopt, {{"data", "is not valid JSON (error at offset " + offset + ")"}}};
@@ -64,6 +66,12 @@ Decoded<T> from_json_text(std::string_view text) {
 /// each generated enum. to_string(enumerator) is the inverse.
 template <class E>
 std::optional<E> parse_enum(std::string_view text);
+
+/// Contract types as a compile-time list, for code that handles each of them (all.hpp: AllContracts).
+template <class... Events>
+struct ContractList {
+  static constexpr std::size_t size = sizeof...(Events);
+};
 
 /// A contract known to this build, for tools that handle events of any type (meshctl, consumers).
 struct SchemaInfo {

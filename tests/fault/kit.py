@@ -1,0 +1,606 @@
+"""Fault-suite kit: the ephemeral stack's processes, the public API, SQL, Kafka, order load, a
+recovery monitor and the invariants every scenario ends with.
+
+Everything runs inside `scripts/stack ephemeral -- ...`, whose environment names every address,
+database and state folder. Python 3 standard library only; SQL through the psql CLI, Kafka through
+kcat and meshctl. Processes are only ever signalled by the pids in the stack's own run folder.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+
+SERVICES = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
+APPS = SERVICES + ["gateway"]
+LIVE = ("CONFIRMED", "SHIPPED", "DELIVERED")          # orders holding a reservation
+SETTLED = ("CONFIRMED", "REJECTED", "CANCELLED", "SHIPPED", "DELIVERED")
+POLL = 0.25
+
+
+def env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise SystemExit(f"fault: {name} is not set (run under scripts/stack ephemeral)")
+    return value
+
+
+def now() -> float:
+    return time.monotonic()
+
+
+def log(msg: str) -> None:
+    print(f"[fault] {time.strftime('%H:%M:%S')} {msg}", flush=True)
+
+
+def eventually(check, timeout: float, interval: float = POLL):
+    """Polls `check` until it returns something truthy or the deadline passes; returns the last value."""
+    deadline = now() + timeout
+    while True:
+        try:
+            value = check()
+        except Exception as e:  # a probe that fails while things restart counts as "not yet"
+            value = None
+            last_error = e
+        if value or now() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+# ============================================================================ stack processes
+class Stack:
+    """The ephemeral stack's components: pids from $SHOPMESH_STATE_DIR/run, kill, restart, health."""
+
+    def __init__(self) -> None:
+        self.repo = env("SHOPMESH_REPO")
+        self.state = env("SHOPMESH_STATE_DIR")
+        self.run_dir = os.path.join(self.state, "run")
+        self.pgdata = os.path.join(self.state, "pg", "data")
+        self.gateway_url = env("GATEWAY_URL")
+        self.urls = {s: env(f"{s.upper()}_URL") for s in SERVICES}
+        self.db = {s: env(f"DATABASE_URL_{s.upper()}") for s in SERVICES}
+        self.brokers = env("KAFKA_BROKERS")
+        self.meshctl = os.path.join(env("SHOPMESH_BUILD_DIR"), "bin", "meshctl")
+        self.log_path = os.path.join(os.environ.get("FAULT_OUT") or os.path.join(self.state, "log"),
+                                     "stack-restarts.log")
+
+    # -- pids, always checked against the command line so a reused pid is never signalled
+    def _token(self, name: str) -> str:
+        if name == "kafka":
+            return os.path.join(self.state, "kafka", "server.properties")
+        if name == "postgres":
+            return "postgres"
+        return f"bin/shopmesh-{name}"
+
+    @staticmethod
+    def _cmdline(pid: int) -> str:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""
+
+    @staticmethod
+    def exists(pid: int) -> bool:
+        """The process exists, even as a zombie not yet reaped."""
+        return os.path.exists(f"/proc/{pid}")
+
+    def pid(self, name: str) -> int | None:
+        path = os.path.join(self.pgdata, "postmaster.pid") if name == "postgres" else \
+            os.path.join(self.run_dir, f"{name}.pid")
+        try:
+            with open(path) as f:
+                pid = int(f.readline().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if self._token(name) in self._cmdline(pid) else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        pid = self.pid(name)
+        if pid is None:
+            raise RuntimeError(f"{name} is not running")
+        os.kill(pid, sig)
+        return pid
+
+    def wait_gone(self, pid: int, timeout: float = 30) -> bool:
+        """Waits until the process has exited and been reaped (a zombie postmaster still holds its lock file)."""
+        return bool(eventually(lambda: not self.exists(pid), timeout, 0.05))
+
+    def up(self) -> float:
+        """`scripts/stack up` in this stack's environment: starts only what is down; returns its duration."""
+        t = now()
+        with open(self.log_path, "a") as out:
+            out.write(f"---- {time.strftime('%H:%M:%S')} scripts/stack up\n")
+            out.flush()
+            rc = subprocess.run([os.path.join(self.repo, "scripts", "stack"), "up"], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+        if rc != 0:
+            raise RuntimeError(f"scripts/stack up failed with {rc} (see {self.log_path})")
+        return now() - t
+
+    def pg_ctl(self, *args: str) -> None:
+        cmd = ["/usr/lib/postgresql/15/bin/pg_ctl", *args, "-D", self.pgdata]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        with open(self.log_path, "a") as out:
+            out.write(f"---- {time.strftime('%H:%M:%S')} {' '.join(cmd)}\n")
+            out.flush()
+            subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=True)
+
+    # -- health
+    def health(self) -> dict[str, int]:
+        """HTTP status of every service's /health and of the gateway's /api/health (0: no answer)."""
+        out = {}
+        for name in APPS:
+            url = self.gateway_url + "/api/health" if name == "gateway" else self.urls[name] + "/health"
+            out[name] = http_get_status(url)
+        return out
+
+    def all_healthy(self) -> bool:
+        return all(code == 200 for code in self.health().values())
+
+
+def http_get_status(url: str, timeout: float = 2) -> int:
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request("GET", u.path or "/")
+        r = c.getresponse()
+        r.read()
+        return r.status
+    except (OSError, http.client.HTTPException):
+        return 0
+    finally:
+        c.close()
+
+
+# ============================================================================ HTTP API
+class Api:
+    """One keep-alive connection to the gateway (one per thread). Transport errors give status 0."""
+
+    def __init__(self, base: str, timeout: float = 10) -> None:
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port, self.timeout = u.hostname, u.port, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def call(self, method: str, path: str, body=None, token: str | None = None,
+             headers: dict | None = None) -> tuple[int, object, dict]:
+        h = {"Accept": "application/json"}
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        for attempt in (1, 2):  # a pooled connection the server closed meanwhile: reconnect once
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                raw = r.read()
+                if r.getheader("Connection", "").lower() == "close":
+                    self.close()
+                try:
+                    payload = json.loads(raw) if raw else None
+                except ValueError:
+                    payload = raw.decode(errors="replace")
+                return r.status, payload, dict(r.getheaders())
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
+                self.close()
+                if attempt == 2 or method not in ("GET", "HEAD"):
+                    return 0, str(e), {}
+            except (OSError, http.client.HTTPException) as e:
+                self.close()
+                return 0, str(e), {}
+        return 0, "unreachable", {}
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+@dataclass
+class User:
+    email: str
+    password: str
+    id: str = ""
+    token: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def login(self, api: Api) -> None:
+        deadline = now() + 60
+        while True:
+            code, body, hdr = api.call("POST", "/api/auth/login", {"email": self.email, "password": self.password})
+            if code == 200:
+                self.token = body["access_token"]
+                self.id = self.id or body.get("user", {}).get("id", "") or jwt_sub(self.token)
+                return
+            if now() > deadline:
+                raise RuntimeError(f"login {self.email}: {code} {body}")
+            time.sleep(float(hdr.get("Retry-After", "0.3") or 0.3))
+
+
+def jwt_sub(token: str) -> str:
+    import base64
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))["sub"]
+
+
+def register_users(base: str, n: int, prefix: str, threads: int = 2) -> list[User]:
+    """Registers and logs in n buyers (a few at a time: Argon2 is deliberately slow)."""
+    users = [User(f"{prefix}-{i}-{uuid.uuid4().hex[:8]}@fault.example.com", "fault-buyer-password-1") for i in range(n)]
+    todo = list(users)
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def worker():
+        api = Api(base)
+        while True:
+            with lock:
+                if not todo:
+                    return
+                u = todo.pop()
+            deadline = now() + 60
+            while True:
+                code, body, hdr = api.call("POST", "/api/auth/register",
+                                           {"email": u.email, "password": u.password, "name": "Fault Buyer"})
+                if code == 201:
+                    u.id = body["id"]
+                    break
+                if code not in (0, 429, 503) or now() > deadline:
+                    errors.append(f"register {u.email}: {code} {body}")
+                    return
+                time.sleep(float(hdr.get("Retry-After", "0.3") or 0.3))
+            u.login(api)
+
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise RuntimeError("; ".join(errors[:3]))
+    return users
+
+
+class Admin:
+    """The seeded admin: products and stock set up through the public API."""
+
+    def __init__(self, base: str) -> None:
+        self.api = Api(base)
+        self.user = User(os.environ.get("ADMIN_EMAIL", "admin@shopmesh.local"),
+                         os.environ.get("ADMIN_PASSWORD", "change-me-admin-123"))
+        self.user.login(self.api)
+
+    def call(self, method: str, path: str, body=None):
+        code, payload, hdr = self.api.call(method, path, body, self.user.token)
+        if code == 401:
+            self.user.login(self.api)
+            code, payload, hdr = self.api.call(method, path, body, self.user.token)
+        return code, payload
+
+    def product(self, label: str, units: int, price: float = 7.5) -> str:
+        """A new product with `units` in stock; returns its id once the stock service has its level."""
+        sku = f"FAULT-{label}-{uuid.uuid4().hex[:10]}".upper()
+        code, body = self.call("POST", "/api/products", {"sku": sku, "name": f"Fault {label} {sku[-6:]}",
+                                                           "description": "fault suite", "price": price,
+                                                           "category": "fault", "initialStock": units})
+        if code != 201:
+            raise RuntimeError(f"create product: {code} {body}")
+        pid = body["id"]
+        if not eventually(lambda: self.call("GET", f"/api/stock/{pid}")[0] == 200, 30):
+            raise RuntimeError(f"stock never opened a level for {pid}")
+        return pid
+
+    def level(self, product_id: str) -> dict | None:
+        code, body = self.call("GET", f"/api/stock/{product_id}")
+        return body if code == 200 else None
+
+
+# ============================================================================ SQL (psql CLI)
+SEP = "\x1f"
+
+
+def sql(url: str, query: str, timeout: float = 15) -> list[list[str]]:
+    """Rows of a query on one service database, each a list of text columns (NULL is '')."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1", "-d", url, "-c", query],
+                       capture_output=True, text=True, timeout=timeout,
+                       env={**os.environ, "PGCONNECT_TIMEOUT": "3"})
+    if r.returncode != 0:
+        raise RuntimeError(f"psql: {r.stderr.strip()[:300]}")
+    return [line.split(SEP) for line in r.stdout.splitlines() if line != ""]
+
+
+def uuid_array(ids) -> str:
+    ids = [i for i in ids if i]
+    return "'{" + ",".join(ids) + "}'::uuid[]"
+
+
+def text_array(ids) -> str:
+    return "'{" + ",".join(ids) + "}'::text[]"
+
+
+# ============================================================================ Kafka
+class Bus:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        with open(os.path.join(stack.repo, "contracts", "topics.json")) as f:
+            self.contract = json.load(f)
+        self.topics = [t["name"] for t in self.contract["topics"]]
+        self.groups = {c["group"]: c["topics"] for c in self.contract["consumers"]}
+
+    def dlq_topics(self) -> list[tuple[str, str, str]]:
+        """(dlq topic, source topic, group) for every consuming group of contracts/topics.json."""
+        return [(f"{t}.{g}.dlq", t, g) for g, topics in self.groups.items() for t in topics]
+
+    def groups_of(self, topic: str) -> list[str]:
+        return [g for g, topics in self.groups.items() if topic in topics]
+
+    def meshctl(self, *args: str, timeout: float = 15) -> list[dict]:
+        r = subprocess.run([self.stack.meshctl, "--timeout-ms", "2000", *args, "--json"], capture_output=True,
+                           text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"meshctl {' '.join(args)}: {r.stderr.strip()[:300]}")
+        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+    def end_offsets(self) -> dict[str, int]:
+        """Messages ever written to each topic (sum of partition high watermarks)."""
+        return {t["topic"]: sum(p["high"] for p in t["partitionOffsets"]) for t in self.meshctl("topics")}
+
+    def read(self, topic: str, start: dict[int, int] | None = None, timeout: float = 20) -> list[dict]:
+        """Every message of a topic from the given per-partition offsets (default: the beginning)."""
+        out = []
+        parts = [(p, o) for p, o in (start or {0: 0}).items()]
+        for partition, offset in parts:
+            r = subprocess.run(["kcat", "-b", self.stack.brokers, "-C", "-t", topic, "-p", str(partition),
+                                "-o", str(offset), "-e", "-J", "-q"], capture_output=True, timeout=timeout)
+            if r.returncode != 0:
+                raise RuntimeError(f"kcat {topic}: {r.stderr.decode(errors='replace').strip()[:300]}")
+            for line in r.stdout.decode(errors="replace").splitlines():  # poison payloads are not UTF-8
+                m = json.loads(line)
+                h = m.get("headers") or []
+                m["headers"] = dict(zip(h[0::2], h[1::2]))
+                out.append(m)
+        return out
+
+    def produce(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
+        with tempfile.NamedTemporaryFile(prefix="poison-", delete=False) as f:
+            f.write(value)
+            path = f.name
+        try:
+            cmd = ["kcat", "-b", self.stack.brokers, "-P", "-t", topic, "-k", key]
+            for k, v in headers.items():
+                cmd += ["-H", f"{k}={v}"]
+            subprocess.run(cmd + [path], check=True, capture_output=True, timeout=30)
+        finally:
+            os.unlink(path)
+
+    def dlq_snapshot(self) -> dict[str, int]:
+        """End offset of each DLQ topic (single partition), to read what a scenario added."""
+        ends = self.end_offsets()
+        return {d: ends.get(d, 0) for d, _, _ in self.dlq_topics()}
+
+    def dlq_since(self, snapshot: dict[str, int]) -> dict[str, list[dict]]:
+        topics = [d for d, _, _ in self.dlq_topics()]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(topics)) as pool:
+            read = pool.map(lambda d: self.read(d, {0: snapshot.get(d, 0)}), topics)
+            return dict(zip(topics, read))
+
+
+# ============================================================================ order load
+ADDRESS = {"line1": "1 Fault Street", "line2": None, "city": "Crashville", "postalCode": "40400", "country": "US"}
+
+
+@dataclass
+class Intent:
+    """One order a buyer wants placed (one Idempotency-Key), with every attempt's answer."""
+    key: str
+    user: User
+    items: list[dict]
+    started: float
+    codes: list[int] = field(default_factory=list)
+    order_id: str = ""
+    accepted: bool = False
+    cancel: bool = False
+    cancel_code: int | None = None
+    done: float = 0.0
+
+
+class Load:
+    """Buyers placing orders through the gateway at a steady rate, each retrying a failed attempt with the
+    same Idempotency-Key (a careful client), a fraction cancelling right after acceptance."""
+
+    def __init__(self, base: str, users: list[User], basket, rate_per_buyer: float = 2.5,
+                 cancel_ratio: float = 0.08, retry_for: float = 25) -> None:
+        self.base, self.users, self.basket = base, users, basket
+        self.interval = 1.0 / rate_per_buyer
+        self.cancel_ratio, self.retry_for = cancel_ratio, retry_for
+        self.intents: list[Intent] = []
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.started = self.stopped = 0.0
+
+    def start(self) -> "Load":
+        self.started = now()
+        for i, u in enumerate(self.users):
+            t = threading.Thread(target=self._buyer, args=(u, random.Random(i * 7919 + int(time.time()))),
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+        return self
+
+    def stop(self) -> list[Intent]:
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=self.retry_for + 30)
+        self.stopped = now()
+        return self.intents
+
+    def _buyer(self, user: User, rng: random.Random) -> None:
+        api = Api(self.base)
+        next_at = now() + rng.random() * self.interval
+        while not self.stop_flag.is_set():
+            delay = next_at - now()
+            if delay > 0 and self.stop_flag.wait(delay):
+                break
+            next_at = max(next_at + self.interval, now())  # steady: never bursts to catch up
+            intent = Intent(str(uuid.uuid4()), user, self.basket(rng), now(), cancel=rng.random() < self.cancel_ratio)
+            with self.lock:
+                self.intents.append(intent)
+            place(api, intent, self.retry_for, self.stop_flag)
+            if intent.accepted and intent.cancel:
+                code, _ = user_call(api, user, "POST", f"/api/orders/{intent.order_id}/cancel")
+                intent.cancel_code = code
+        api.close()
+
+
+def user_call(api: Api, user: User, method: str, path: str, body=None, headers=None):
+    code, payload, hdr = api.call(method, path, body, user.token, headers)
+    if code == 401:  # access token expired during a long run
+        try:
+            with user.lock:
+                user.login(api)
+        except RuntimeError as e:  # auth down for longer than login() waits: the caller sees the 401
+            return code, str(e)
+        code, payload, hdr = api.call(method, path, body, user.token, headers)
+    return code, payload
+
+
+def place(api: Api, intent: Intent, retry_for: float, stop: threading.Event | None = None) -> None:
+    """POST /api/orders with the intent's Idempotency-Key until a definite answer or `retry_for` passes."""
+    backoff = 0.2
+    while True:
+        code, body = user_call(api, intent.user, "POST", "/api/orders",
+                               {"items": intent.items, "shippingAddress": ADDRESS},
+                               {"Idempotency-Key": intent.key})
+        intent.codes.append(code)
+        if code in (200, 201):
+            intent.accepted, intent.order_id = True, body["id"]
+            break
+        retryable = code == 0 or code == 429 or code >= 500
+        if not retryable or now() - intent.started > retry_for:
+            break
+        time.sleep(backoff)
+        backoff = min(backoff * 2, 2.0)
+    intent.done = now()
+
+
+def basket_for(products: dict[str, str]):
+    """A random basket over a plentiful product A and a scarce product B (one product when only A)."""
+    a, b = products["A"], products.get("B")
+
+    def basket(rng: random.Random) -> list[dict]:
+        r = rng.random()
+        if b is None or r < 0.5:
+            return [{"productId": a, "quantity": rng.randint(1, 3)}]
+        if r < 0.75:
+            return [{"productId": b, "quantity": rng.randint(1, 2)}]
+        return [{"productId": a, "quantity": 1}, {"productId": b, "quantity": 1}]
+    return basket
+
+
+# ============================================================================ recovery monitor
+class Monitor:
+    """Samples, every half second, whether the mesh is healthy and has no backlog:
+    every /health is 200, no outbox row has waited more than LAG_S, no order has been PENDING more than
+    LAG_S, and every consumer group of contracts/topics.json has committed at least what its topics held
+    LAG_S ago. Recovery time = from the fault to the first sample, after the fault was cleared, that starts
+    a run of good samples lasting LAG_S."""
+
+    LAG_S = 3.0
+
+    def __init__(self, stack: Stack, bus: Bus) -> None:
+        self.stack, self.bus = stack, bus
+        self.samples: list[tuple[float, bool, str]] = []
+        self.highs: list[tuple[float, dict]] = []
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "Monitor":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stop_flag.is_set():
+            t = now()
+            try:
+                ok, why = self.sample(t)
+            except Exception as e:
+                ok, why = False, f"probe: {e}"[:200]
+            self.samples.append((t, ok, why))
+            self.stop_flag.wait(max(0.0, 0.5 - (now() - t)))
+
+    def sample(self, t: float) -> tuple[bool, str]:
+        bad = [n for n, c in self.stack.health().items() if c != 200]
+        if bad:
+            return False, "unhealthy: " + ",".join(bad)
+        topics = self.bus.meshctl("topics")
+        highs = {(x["topic"], p["partition"]): p["high"] for x in topics for p in x["partitionOffsets"]}
+        self.highs.append((t, highs))
+        then = None
+        for ts, h in self.highs:
+            if ts <= t - self.LAG_S:
+                then = h
+        if then is None:
+            return False, "warming up"
+        for x in topics:
+            for g in x["groups"]:
+                if g["group"] not in self.bus.groups or x["topic"] not in self.bus.groups[g["group"]]:
+                    continue
+                for p in g["partitions"]:
+                    if (p["committed"] or 0) < then.get((x["topic"], p["partition"]), 0):
+                        return False, f"lag: {g['group']} on {x['topic']}[{p['partition']}]"
+        for o in self.bus.meshctl("outbox", "status"):
+            age = o.get("oldestUnpublishedAgeSeconds")
+            if age is not None and age > self.LAG_S:
+                return False, f"outbox {o['database']} waiting {age:.1f}s"
+        age = sql(self.stack.db["orders"], "SELECT coalesce(max(extract(epoch from now() - created_at)), 0)"
+                                           " FROM orders WHERE status = 'PENDING'", timeout=5)[0][0]
+        if float(age) > self.LAG_S:
+            return False, f"orders PENDING for {float(age):.1f}s"
+        return True, "ok"
+
+    def recovery(self, t_fault: float, t_cleared: float) -> float | None:
+        """Seconds from the fault to the start of the first good streak (after the fault was cleared) that
+        lasted LAG_S: one good sample is not enough, a backlog can take that long to show."""
+        start = None
+        for t, ok, _ in list(self.samples):
+            if t < t_cleared or not ok:
+                start = None
+                continue
+            if start is None:
+                start = t
+            if t - start >= self.LAG_S:
+                return start - t_fault
+        return None
+
+    def reasons_between(self, t_from: float, t_to: float) -> list[str]:
+        """Why samples in [t_from, t_to] were not good, each distinct kind once, in order of appearance."""
+        out: dict[str, str] = {}
+        for t, ok, why in self.samples:
+            if t_from <= t <= t_to and not ok:
+                out.setdefault(re.sub(r"\[\d+\]|\d+(\.\d+)?s", "", why), why)
+        return list(out.values())[:8]
+
+    def last_reason(self) -> str:
+        return self.samples[-1][2] if self.samples else "no sample"

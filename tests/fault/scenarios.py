@@ -1,0 +1,456 @@
+#!/usr/bin/env python3
+"""Fault scenarios on the real stack, each under order load, each ending with the invariants of
+invariants.py. Run inside `scripts/stack ephemeral -- ...` (scripts/fault does):
+
+  tests/fault/scenarios.py --out build/fault/scenarios.json [--only ID[,ID...]] [--list]
+
+Scenarios (one stack for all; each starts from a healthy mesh and checks its own invariants):
+  a-kafka-kill          Kafka killed -9 for 10 s in a 60 s load
+  race-kafka-restart    100 buyers for 10 units while Kafka is killed -9 and restarted
+  b-kill-<svc>          each consumer service (stock, shipping, notification, orders) killed -9 and restarted
+  c-pg-restart-fast     PostgreSQL restarted (pg_ctl restart -m fast)
+  c-pg-kill             PostgreSQL postmaster killed -9, then started
+  d-kill-<app>          the gateway and the other services (auth, users, products, cart) killed -9 and restarted
+  d-rolling-sigterm     every component stopped with SIGTERM and restarted, one after the other
+  e-poison              poison messages injected into every topic of contracts/topics.json
+Exit code 0 when every scenario passed, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from invariants import Scope, check_api, check_dlq, settle  # noqa: E402
+from kit import APPS, SETTLED, Admin, Api, Bus, Intent, Load, Monitor, Stack, basket_for, eventually, log, now, \
+    place, register_users, sql, uuid_array  # noqa: E402
+
+BUYERS = int(os.environ.get("FAULT_BUYERS", "8"))
+RATE = float(os.environ.get("FAULT_RATE_PER_BUYER", "2.5"))   # orders/s per buyer
+RACERS = int(os.environ.get("FAULT_RACERS", "100"))
+RACE_UNITS = int(os.environ.get("FAULT_RACE_UNITS", "10"))
+RECOVERY_DEADLINE = float(os.environ.get("FAULT_RECOVERY_DEADLINE_S", "90"))
+SETTLE_DEADLINE = float(os.environ.get("FAULT_SETTLE_DEADLINE_S", "90"))
+
+
+class Ctx:
+    def __init__(self) -> None:
+        self.stack = Stack()
+        self.bus = Bus(self.stack)
+        self.admin: Admin | None = None
+        self.buyers = []
+        self.racers = []
+
+    def setup(self) -> None:
+        t = now()
+        self.admin = Admin(self.stack.gateway_url)
+        self.buyers = register_users(self.stack.gateway_url, BUYERS, "buyer")
+        self.racers = register_users(self.stack.gateway_url, RACERS, "racer")
+        log(f"setup: admin + {BUYERS} buyers + {RACERS} racers registered in {now() - t:.1f}s")
+
+    def ensure_healthy(self) -> None:
+        """Every scenario starts from a healthy mesh (restarting anything a previous one left down)."""
+        if eventually(self.stack.all_healthy, 20):
+            return
+        log(f"not healthy at scenario start ({self.stack.health()}): scripts/stack up")
+        self.stack.up()
+        if not eventually(self.stack.all_healthy, 60):
+            raise RuntimeError(f"mesh not healthy before the scenario: {self.stack.health()}")
+
+
+# ============================================================================ faults
+class Fault:
+    """What a fault did: when it hit, when its cause was removed (restart issued), notes."""
+
+    def __init__(self) -> None:
+        self.t_fault = self.t_cleared = None
+        self.wall_fault = 0.0  # time.time() of the fault, for SQL timestamps
+        self.notes: list[str] = []
+
+    def __call__(self, ctx: Ctx) -> None:
+        raise NotImplementedError
+
+
+class KillRestart(Fault):
+    """kill -<sig> one component from the stack's run dir, leave it down `down_s`, then `scripts/stack up`."""
+
+    def __init__(self, name: str, down_s: float = 3.0, sig: int = signal.SIGKILL) -> None:
+        super().__init__()
+        self.name, self.down_s, self.sig = name, down_s, sig
+
+    def __call__(self, ctx: Ctx) -> None:
+        self.t_fault, self.wall_fault = now(), time.time()
+        pid = ctx.stack.kill(self.name, self.sig)
+        if not ctx.stack.wait_gone(pid, 30):
+            self.notes.append(f"{self.name} (pid {pid}) still exists 30 s after signal {self.sig}")
+        down = self.down_s - (now() - self.t_fault)
+        if down > 0:
+            time.sleep(down)
+        self.t_cleared = now()
+        took = ctx.stack.up()
+        self.notes.append(f"{self.name} pid {pid} got signal {int(self.sig)}; restarted by scripts/stack up "
+                          f"{self.t_cleared - self.t_fault:.1f}s later (up took {took:.1f}s)")
+
+
+class PgRestartFast(Fault):
+    def __call__(self, ctx: Ctx) -> None:
+        self.t_fault = now()
+        ctx.stack.pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-s",
+                         "-l", os.path.join(ctx.stack.state, "log", "postgres.log"))
+        self.t_cleared = now()
+        self.notes.append(f"pg_ctl restart -m fast took {self.t_cleared - self.t_fault:.1f}s")
+
+
+class PgKill(Fault):
+    def __call__(self, ctx: Ctx) -> None:
+        self.t_fault = now()
+        pid = ctx.stack.kill("postgres")
+        ctx.stack.wait_gone(pid, 30)  # a zombie postmaster still owns postmaster.pid
+        reaped = now() - self.t_fault
+        self.t_cleared = now()
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                ctx.stack.up()
+                break
+            except RuntimeError:
+                if tries >= 5:
+                    raise
+                time.sleep(1)
+        self.notes.append(f"postmaster pid {pid} killed -9 (reaped after {reaped:.1f}s); scripts/stack up"
+                          f" started it ({tries} attempt{'s' if tries > 1 else ''})")
+
+
+class Rolling(Fault):
+    """Every component stopped with SIGTERM (graceful) and restarted, one after the other."""
+
+    def __call__(self, ctx: Ctx) -> None:
+        first = now()
+        for name in ["gateway", *[a for a in APPS if a != "gateway"]]:
+            t = self.t_fault = now()  # recovery is counted from the last component's stop
+            pid = ctx.stack.kill(name, signal.SIGTERM)
+            if not ctx.stack.wait_gone(pid, 20):
+                self.notes.append(f"{name} did not exit within 20 s of SIGTERM")
+            ctx.stack.up()
+            self.notes.append(f"{name}: stopped and back in {now() - t:.1f}s")
+        self.t_cleared = now()
+        self.notes.append(f"rolling restart of {len(APPS)} components took {self.t_cleared - first:.1f}s;"
+                          " recovery counted from the last one's SIGTERM")
+
+
+POISON_KINDS = {
+    # kind: expected dlq-error-class
+    "garbage-bytes": "decode",
+    "json-not-an-envelope": "decode",
+    "contract-invalid-data": "invalid",
+    "unknown-type": "unknown-type",
+    "unknown-version": "unknown-version",
+}
+TOPIC_TYPE = {"identity.events": "USER_REGISTERED", "catalog.events": "PRODUCT_CREATED",
+              "order.events": "ORDER_CREATED", "stock.events": "STOCK_RESERVED",
+              "shipping.events": "SHIPMENT_CREATED", "notification.events": "NOTIFICATION_SENT"}
+
+
+def poison_value(kind: str, topic: str, key: str) -> bytes:
+    if kind == "garbage-bytes":
+        return os.urandom(48) + b"\x00\xff{\"id\":"
+    if kind == "json-not-an-envelope":
+        return json.dumps({"hello": "world", "orderId": key, "items": [1, 2, 3]}).encode()
+    envelope = {"id": str(uuid.uuid4()), "type": TOPIC_TYPE.get(topic, "ORDER_CREATED"), "version": 1,
+                "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()), "producer": "fault-suite",
+                "key": key, "correlationId": "fault-" + key, "causationId": None,
+                "data": {"orderId": 42, "productId": None, "userId": "not-a-uuid", "items": "none"}}
+    if kind == "unknown-type":
+        envelope["type"], envelope["data"] = "FAULT_NOT_A_TYPE", {"orderId": key}
+    if kind == "unknown-version":
+        envelope["version"] = 99
+    return json.dumps(envelope).encode()
+
+
+class Poison(Fault):
+    """Each poison kind into every topic of contracts/topics.json, tagged with a `fault-poison-id` header."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expected: dict[str, dict[str, str]] = {}  # dlq -> {poison id: error class}
+        self.injected = 0
+
+    def __call__(self, ctx: Ctx) -> None:
+        self.t_fault = now()
+        for topic in ctx.bus.topics:
+            for kind, error_class in POISON_KINDS.items():
+                pid = f"{kind}-{uuid.uuid4().hex[:12]}"
+                value = poison_value(kind, topic, pid)
+                headers = {"fault-poison-id": pid, "content-type": "application/json"}
+                if kind in ("unknown-type", "unknown-version", "contract-invalid-data"):
+                    env = json.loads(value)
+                    headers.update({"event-type": env["type"], "event-version": str(env["version"]),
+                                    "event-id": env["id"]})
+                ctx.bus.produce(topic, pid, value, headers)
+                self.injected += 1
+                for group in ctx.bus.groups_of(topic):
+                    self.expected.setdefault(f"{topic}.{group}.dlq", {})[pid] = error_class
+        self.t_cleared = now()
+        silent = [t for t in ctx.bus.topics if not ctx.bus.groups_of(t)]
+        self.notes.append(f"{self.injected} poison messages ({len(POISON_KINDS)} kinds x {len(ctx.bus.topics)} topics)"
+                          f" in {self.t_cleared - self.t_fault:.1f}s; expected in {len(self.expected)} DLQs"
+                          + (f"; {', '.join(silent)} has no consumer group (no DLQ expected)" if silent else ""))
+
+
+# ============================================================================ scenario runner
+def figures_of(intents: list[Intent], state: dict, found: dict) -> dict:
+    orders = state.get("orders", {})
+    accepted = [i for i in intents if i.accepted]
+    statuses = Counter(o["status"] for o in orders.values())
+    keys = {o["key"] for o in orders.values()}
+    codes = Counter(c for i in intents for c in i.codes)
+    return {
+        "placed": len(intents),
+        "accepted": len(accepted),
+        "refused": sum(1 for i in intents if not i.accepted and i.codes and 400 <= i.codes[-1] < 500
+                       and i.codes[-1] != 429),
+        "unanswered": sum(1 for i in intents if not i.accepted and (not i.codes or i.codes[-1] == 0
+                                                                   or i.codes[-1] >= 500 or i.codes[-1] == 429)),
+        "createdWithout2xx": sum(1 for i in intents if not i.accepted and i.key in keys),
+        "retriedAttempts": sum(len(i.codes) - 1 for i in intents),
+        "httpCodes": {str(k): v for k, v in sorted(codes.items())},
+        "confirmed": statuses["CONFIRMED"] + statuses["SHIPPED"] + statuses["DELIVERED"],
+        "rejected": statuses["REJECTED"],
+        "cancelled": statuses["CANCELLED"],
+        "pending": statuses["PENDING"],
+        # accepted (2xx) orders that do not exist or never settled
+        "lost": sum(1 for i in accepted if orders.get(i.order_id, {}).get("status") not in SETTLED),
+        "duplicated": len(found.get("duplicate", [])),
+        "missingEffects": len(found.get("missing effect", [])) + len(found.get("inconsistent", [])),
+        "stockViolations": len(found.get("stock", [])),
+    }
+
+
+def run_scenario(ctx: Ctx, sid: str, title: str, fault: Fault | None, duration: float, fault_at: float,
+                 b_units: int | None = None) -> dict:
+    ctx.ensure_healthy()
+    a = ctx.admin.product("A", 100_000)
+    products = {"A": (a, 100_000)}
+    if b_units is None:
+        b_units = int(duration * 6)
+    if b_units:
+        products["B"] = (ctx.admin.product("B", b_units), b_units)
+    snapshot = ctx.bus.dlq_snapshot()
+    monitor = Monitor(ctx.stack, ctx.bus).start()
+    load = Load(ctx.stack.gateway_url, ctx.buyers, basket_for({k: v[0] for k, v in products.items()}), RATE).start()
+    t0 = now()
+    log(f"{sid}: load of {len(ctx.buyers)} buyers x {RATE}/s for {duration:.0f}s; fault at {fault_at:.0f}s")
+    errors: list[str] = []
+
+    def inject() -> None:
+        try:
+            time.sleep(max(0.0, t0 + fault_at - now()))
+            fault(ctx)
+        except Exception as e:
+            errors.append(f"fault injection failed: {e}")
+            traceback.print_exc()
+
+    injector = threading.Thread(target=inject)  # the fault may take longer than the load: it runs beside it
+    if fault:
+        injector.start()
+    time.sleep(max(0.0, t0 + duration - now()))
+    intents = load.stop()
+    if fault:
+        injector.join()
+    error = errors[0] if errors else None
+    log(f"{sid}: load stopped: {len(intents)} placed, {sum(i.accepted for i in intents)} accepted")
+    return finish(ctx, sid, title, fault, monitor, intents, products, snapshot, error)
+
+
+def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor, intents: list[Intent],
+           products: dict, snapshot: dict, error: str | None, extra_checks=None) -> dict:
+    recovery = None
+    if fault and fault.t_fault is not None:
+        cleared = fault.t_cleared if fault.t_cleared is not None else fault.t_fault
+        eventually(lambda: monitor.recovery(fault.t_fault, cleared) is not None,
+                   max(0.0, cleared + RECOVERY_DEADLINE - now()), 0.5)
+        recovery = monitor.recovery(fault.t_fault, cleared)
+    monitor.stop()
+    waited = monitor.reasons_between(fault.t_fault, fault.t_fault + (recovery or RECOVERY_DEADLINE)) \
+        if fault and fault.t_fault is not None else []
+    if waited:
+        fault.notes.append("recovery waited on: " + "; ".join(waited))
+    scope = Scope(products, intents, snapshot, getattr(fault, "expected", None))
+    state, found, settle_s, pending = settle(ctx.stack, scope, SETTLE_DEADLINE)
+    if settle_s > 5 and fault:
+        fault.notes.append(f"settling took {settle_s:.0f}s, waiting on: " + "; ".join(pending))
+    failures = {k: v for k, v in found.items() if v}
+    t_api = now()
+    api = check_api(ctx.stack, ctx.admin, scope, state) if state else ["no state gathered"]
+    if api:
+        failures["api"] = api
+    t_dlq = now()
+    dlq_counts, dlq_problems = check_dlq(ctx.bus, scope)
+    log(f"{sid}: checks: settle {settle_s:.1f}s, API {t_dlq - t_api:.1f}s, DLQ {now() - t_dlq:.1f}s")
+    if dlq_problems:
+        failures["dlq"] = dlq_problems
+    health = ctx.stack.health()
+    if any(c != 200 for c in health.values()):
+        failures["down"] = [f"{n}: /health {c}" for n, c in health.items() if c != 200]
+    if fault and fault.t_fault is not None and recovery is None:
+        failures["recovery"] = [f"not healthy and drained within {RECOVERY_DEADLINE:.0f}s of the fault clearing"
+                                f" (last: {monitor.last_reason()})"]
+    if extra_checks:
+        for kind, items in extra_checks(state).items():
+            if items:
+                failures[kind] = items
+    if error:
+        failures["harness"] = [error]
+    figures = figures_of(intents, state, found)
+    figures.update({
+        "recoverySeconds": round(recovery, 1) if recovery is not None else None,
+        "settleSeconds": round(settle_s, 1),
+        "dlq": {k: v for k, v in dlq_counts.items() if v},
+        "dlqTotal": sum(dlq_counts.values()),
+        "stock": {label: {"initial": init, "available": state.get("levels", {}).get(pid, (None,))[0],
+                          "reserved": state.get("levels", {}).get(pid, (None, None))[1],
+                          "lowestPublished": state.get("min_level", {}).get(pid)}
+                  for label, (pid, init) in products.items()},
+    })
+    result = {
+        "id": sid, "title": title, "result": "fail" if failures else "pass",
+        "figures": figures,
+        "failures": {k: v[:15] + ([f"... and {len(v) - 15} more"] if len(v) > 15 else []) for k, v in failures.items()},
+        "notes": (fault.notes if fault else []),
+    }
+    log(f"{sid}: {result['result'].upper()} placed {figures['placed']} accepted {figures['accepted']} "
+        f"lost {figures['lost']} duplicated {figures['duplicated']} recovery {figures['recoverySeconds']}s "
+        f"dlq {figures['dlqTotal']}" + (f" failures {json.dumps(result['failures'])[:1500]}" if failures else ""))
+    return result
+
+
+def race(ctx: Ctx) -> dict:
+    """100 buyers for 10 units; Kafka killed -9 just after the race starts and restarted during it."""
+    sid, title = "race-kafka-restart", f"{RACERS} buyers for {RACE_UNITS} units while Kafka is killed -9 and restarted"
+    ctx.ensure_healthy()
+    pid = ctx.admin.product("R", RACE_UNITS)
+    products = {"R": (pid, RACE_UNITS)}
+    snapshot = ctx.bus.dlq_snapshot()
+    monitor = Monitor(ctx.stack, ctx.bus).start()
+    intents = [Intent(str(uuid.uuid4()), u, [{"productId": pid, "quantity": 1}], 0.0) for u in ctx.racers]
+    apis = [Api(ctx.stack.gateway_url, timeout=30) for _ in intents]
+    for api, i in zip(apis, intents):  # open every connection first, so the race is the orders, not connects
+        api.call("GET", "/api/health")
+    gate = threading.Barrier(len(intents) + 1)
+
+    def buyer(api: Api, intent: Intent) -> None:
+        gate.wait()
+        intent.started = now()
+        place(api, intent, retry_for=60)
+
+    threads = [threading.Thread(target=buyer, args=(a, i)) for a, i in zip(apis, intents)]
+    for t in threads:
+        t.start()
+    fault = KillRestart("kafka", down_s=3.0)
+    log(f"{sid}: {len(intents)} buyers go; Kafka killed -9 as they do, restarted 3 s later")
+    gate.wait()
+    error = None
+    try:
+        time.sleep(0.02)
+        fault(ctx)
+    except Exception as e:
+        error = f"fault injection failed: {e}"
+    for t in threads:
+        t.join()
+    for a in apis:
+        a.close()
+    if fault.t_fault:
+        answered = sum(1 for i in intents if i.accepted and i.done < fault.t_fault)
+        ids = [i.order_id for i in intents if i.accepted]
+        decided = eventually(lambda: sql(ctx.stack.db["stock"], f"""
+            SELECT count(*) FILTER (WHERE decided_at < to_timestamp({fault.wall_fault})), count(*)
+            FROM order_decisions WHERE order_id = ANY({uuid_array(ids)})"""), 30)
+        fault.notes.append(f"before the kill: {answered} of {len(intents)} orders answered, "
+                           f"{decided[0][0] if decided else '?'} decided by stock; the rest raced after the restart")
+
+    def exact(state: dict) -> dict[str, list[str]]:
+        st = Counter(o["status"] for o in state.get("orders", {}).values())
+        lv = state.get("levels", {}).get(pid, (None, None, None))
+        out = []
+        if st["CONFIRMED"] != RACE_UNITS or st["REJECTED"] != len(intents) - RACE_UNITS or len(st) != 2:
+            out.append(f"outcomes {dict(st)}, expected CONFIRMED {RACE_UNITS}, REJECTED {len(intents) - RACE_UNITS}")
+        if lv[0] != 0 or lv[1] != RACE_UNITS:
+            out.append(f"level available {lv[0]} reserved {lv[1]}, expected 0 and {RACE_UNITS}")
+        if sum(1 for i in intents if i.accepted) != len(intents):
+            out.append(f"only {sum(1 for i in intents if i.accepted)} of {len(intents)} orders accepted")
+        return {"race": out}
+
+    return finish(ctx, sid, title, fault, monitor, intents, products, snapshot, error, exact)
+
+
+# ============================================================================ catalogue
+def catalogue() -> list[tuple[str, str, object]]:
+    """(id, title, runner) in run order."""
+    def load(sid, title, fault_factory, duration=20.0, fault_at=6.0, b_units=None):
+        return sid, title, lambda ctx: run_scenario(ctx, sid, title, fault_factory(), duration, fault_at, b_units)
+
+    out = [load("a-kafka-kill", "Kafka killed -9 for 10 s in a 60 s load", lambda: KillRestart("kafka", 10.0),
+                60.0, 20.0),
+           ("race-kafka-restart", "100 buyers for 10 units while Kafka restarts", race)]
+    for svc in ("stock", "shipping", "notification", "orders"):
+        out.append(load(f"b-kill-{svc}", f"consumer {svc} killed -9 mid-stream, restarted 3 s later",
+                        lambda svc=svc: KillRestart(svc, 3.0)))
+    out.append(load("c-pg-restart-fast", "PostgreSQL restarted (pg_ctl restart -m fast)", PgRestartFast, 25.0, 8.0))
+    out.append(load("c-pg-kill", "PostgreSQL postmaster killed -9, then started", PgKill, 25.0, 8.0))
+    for app in ("gateway", "auth", "users", "products", "cart"):
+        out.append(load(f"d-kill-{app}", f"{app} killed -9, restarted 3 s later", lambda app=app: KillRestart(app, 3.0)))
+    out.append(load("d-rolling-sigterm", "every component stopped (SIGTERM) and restarted in turn", Rolling, 45.0, 5.0))
+    out.append(load("e-poison", "poison messages (4 kinds + contract-invalid) into every topic", Poison, 25.0, 6.0))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", default="", help="comma-separated scenario ids (prefixes allowed)")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args()
+    scenarios = catalogue()
+    if args.list:
+        for sid, title, _ in scenarios:
+            print(f"{sid:22} {title}")
+        return 0
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        scenarios = [s for s in scenarios if any(s[0].startswith(w) for w in wanted)]
+    os.environ.setdefault("FAULT_OUT", os.path.dirname(os.path.abspath(args.out)))
+    ctx = Ctx()
+    ctx.setup()
+    settings = dict(kv.split("=", 1) for kv in os.environ.get("FAULT_STACK_OVERRIDES", "").split() if "=" in kv)
+    doc = {"buyers": BUYERS, "ratePerBuyer": RATE, "racers": RACERS, "stackOverrides": settings, "scenarios": []}
+    started = now()
+    for sid, title, runner in scenarios:
+        t = now()
+        try:
+            r = runner(ctx)
+        except Exception as e:
+            traceback.print_exc()
+            r = {"id": sid, "title": title, "result": "fail", "figures": {},
+                 "failures": {"harness": [f"{type(e).__name__}: {e}"]}, "notes": []}
+        r["seconds"] = round(now() - t, 1)
+        doc["scenarios"].append(r)
+        doc["seconds"] = round(now() - started, 1)
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=2)
+    failed = [s["id"] for s in doc["scenarios"] if s["result"] != "pass"]
+    log(f"{len(doc['scenarios']) - len(failed)}/{len(doc['scenarios'])} scenarios passed"
+        + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+// The gateway's request-head rules against hostile framing (tests/fault/hostile.py finds the same
+// on the real stack): repeated Content-Length, Transfer-Encoding in HTTP/1.0, obsolete line folding.
+#include <boost/asio/buffer.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "http_rules.hpp"
+#include "routes.hpp"
+
+std::string_view default_routes_json();
+
+using namespace shopmesh::gateway;
+
+namespace {
+
+const RouteTable& shipped() {
+  static const RouteTable table = RouteTable::parse(default_routes_json());
+  return table;
+}
+
+// Parses a request head the way the server does; the parse itself must succeed.
+CheckedHead head_of(const std::string& bytes, RequestParser& parser) {
+  ParserLimits(8 * 1024, shipped()).apply(parser);
+  beast::error_code ec;
+  parser.put(boost::asio::buffer(bytes), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(parser.is_header_done());
+  return check_head(parser, shipped());
+}
+
+int refused_with(const std::string& bytes) {
+  RequestParser parser;
+  const auto head = head_of(bytes, parser);
+  return head.refusal ? static_cast<int>(head.refusal->status) : 0;
+}
+
+// Feeds `bytes` to has_obs_fold in pieces of `step` bytes, as reads would deliver them.
+bool folded(std::string_view bytes, std::size_t step) {
+  bool at_line_start = false, found = false;
+  for (std::size_t i = 0; i < bytes.size(); i += step) found |= has_obs_fold(bytes.substr(i, step), at_line_start);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("gateway http rules: Content-Length must appear once, as plain digits", "[gateway][hostile]") {
+  const std::string post = "POST /api/auth/verify HTTP/1.1\r\nHost: x\r\n";
+  CHECK(refused_with(post + "Content-Length: 13\r\n\r\n") == 0);
+  // Beast merges these into one length of 13; another hop might not.
+  CHECK(refused_with(post + "Content-Length: 13\r\nContent-Length: 13\r\n\r\n") == 400);
+  CHECK(refused_with(post + "Content-Length: 13, 13\r\n\r\n") == 400);
+  CHECK(refused_with(post + "Content-Length: 0\r\n\r\n") == 0);
+}
+
+TEST_CASE("gateway http rules: Transfer-Encoding in an HTTP/1.0 request is faulty framing", "[gateway][hostile]") {
+  CHECK(refused_with("POST /api/auth/verify HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
+  CHECK(refused_with("POST /api/auth/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") == 0);
+  CHECK(refused_with("POST /api/auth/verify HTTP/1.0\r\nHost: x\r\nContent-Length: 2\r\n\r\n") == 0);
+}
+
+TEST_CASE("gateway http rules: obsolete line folding is found wherever the reads split the head",
+          "[gateway][hostile]") {
+  const std::string plain = "GET /api/users/me HTTP/1.1\r\nHost: x\r\nX-Note: a b\r\n\r\n";
+  const std::string fold = "GET /api/users/me HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n b\r\n\r\n";
+  const std::string tab_fold = "POST /x HTTP/1.1\r\nTransfer-Encoding:\r\n\tchunked\r\n\r\n";
+  for (std::size_t step : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{4096}}) {
+    INFO("pieces of " << step);
+    CHECK_FALSE(folded(plain, step));
+    CHECK(folded(fold, step));
+    CHECK(folded(tab_fold, step));
+  }
+  // A space inside a value or after the colon is no fold.
+  CHECK_FALSE(folded("GET / HTTP/1.1\r\nX-A:   spaced   out\t\r\n\r\n", 3));
+}

@@ -1,0 +1,72 @@
+// The upstream request the gateway makes of a client's (http_rules: prepare_upstream_request), and
+// what read errors mean (refusal_for_read_error).
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <catch2/catch.hpp>
+
+#include "auth.hpp"
+#include "http_rules.hpp"
+
+using namespace shopmesh::gateway;
+
+namespace {
+
+Request client_request() {
+  Request req{http::verb::post, "/api//orders/?x=1", 10};
+  req.set(http::field::host, "api.shop.example");
+  req.set("X-User-Id", "someone-else");
+  req.set("x-user-role", "ADMIN");
+  req.set("X-Session-Id", "stolen");
+  req.set("X-Forwarded-For", "10.0.0.1");
+  req.set("Forwarded", "for=10.0.0.1");
+  req.set(http::field::connection, "keep-alive, X-Api-Key");
+  req.set("X-Api-Key", "secret");
+  req.set(http::field::te, "trailers");
+  req.set(http::field::expect, "100-continue");
+  req.set(http::field::content_type, "application/json");
+  req.body() = R"({"items":[]})";
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop headers are replaced", "[gateway]") {
+  Request req = client_request();
+  Identity id;
+  id.user_id = "u-1";
+  id.role = "USER";
+  prepare_upstream_request(req, {"/api/orders?x=1", "rid-1", "00-trace", "203.0.113.7", &id});
+  CHECK(req.target() == "/api/orders?x=1");
+  CHECK(req.version() == 11);
+  CHECK(req["X-User-Id"] == "u-1");
+  CHECK(req["X-User-Role"] == "USER");
+  CHECK(req.count("X-Session-Id") == 0);
+  CHECK(req.count("X-User-Id") == 1);
+  CHECK(req["X-Forwarded-For"] == "203.0.113.7");
+  CHECK(req.count("Forwarded") == 0);
+  CHECK(req.count("X-Api-Key") == 0);  // named by Connection: hop-by-hop
+  CHECK(req.count(http::field::te) == 0);
+  CHECK(req.count(http::field::expect) == 0);
+  CHECK(req["X-Request-Id"] == "rid-1");
+  CHECK(req[http::field::content_length] == "12");
+  CHECK(req[http::field::content_type] == "application/json");
+  CHECK(req.keep_alive());
+}
+
+TEST_CASE("gateway upstream request: without a verified caller no identity header is forwarded", "[gateway]") {
+  Request req = client_request();
+  prepare_upstream_request(req, {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr});
+  for (const auto& f : req) CHECK_FALSE(is_identity_header({f.name_string().data(), f.name_string().size()}));
+}
+
+TEST_CASE("gateway http rules: read errors close quietly or refuse with a status", "[gateway]") {
+  CHECK_FALSE(refusal_for_read_error(http::error::end_of_stream, ReadPhase::head));
+  CHECK_FALSE(refusal_for_read_error(boost::asio::error::connection_reset, ReadPhase::body));
+  CHECK_FALSE(refusal_for_read_error(beast::error::timeout, ReadPhase::head));
+  CHECK(refusal_for_read_error(http::error::header_limit, ReadPhase::head)->status ==
+        http::status::request_header_fields_too_large);
+  CHECK(refusal_for_read_error(http::error::body_limit, ReadPhase::body)->status == http::status::payload_too_large);
+  CHECK(refusal_for_read_error(http::error::bad_chunk, ReadPhase::body)->status == http::status::bad_request);
+  CHECK(refusal_for_read_error(http::error::bad_transfer_encoding, ReadPhase::head)->status ==
+        http::status::bad_request);
+}
