@@ -5,19 +5,31 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
-#include <optional>
+#include <cctype>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "validation.hpp"
 
 namespace shopmesh::events {
 namespace {
+
+const core::Sql kInboxInsert{
+    "INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
+    " VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
+
+std::string lowercase(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 enum class Outcome { applied, duplicate, ignored, dead_lettered, stopped };
 
@@ -170,10 +182,8 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
     try {
       bool duplicate = false;
       db.transact([&](pqxx::work& tx) {
-        auto r = tx.exec_params(
-            "INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
-            " VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            options.group, e.id, e.type, m.topic_name(), m.partition(), static_cast<long long>(m.offset()));
+        auto r = core::exec(tx, kInboxInsert, options.group, e.id, e.type, m.topic_name(), m.partition(),
+                            static_cast<long long>(m.offset()));
         if (r.affected_rows() == 0) {
           duplicate = true;
           return;
@@ -234,23 +244,43 @@ std::optional<Outcome> ConsumerRunner::Impl::prepare(RdKafka::Message& m, std::s
 }
 
 // Applies every ready message in one transaction: one commit (one WAL flush) for the batch
-// instead of one per message. False when any of them failed: nothing was applied then.
+// instead of one per message, one statement claiming the inbox for all of them, and one
+// inserting the events their handlers wrote. False when any of them failed: nothing was
+// applied then.
 bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKafka::Message>>& batch,
                                           const std::vector<Ready>& ready, std::vector<Outcome>& outcomes) {
   try {
-    std::vector<bool> duplicate(ready.size(), false);
+    std::vector<bool> duplicate(ready.size(), true);
     db.transact([&](pqxx::work& tx) {
+      core::ArrayLiteral ids, types, topics, partitions, offsets;
+      for (const Ready& r : ready) {
+        const RdKafka::Message& m = *batch[r.index];
+        ids.add(r.envelope.id);
+        types.add(r.envelope.type);
+        topics.add(m.topic_name());
+        partitions.add(static_cast<long long>(m.partition()));
+        offsets.add(static_cast<long long>(m.offset()));
+      }
+      // The ids not seen before; an id twice in the batch is claimed once, by its first message.
+      std::set<std::string> fresh;
+      for (const auto& row :
+           core::exec(tx,
+                      SHOPMESH_SQL("INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
+                                   " SELECT $1, m.id, m.type, m.topic, m.part, m.pos"
+                                   " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::integer[], $6::bigint[])"
+                                   "   AS m (id, type, topic, part, pos)"
+                                   " ON CONFLICT DO NOTHING RETURNING event_id::text"),
+                      options.group, ids.str(), types.str(), topics.str(), partitions.str(), offsets.str()))
+        fresh.insert(row[0].as<std::string>());
+      OutboxBatch written(tx);
       for (std::size_t i = 0; i < ready.size(); ++i) {
         const Ready& r = ready[i];
+        duplicate[i] = fresh.erase(lowercase(r.envelope.id)) == 0;
+        if (duplicate[i]) continue;
         RdKafka::Message& m = *batch[r.index];
-        auto inserted = tx.exec_params(
-            "INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
-            " VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            options.group, r.envelope.id, r.envelope.type, m.topic_name(), m.partition(),
-            static_cast<long long>(m.offset()));
-        duplicate[i] = inserted.affected_rows() == 0;
-        if (!duplicate[i]) (*r.handler)(tx, *r.data, Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
+        (*r.handler)(tx, *r.data, Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
       }
+      written.flush();
     });
     for (std::size_t i = 0; i < ready.size(); ++i)
       outcomes[ready[i].index] = duplicate[i] ? Outcome::duplicate : Outcome::applied;

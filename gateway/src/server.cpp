@@ -120,7 +120,7 @@ struct Exchange {
   std::string query;  // with its leading '?', or empty
   const Route* route = nullptr;
   std::size_t route_id = 0;
-  std::string upstream;
+  std::string_view upstream;  // an instance name, alive as long as its pool
   std::string user_id;
   std::string origin;
   std::string_view cache_tag;
@@ -218,7 +218,11 @@ Response GatewayServer::Impl::unauthorized(const Exchange& ex, unsigned version,
 
 asio::awaitable<void> GatewayServer::Impl::accept_loop() {
   while (!stopping) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+    // A connection's handlers run one at a time: on its own strand when several threads run the
+    // io_context, directly on it when one does (no strand to pay for).
+    const asio::any_io_executor executor = config.io_threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
+                                                                 : asio::any_io_executor(ioc.get_executor());
+    auto [ec, socket] = co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
       log.warn("accept failed", {{"error", ec.message()}});
@@ -384,8 +388,8 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
                         core::num("durationMs", seconds * 1000.0),
                         {"remote", remote},
                         {"userId", ex.user_id},
-                        {"cache", std::string(ex.cache_tag)},
-                        {"authError", std::string(ex.auth_error)}});
+                        {"cache", ex.cache_tag},
+                        {"authError", ex.auth_error}});
     if (linger && !wec) {
       // Half-close and read what the client still sends (bounded), so it sees our answer
       // instead of a reset.

@@ -8,9 +8,21 @@ namespace shopmesh::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// A connection to an instance, with the buffer its responses are read into (kept, so a reused
+// connection does not allocate one per request).
+struct Pooled {
+  explicit Pooled(asio::io_context& ioc) : stream(ioc) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+};
+
+}  // namespace
+
 struct UpstreamPool::Instance {
   struct Idle {
-    std::unique_ptr<beast::tcp_stream> stream;
+    std::unique_ptr<Pooled> conn;
     std::chrono::steady_clock::time_point since;
   };
   std::string name;  // host:port
@@ -19,21 +31,21 @@ struct UpstreamPool::Instance {
   std::vector<Idle> idle;
   std::atomic<std::int64_t> ejected_until_ms{0};
 
-  std::unique_ptr<beast::tcp_stream> take(std::chrono::milliseconds max_idle) {
+  std::unique_ptr<Pooled> take(std::chrono::milliseconds max_idle) {
     const auto oldest = std::chrono::steady_clock::now() - max_idle;
     std::lock_guard lock(mutex);
     while (!idle.empty()) {
       auto entry = std::move(idle.back());
       idle.pop_back();
-      if (entry.since >= oldest) return std::move(entry.stream);
+      if (entry.since >= oldest) return std::move(entry.conn);
       // Too old: the service may be about to close it; dropping it here closes it.
     }
     return nullptr;
   }
 
-  void give_back(std::unique_ptr<beast::tcp_stream> stream, std::size_t max) {
+  void give_back(std::unique_ptr<Pooled> conn, std::size_t max) {
     std::lock_guard lock(mutex);
-    if (idle.size() < max) idle.push_back({std::move(stream), std::chrono::steady_clock::now()});
+    if (idle.size() < max) idle.push_back({std::move(conn), std::chrono::steady_clock::now()});
   }
 };
 
@@ -106,13 +118,13 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
   result.instance = inst.name;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto stream = inst.take(config_.upstream_idle_timeout);
-    const bool reused = stream != nullptr;
+    auto conn = inst.take(config_.upstream_idle_timeout);
+    const bool reused = conn != nullptr;
     if (!reused) {
-      stream = std::make_unique<beast::tcp_stream>(ioc_);
+      conn = std::make_unique<Pooled>(ioc_);
       const auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
-      stream->expires_at(connect_deadline);
-      auto [ec] = co_await stream->async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      conn->stream.expires_at(connect_deadline);
+      auto [ec] = co_await conn->stream.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
       if (ec == beast::error::timeout) {
         result.failure = UpstreamFailure::timeout;
         result.error = "connect: timed out";
@@ -124,21 +136,21 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
         result.error = "connect: " + ec.message();
         co_return result;
       }
-      stream->socket().set_option(tcp::no_delay(true));
+      conn->stream.socket().set_option(tcp::no_delay(true));
     }
-    stream->expires_at(deadline);
-    auto [wec, wn] = co_await http::async_write(*stream, request, asio::as_tuple(asio::use_awaitable));
+    auto& stream = conn->stream;
+    stream.expires_at(deadline);
+    auto [wec, wn] = co_await http::async_write(stream, request, asio::as_tuple(asio::use_awaitable));
     if (wec) {
       if (reused && is_stale_connection_error(wec)) continue;
       result.failure = wec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
       result.error = "write: " + wec.message();
       co_return result;
     }
-    beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     parser.skip(request.method() == http::verb::head);  // a HEAD answer has no body to read
-    auto [rec, rn] = co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [rec, rn] = co_await http::async_read(stream, conn->buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (rec) {
       if (reused && rn == 0 && is_stale_connection_error(rec)) continue;
       result.failure = rec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
@@ -147,8 +159,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     }
     result.response = parser.release();
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
-    if (result.response.keep_alive() && buffer.size() == 0)
-      inst.give_back(std::move(stream), config_.max_idle_upstream);
+    if (result.response.keep_alive() && conn->buffer.size() == 0)
+      inst.give_back(std::move(conn), config_.max_idle_upstream);
     co_return result;
   }
   result.failure = UpstreamFailure::io;

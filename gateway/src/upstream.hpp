@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.hpp"
@@ -30,7 +31,7 @@ enum class UpstreamFailure { none, unavailable, connect, timeout, io };
 struct UpstreamResult {
   UpstreamFailure failure = UpstreamFailure::none;
   std::string error;
-  std::string instance;  // host:port that answered (or failed)
+  std::string_view instance;  // host:port that answered (or failed); lives as long as the pool
   http::response<http::string_body> response;
 };
 

@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
       complete = complete && done[name].size() == placed.size();
     }
     if (complete || std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(200ms);
+    std::this_thread::sleep_for(1s);  // each look is a large query: do not slow the consumers down
   }
 
   std::map<std::string, std::vector<double>> latency;  // ms, per consumer and "all"

@@ -68,17 +68,18 @@ std::vector<jwt::RsaKey> load_signing_keys(core::PgPool& db, const KeyPolicy& po
   return db.transact([&](pqxx::work& tx) {
     // One instance at a time decides whether to rotate.
     tx.exec("SELECT pg_advisory_xact_lock(hashtext('shopmesh.auth.signing_keys'))");
-    auto rows = tx.exec_params(
-        "SELECT kid, private_pem, encrypted, created_at < now() - make_interval(hours => $1) AS stale"
-        " FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT $2",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("SELECT kid, private_pem, encrypted, created_at < now() - make_interval(hours => $1) AS stale"
+                     " FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT $2"),
         static_cast<int>(policy.rotation.count()), static_cast<int>(policy.published));
     std::vector<jwt::RsaKey> keys;
     const bool rotate = rows.empty() || rows[0]["stale"].as<bool>();
     if (rotate) {
       auto key = jwt::RsaKey::generate(core::uuid_v7());
       const bool encrypt = !policy.passphrase.empty();
-      tx.exec_params("INSERT INTO signing_keys (kid, private_pem, encrypted) VALUES ($1, $2, $3)", key.kid(),
-                     encrypt ? encrypt_private_pem(key, policy.passphrase) : key.private_pem(), encrypt);
+      core::exec(tx, SHOPMESH_SQL("INSERT INTO signing_keys (kid, private_pem, encrypted) VALUES ($1, $2, $3)"),
+                 key.kid(), encrypt ? encrypt_private_pem(key, policy.passphrase) : key.private_pem(), encrypt);
       log.info(rows.empty() ? "signing key created" : "signing key rotated", {{"kid", key.kid()}});
       keys.push_back(std::move(key));
     }

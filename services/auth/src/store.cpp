@@ -36,16 +36,20 @@ Grantee read_grantee(const pqxx::row& r) {
 
 bool AuthStore::live_email_exists(const std::string& email) {
   return db_.transact([&](pqxx::work& tx) {
-    return !tx.exec_params("SELECT 1 FROM credentials WHERE lower(email) = lower($1) AND deleted_at IS NULL", email)
+    return !core::exec(tx,
+                       SHOPMESH_SQL("SELECT 1 FROM credentials WHERE lower(email) = lower($1) AND deleted_at IS NULL"),
+                       email)
                 .empty();
   });
 }
 
 std::optional<Credential> AuthStore::find_live_by_email(const std::string& email) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Credential> {
-    auto rows = tx.exec_params(std::string("SELECT ") + kAccountColumns +
-                                   " FROM credentials c WHERE lower(c.email) = lower($1) AND c.deleted_at IS NULL",
-                               email);
+    auto rows =
+        core::exec(tx,
+                   SHOPMESH_SQL(std::string("SELECT ") + kAccountColumns +
+                                " FROM credentials c WHERE lower(c.email) = lower($1) AND c.deleted_at IS NULL"),
+                   email);
     if (rows.empty()) return std::nullopt;
     return read_credential(rows[0]);
   });
@@ -53,9 +57,10 @@ std::optional<Credential> AuthStore::find_live_by_email(const std::string& email
 
 std::optional<Credential> AuthStore::find_live_by_id(const std::string& user_id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Credential> {
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kAccountColumns + " FROM credentials c WHERE c.user_id = $1 AND c.deleted_at IS NULL",
-        user_id);
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL(std::string("SELECT ") + kAccountColumns +
+                                        " FROM credentials c WHERE c.user_id = $1 AND c.deleted_at IS NULL"),
+                           user_id);
     if (rows.empty()) return std::nullopt;
     return read_credential(rows[0]);
   });
@@ -92,11 +97,11 @@ std::optional<Grantee> AuthStore::open_session(const std::string& user_id, const
                                    kAccountColumns,
                                user_id, rehash);
     if (rows.empty()) return std::nullopt;
-    tx.exec_params("INSERT INTO sessions (id, user_id) VALUES ($1, $2)", session_id, user_id);
-    tx.exec_params(
-        "INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
-        " VALUES ($1, $2, now() + make_interval(secs => $3))",
-        grant.token_hash, session_id, static_cast<double>(grant.ttl.count()));
+    core::exec(tx, SHOPMESH_SQL("INSERT INTO sessions (id, user_id) VALUES ($1, $2)"), session_id, user_id);
+    core::exec(tx,
+               SHOPMESH_SQL("INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
+                            " VALUES ($1, $2, now() + make_interval(secs => $3))"),
+               grant.token_hash, session_id, static_cast<double>(grant.ttl.count()));
     return read_grantee(rows[0]);
   });
 }
@@ -105,13 +110,14 @@ Rotation AuthStore::rotate_refresh(const std::string& presented_hash, const Refr
                                    const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     Rotation result;
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kAccountColumns +
-            ", rt.session_id::text, rt.used_at IS NOT NULL, rt.expires_at <= now(), s.revoked_at IS NOT NULL,"
-            " c.deleted_at IS NOT NULL"
-            " FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id"
-            " JOIN credentials c ON c.user_id = s.user_id"
-            " WHERE rt.token_hash = $1 FOR UPDATE OF rt, s",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL(std::string("SELECT ") + kAccountColumns +
+                     ", rt.session_id::text, rt.used_at IS NOT NULL, rt.expires_at <= now(), s.revoked_at IS NOT NULL,"
+                     " c.deleted_at IS NOT NULL"
+                     " FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id"
+                     " JOIN credentials c ON c.user_id = s.user_id"
+                     " WHERE rt.token_hash = $1 FOR UPDATE OF rt, s"),
         presented_hash);
     std::optional<StoredRefresh> stored;
     if (!rows.empty()) {
@@ -124,16 +130,17 @@ Rotation AuthStore::rotate_refresh(const std::string& presented_hash, const Refr
     result.outcome = decide_refresh(stored);
     switch (result.outcome) {
       case RefreshOutcome::rotate:
-        tx.exec_params("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", presented_hash);
-        tx.exec_params(
-            "INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
-            " VALUES ($1, $2, now() + make_interval(secs => $3))",
-            next.token_hash, result.session_id, static_cast<double>(next.ttl.count()));
-        tx.exec_params("UPDATE sessions SET last_used_at = now() WHERE id = $1", result.session_id);
+        core::exec(tx, SHOPMESH_SQL("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1"), presented_hash);
+        core::exec(tx,
+                   SHOPMESH_SQL("INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
+                                " VALUES ($1, $2, now() + make_interval(secs => $3))"),
+                   next.token_hash, result.session_id, static_cast<double>(next.ttl.count()));
+        core::exec(tx, SHOPMESH_SQL("UPDATE sessions SET last_used_at = now() WHERE id = $1"), result.session_id);
         break;
       case RefreshOutcome::reuse:
-        tx.exec_params("UPDATE sessions SET revoked_at = now(), revoked_reason = 'REFRESH_REUSE' WHERE id = $1",
-                       result.session_id);
+        core::exec(
+            tx, SHOPMESH_SQL("UPDATE sessions SET revoked_at = now(), revoked_reason = 'REFRESH_REUSE' WHERE id = $1"),
+            result.session_id);
         publish_revoked(tx, result.grantee.account.id, result.session_id, std::nullopt, RevokeReason::refresh_reuse,
                         ctx, events::now_rfc3339());
         break;
@@ -147,10 +154,10 @@ Rotation AuthStore::rotate_refresh(const std::string& presented_hash, const Refr
 bool AuthStore::revoke_session(const std::string& user_id, const std::string& session_id, RevokeReason reason,
                                const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "UPDATE sessions SET revoked_at = now(), revoked_reason = $3"
-        " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id",
-        session_id, user_id, std::string(to_string(reason)));
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL("UPDATE sessions SET revoked_at = now(), revoked_reason = $3"
+                                        " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id"),
+                           session_id, user_id, std::string(to_string(reason)));
     if (rows.empty()) return false;
     publish_revoked(tx, user_id, session_id, std::nullopt, reason, ctx, events::now_rfc3339());
     return true;
@@ -159,10 +166,11 @@ bool AuthStore::revoke_session(const std::string& user_id, const std::string& se
 
 std::optional<std::string> AuthStore::session_of_refresh(const std::string& user_id, const std::string& token_hash) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<std::string> {
-    auto rows = tx.exec_params(
-        "SELECT s.id::text FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id"
-        " WHERE rt.token_hash = $1 AND s.user_id = $2",
-        token_hash, user_id);
+    auto rows =
+        core::exec(tx,
+                   SHOPMESH_SQL("SELECT s.id::text FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id"
+                                " WHERE rt.token_hash = $1 AND s.user_id = $2"),
+                   token_hash, user_id);
     if (rows.empty()) return std::nullopt;
     return rows[0][0].as<std::string>();
   });
@@ -170,9 +178,10 @@ std::optional<std::string> AuthStore::session_of_refresh(const std::string& user
 
 SessionState AuthStore::session_state(const std::string& user_id, const std::string& session_id) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "SELECT 1 FROM sessions s JOIN credentials c ON c.user_id = s.user_id"
-        " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND c.deleted_at IS NULL",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("SELECT 1 FROM sessions s JOIN credentials c ON c.user_id = s.user_id"
+                     " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND c.deleted_at IS NULL"),
         session_id, user_id);
     return rows.empty() ? SessionState::revoked : SessionState::active;
   });
@@ -181,9 +190,10 @@ SessionState AuthStore::session_state(const std::string& user_id, const std::str
 bool AuthStore::change_password(const std::string& user_id, const std::string& new_hash,
                                 const std::optional<std::string>& keep_session_id, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "UPDATE credentials SET password_hash = $2, password_changed_at = now(), updated_at = now()"
-        " WHERE user_id = $1 AND deleted_at IS NULL RETURNING user_id",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("UPDATE credentials SET password_hash = $2, password_changed_at = now(), updated_at = now()"
+                     " WHERE user_id = $1 AND deleted_at IS NULL RETURNING user_id"),
         user_id, new_hash);
     if (rows.empty()) return false;
     revoke_all(tx, user_id, keep_session_id, RevokeReason::password_changed, ctx);
@@ -196,9 +206,10 @@ RoleChange AuthStore::change_role(const std::string& user_id, Role role, const e
     RoleChange result;
     // Serialises role changes, so two admins demoting each other cannot leave none.
     tx.exec("SELECT pg_advisory_xact_lock(hashtext('shopmesh.auth.roles'))");
-    auto rows = tx.exec_params(std::string("SELECT ") + kAccountColumns +
-                                   " FROM credentials c WHERE c.user_id = $1 AND c.deleted_at IS NULL FOR UPDATE",
-                               user_id);
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL(std::string("SELECT ") + kAccountColumns +
+                                        " FROM credentials c WHERE c.user_id = $1 AND c.deleted_at IS NULL FOR UPDATE"),
+                           user_id);
     if (rows.empty()) return result;
     result.account = read_account(rows[0]);
     if (result.account.role == role) {
@@ -212,8 +223,8 @@ RoleChange AuthStore::change_role(const std::string& user_id, Role role, const e
         return result;
       }
     }
-    tx.exec_params("UPDATE credentials SET role = $2, updated_at = now() WHERE user_id = $1", user_id,
-                   std::string(to_string(role)));
+    core::exec(tx, SHOPMESH_SQL("UPDATE credentials SET role = $2, updated_at = now() WHERE user_id = $1"), user_id,
+               std::string(to_string(role)));
     result.account.role = role;
     revoke_all(tx, user_id, std::nullopt, RevokeReason::role_changed, ctx);
     result.outcome = RoleChangeOutcome::changed;
@@ -222,9 +233,11 @@ RoleChange AuthStore::change_role(const std::string& user_id, Role role, const e
 }
 
 bool AuthStore::delete_account(pqxx::work& tx, const std::string& user_id, const events::EventContext& ctx) {
-  auto rows = tx.exec_params(
-      "UPDATE credentials SET deleted_at = now(), updated_at = now() WHERE user_id = $1 AND deleted_at IS NULL"
-      " RETURNING user_id",
+  auto rows = core::exec(
+      tx,
+      SHOPMESH_SQL(
+          "UPDATE credentials SET deleted_at = now(), updated_at = now() WHERE user_id = $1 AND deleted_at IS NULL"
+          " RETURNING user_id"),
       user_id);
   if (rows.empty()) return false;
   revoke_all(tx, user_id, std::nullopt, RevokeReason::user_deleted, ctx);
@@ -235,13 +248,14 @@ AuthStore::SeedOutcome AuthStore::seed_admin(const std::string& email, const std
                                              const std::function<std::string()>& hash,
                                              const events::EventContext& ctx) {
   auto promoted = db_.transact([&](pqxx::work& tx) -> std::optional<bool> {
-    auto rows = tx.exec_params(
-        "SELECT user_id::text, role FROM credentials WHERE lower(email) = lower($1) AND deleted_at IS NULL FOR UPDATE",
-        email);
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL("SELECT user_id::text, role FROM credentials WHERE lower(email) = lower($1) "
+                                        "AND deleted_at IS NULL FOR UPDATE"),
+                           email);
     if (rows.empty()) return std::nullopt;
     if (rows[0][1].as<std::string>() == "ADMIN") return false;
     const std::string id = rows[0][0].as<std::string>();
-    tx.exec_params("UPDATE credentials SET role = 'ADMIN', updated_at = now() WHERE user_id = $1", id);
+    core::exec(tx, SHOPMESH_SQL("UPDATE credentials SET role = 'ADMIN', updated_at = now() WHERE user_id = $1"), id);
     revoke_all(tx, id, std::nullopt, RevokeReason::role_changed, ctx);
     return true;
   });
@@ -257,13 +271,14 @@ void AuthStore::revoke_all(pqxx::work& tx, const std::string& user_id, const std
                            RevokeReason reason, const events::EventContext& ctx) {
   // One instant for the row and the event, so tokens issued afterwards can be told apart.
   const std::string revoked_at = events::now_rfc3339();
-  tx.exec_params(
-      "UPDATE sessions SET revoked_at = now(), revoked_reason = $3"
-      " WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2::uuid)",
-      user_id, keep, std::string(to_string(reason)));
-  tx.exec_params(
-      "UPDATE credentials SET sessions_revoked_at = greatest(sessions_revoked_at, $2::timestamptz) WHERE user_id = $1",
-      user_id, revoked_at);
+  core::exec(tx,
+             SHOPMESH_SQL("UPDATE sessions SET revoked_at = now(), revoked_reason = $3"
+                          " WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2::uuid)"),
+             user_id, keep, std::string(to_string(reason)));
+  core::exec(tx,
+             SHOPMESH_SQL("UPDATE credentials SET sessions_revoked_at = greatest(sessions_revoked_at, $2::timestamptz) "
+                          "WHERE user_id = $1"),
+             user_id, revoked_at);
   // Published even when no session was live: gateways may hold tokens whose session is unknown to them.
   publish_revoked(tx, user_id, std::nullopt, keep, reason, ctx, revoked_at);
 }

@@ -21,8 +21,11 @@ std::string array_literal(const std::vector<CartLine>& lines, F&& element) {
 std::vector<CartLine> CartStore::lines(const std::string& user_id) {
   return db_.transact([&](pqxx::work& tx) {
     std::vector<CartLine> out;
-    auto rows = tx.exec_params(
-        "SELECT product_id::text, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id", user_id);
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL(
+            "SELECT product_id::text, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id"),
+        user_id);
     for (const auto& r : rows) out.push_back({r[0].as<std::string>(), r[1].as<std::int64_t>()});
     return out;
   });
@@ -30,25 +33,26 @@ std::vector<CartLine> CartStore::lines(const std::string& user_id) {
 
 CartStore::AddOutcome CartStore::add(const std::string& user_id, const CartLine& line) {
   return db_.transact([&](pqxx::work& tx) {
-    auto existing = tx.exec_params("SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2 FOR UPDATE",
-                                   user_id, line.product_id);
+    auto existing = core::exec(
+        tx, SHOPMESH_SQL("SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2 FOR UPDATE"), user_id,
+        line.product_id);
     if (!existing.empty()) {
       if (existing[0][0].as<std::int64_t>() + line.quantity > kMaxQuantity) return AddOutcome::line_full;
-      tx.exec_params(
-          "UPDATE cart_items SET quantity = quantity + $3, updated_at = now()"
-          " WHERE user_id = $1 AND product_id = $2",
-          user_id, line.product_id, line.quantity);
+      core::exec(tx,
+                 SHOPMESH_SQL("UPDATE cart_items SET quantity = quantity + $3, updated_at = now()"
+                              " WHERE user_id = $1 AND product_id = $2"),
+                 user_id, line.product_id, line.quantity);
       return AddOutcome::merged;
     }
-    if (tx.exec_params1("SELECT count(*) FROM cart_items WHERE user_id = $1", user_id)[0].as<std::int64_t>() >=
-        static_cast<std::int64_t>(kMaxLines))
+    if (core::exec1(tx, SHOPMESH_SQL("SELECT count(*) FROM cart_items WHERE user_id = $1"), user_id)[0]
+            .as<std::int64_t>() >= static_cast<std::int64_t>(kMaxLines))
       return AddOutcome::cart_full;
     // A concurrent add of the same product merges instead (the sum is bounded by the CHECK).
-    tx.exec_params(
-        "INSERT INTO cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)"
-        " ON CONFLICT (user_id, product_id) DO UPDATE"
-        " SET quantity = least(cart_items.quantity + EXCLUDED.quantity, $4), updated_at = now()",
-        user_id, line.product_id, line.quantity, kMaxQuantity);
+    core::exec(tx,
+               SHOPMESH_SQL("INSERT INTO cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)"
+                            " ON CONFLICT (user_id, product_id) DO UPDATE"
+                            " SET quantity = least(cart_items.quantity + EXCLUDED.quantity, $4), updated_at = now()"),
+               user_id, line.product_id, line.quantity, kMaxQuantity);
     return AddOutcome::added;
   });
 }
@@ -56,13 +60,13 @@ CartStore::AddOutcome CartStore::add(const std::string& user_id, const CartLine&
 bool CartStore::set_quantity(const std::string& user_id, const std::string& product_id, std::int64_t quantity) {
   return db_.transact([&](pqxx::work& tx) {
     if (quantity == 0)
-      return !tx.exec_params("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2 RETURNING 1", user_id,
-                             product_id)
+      return !core::exec(tx, SHOPMESH_SQL("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2 RETURNING 1"),
+                         user_id, product_id)
                   .empty();
-    return !tx.exec_params(
-                  "UPDATE cart_items SET quantity = $3, updated_at = now()"
-                  " WHERE user_id = $1 AND product_id = $2 RETURNING 1",
-                  user_id, product_id, quantity)
+    return !core::exec(tx,
+                       SHOPMESH_SQL("UPDATE cart_items SET quantity = $3, updated_at = now()"
+                                    " WHERE user_id = $1 AND product_id = $2 RETURNING 1"),
+                       user_id, product_id, quantity)
                 .empty();
   });
 }
@@ -72,13 +76,16 @@ bool CartStore::remove(const std::string& user_id, const std::string& product_id
 }
 
 void CartStore::clear(const std::string& user_id) {
-  db_.transact([&](pqxx::work& tx) { tx.exec_params("DELETE FROM cart_items WHERE user_id = $1", user_id); });
+  db_.transact(
+      [&](pqxx::work& tx) { core::exec(tx, SHOPMESH_SQL("DELETE FROM cart_items WHERE user_id = $1"), user_id); });
 }
 
 std::optional<CheckoutRecord> CartStore::find_checkout(const std::string& user_id, const std::string& key) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<CheckoutRecord> {
-    auto rows = tx.exec_params(
-        "SELECT request_hash, order_id::text FROM checkouts WHERE user_id = $1 AND idempotency_key = $2", user_id, key);
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("SELECT request_hash, order_id::text FROM checkouts WHERE user_id = $1 AND idempotency_key = $2"),
+        user_id, key);
     if (rows.empty()) return std::nullopt;
     return CheckoutRecord{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
   });
@@ -89,13 +96,15 @@ void CartStore::complete_checkout(const std::string& user_id, const std::optiona
                                   const std::vector<CartLine>& ordered) {
   db_.transact([&](pqxx::work& tx) {
     if (key)
-      tx.exec_params(
-          "INSERT INTO checkouts (user_id, idempotency_key, request_hash, order_id) VALUES ($1, $2, $3, $4)"
-          " ON CONFLICT DO NOTHING",
-          user_id, *key, fingerprint, order_id);
-    tx.exec_params(
-        "DELETE FROM cart_items c USING unnest($2::uuid[], $3::integer[]) AS o(product_id, quantity)"
-        " WHERE c.user_id = $1 AND c.product_id = o.product_id AND c.quantity = o.quantity",
+      core::exec(tx,
+                 SHOPMESH_SQL(
+                     "INSERT INTO checkouts (user_id, idempotency_key, request_hash, order_id) VALUES ($1, $2, $3, $4)"
+                     " ON CONFLICT DO NOTHING"),
+                 user_id, *key, fingerprint, order_id);
+    core::exec(
+        tx,
+        SHOPMESH_SQL("DELETE FROM cart_items c USING unnest($2::uuid[], $3::integer[]) AS o(product_id, quantity)"
+                     " WHERE c.user_id = $1 AND c.product_id = o.product_id AND c.quantity = o.quantity"),
         user_id, array_literal(ordered, [](const CartLine& l) { return l.product_id; }),
         array_literal(ordered, [](const CartLine& l) { return std::to_string(l.quantity); }));
   });

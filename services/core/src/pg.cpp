@@ -1,5 +1,8 @@
 #include "shopmesh/core/pg.hpp"
 
+#include <cstdint>
+#include <cstdio>
+
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/log.hpp"
 
@@ -10,9 +13,35 @@ PgPool::PgPool(std::string url, std::size_t size, std::chrono::milliseconds stat
 
 PgPool::~PgPool() = default;
 
-void PgPool::prepare(std::vector<PreparedStatement> statements) {
-  std::lock_guard lock(mutex_);
-  for (auto& s : statements) statements_.push_back(std::move(s));
+Sql::Sql(std::string text) : text_(std::move(text)) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: a stable name for the text
+  for (unsigned char ch : text_) h = (h ^ ch) * 0x100000001b3ULL;
+  char name[24];
+  std::snprintf(name, sizeof name, "q%016llx", static_cast<unsigned long long>(h));
+  name_ = name;
+}
+
+ArrayLiteral& ArrayLiteral::add(std::string_view text) {
+  separate();
+  text_ += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') text_ += '\\';
+    text_ += c;
+  }
+  text_ += '"';
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::add(long long number) {
+  separate();
+  text_ += std::to_string(number);
+  return *this;
+}
+
+ArrayLiteral& ArrayLiteral::add_null() {
+  separate();
+  text_ += "NULL";
+  return *this;
 }
 
 PgPool::Lease::Lease(PgPool& p) : pool(p), conn(p.acquire()) {}
@@ -58,12 +87,6 @@ std::unique_ptr<pqxx::connection> PgPool::open() {
     tx.exec_params("SELECT set_config('statement_timeout', $1, false), set_config('application_name', $2, false)",
                    std::to_string(statement_timeout_.count()), log_.service());
   }
-  std::vector<PreparedStatement> statements;
-  {
-    std::lock_guard lock(mutex_);
-    statements = statements_;
-  }
-  for (const auto& s : statements) conn->prepare(s.name, s.sql);
   return conn;
 }
 

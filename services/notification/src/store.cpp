@@ -17,18 +17,19 @@ std::string ts(const char* column) {
 
 void NotificationStore::remember_user(pqxx::work& tx, const std::string& user_id, const std::string& email,
                                       const std::string& name) {
-  tx.exec_params(
-      "INSERT INTO users (user_id, email, name) VALUES ($1::uuid, $2, $3)"
-      " ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name",
-      user_id, email, name);
+  core::exec(tx,
+             SHOPMESH_SQL("INSERT INTO users (user_id, email, name) VALUES ($1::uuid, $2, $3)"
+                          " ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name"),
+             user_id, email, name);
 }
 
 void NotificationStore::forget_user(pqxx::work& tx, const std::string& user_id) {
-  tx.exec_params("UPDATE users SET deleted_at = coalesce(deleted_at, now()) WHERE user_id = $1::uuid", user_id);
+  core::exec(tx, SHOPMESH_SQL("UPDATE users SET deleted_at = coalesce(deleted_at, now()) WHERE user_id = $1::uuid"),
+             user_id);
 }
 
 Name NotificationStore::name_of(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params("SELECT name FROM users WHERE user_id = $1::uuid", user_id);
+  auto r = core::exec(tx, SHOPMESH_SQL("SELECT name FROM users WHERE user_id = $1::uuid"), user_id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }
@@ -50,13 +51,15 @@ void NotificationStore::publish_sent(pqxx::work& tx, const std::string& id, cons
 bool NotificationStore::record(pqxx::work& tx, const Draft& d, const Cause& cause) {
   const bool in_app = channel_ == Channel::in_app;
   const std::string id = core::uuid_v7();
-  auto r = tx.exec_params(
-      "INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id, correlation_id,"
-      " traceparent, delivered_at)"
-      " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::uuid, $9, $10,"
-      "  CASE WHEN $11 THEN clock_timestamp() END)"
-      " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING " +
-          ts("delivered_at"),
+  auto r = core::exec(
+      tx,
+      SHOPMESH_SQL(
+          "INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id, correlation_id,"
+          " traceparent, delivered_at)"
+          " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::uuid, $9, $10,"
+          "  CASE WHEN $11 THEN clock_timestamp() END)"
+          " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING " +
+          ts("delivered_at")),
       id, cause.event_id, d.user_id, d.type, std::string(to_string(channel_)), d.subject, d.body, d.order_id,
       cause.correlation_id, cause.traceparent.empty() ? std::nullopt : std::optional<std::string>(cause.traceparent),
       in_app);
@@ -67,18 +70,19 @@ bool NotificationStore::record(pqxx::work& tx, const Draft& d, const Cause& caus
 
 std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chrono::milliseconds lease) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "WITH due AS (SELECT id FROM notifications"
-        "   WHERE channel = 'EMAIL' AND delivered_at IS NULL AND failed_at IS NULL"
-        "     AND next_attempt_at <= clock_timestamp()"
-        "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-        " UPDATE notifications n SET attempts = n.attempts + 1,"
-        "   next_attempt_at = clock_timestamp() + make_interval(secs => $2::float8)"
-        " FROM due WHERE n.id = due.id"
-        " RETURNING n.id::text, n.user_id::text, n.type, n.order_id::text, n.subject, n.body, n.attempts,"
-        "   n.event_id::text, n.correlation_id, coalesce(n.traceparent, ''),"
-        "   (SELECT u.email FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NULL),"
-        "   EXISTS (SELECT 1 FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NOT NULL)",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("WITH due AS (SELECT id FROM notifications"
+                     "   WHERE channel = 'EMAIL' AND delivered_at IS NULL AND failed_at IS NULL"
+                     "     AND next_attempt_at <= clock_timestamp()"
+                     "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+                     " UPDATE notifications n SET attempts = n.attempts + 1,"
+                     "   next_attempt_at = clock_timestamp() + make_interval(secs => $2::float8)"
+                     " FROM due WHERE n.id = due.id"
+                     " RETURNING n.id::text, n.user_id::text, n.type, n.order_id::text, n.subject, n.body, n.attempts,"
+                     "   n.event_id::text, n.correlation_id, coalesce(n.traceparent, ''),"
+                     "   (SELECT u.email FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NULL),"
+                     "   EXISTS (SELECT 1 FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NOT NULL)"),
         static_cast<long long>(limit), static_cast<double>(lease.count()) / 1000.0);
     std::vector<PendingEmail> out;
     for (const auto& r : rows) {
@@ -101,11 +105,11 @@ std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chron
 
 void NotificationStore::delivered(const PendingEmail& email) {
   db_.transact([&](pqxx::work& tx) {
-    auto r = tx.exec_params(
-        "UPDATE notifications SET delivered_at = clock_timestamp(), last_error = NULL"
-        " WHERE id = $1::uuid AND delivered_at IS NULL RETURNING " +
-            ts("delivered_at"),
-        email.id);
+    auto r = core::exec(tx,
+                        SHOPMESH_SQL("UPDATE notifications SET delivered_at = clock_timestamp(), last_error = NULL"
+                                     " WHERE id = $1::uuid AND delivered_at IS NULL RETURNING " +
+                                     ts("delivered_at")),
+                        email.id);
     if (r.empty()) return;  // delivered by another instance whose claim had lapsed
     publish_sent(tx, email.id, email.user_id, email.type, email.order_id, r[0][0].as<std::string>(), email.cause);
   });
@@ -114,12 +118,12 @@ void NotificationStore::delivered(const PendingEmail& email) {
 void NotificationStore::attempt_failed(const PendingEmail& email, const std::string& error, bool give_up,
                                        std::chrono::milliseconds retry_in) {
   db_.transact([&](pqxx::work& tx) {
-    tx.exec_params(
-        "UPDATE notifications SET last_error = $2,"
-        "   next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8),"
-        "   failed_at = CASE WHEN $4 THEN clock_timestamp() END"
-        " WHERE id = $1::uuid AND delivered_at IS NULL",
-        email.id, error.substr(0, 1000), static_cast<double>(retry_in.count()) / 1000.0, give_up);
+    core::exec(tx,
+               SHOPMESH_SQL("UPDATE notifications SET last_error = $2,"
+                            "   next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8),"
+                            "   failed_at = CASE WHEN $4 THEN clock_timestamp() END"
+                            " WHERE id = $1::uuid AND delivered_at IS NULL"),
+               email.id, error.substr(0, 1000), static_cast<double>(retry_in.count()) / 1000.0, give_up);
   });
 }
 

@@ -87,9 +87,10 @@ void attach_lines(pqxx::work& tx, std::vector<Order>& orders) {
   if (orders.empty()) return;
   std::map<std::string, Order*> by_id;
   for (auto& o : orders) by_id[o.id] = &o;
-  auto rows = tx.exec_params(std::string("SELECT ") + kItemColumns +
-                                 " FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no",
-                             array_literal(orders, [](const Order& o) { return o.id; }));
+  auto rows = core::exec(tx,
+                         SHOPMESH_SQL(std::string("SELECT ") + kItemColumns +
+                                      " FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no"),
+                         array_literal(orders, [](const Order& o) { return o.id; }));
   for (const auto& r : rows) by_id.at(r[0].as<std::string>())->lines.push_back(read_line(r));
 }
 
@@ -134,7 +135,7 @@ contracts::OrderCreatedV1 created_event(const Order& o) {
 }  // namespace
 
 std::optional<Order> OrderStore::load(pqxx::work& tx, const std::string& id) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = $1", id);
+  auto rows = core::exec(tx, SHOPMESH_SQL(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = $1"), id);
   if (rows.empty()) return std::nullopt;
   std::vector<Order> one{read_order(rows[0])};
   attach_lines(tx, one);
@@ -143,8 +144,9 @@ std::optional<Order> OrderStore::load(pqxx::work& tx, const std::string& id) {
 
 std::optional<Order> OrderStore::find_by_key(const std::string& user_id, const IdempotencyKey& key) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Order> {
-    auto rows = tx.exec_params(
-        "SELECT request_hash, order_id::text FROM idempotency_keys WHERE user_id = $1 AND key = $2", user_id, key.key);
+    auto rows = core::exec(
+        tx, SHOPMESH_SQL("SELECT request_hash, order_id::text FROM idempotency_keys WHERE user_id = $1 AND key = $2"),
+        user_id, key.key);
     if (rows.empty()) return std::nullopt;
     if (rows[0][0].as<std::string>() != key.fingerprint)
       throw core::unprocessable("This Idempotency-Key was already used with a different request body.",
@@ -168,19 +170,23 @@ Placed OrderStore::place(const std::string& user_id, const OrderRequest& request
         if (a == nullptr) return std::nullopt;
         return a->*member;
       };
-      auto row = tx.exec_params1(
-          "INSERT INTO orders (id, user_id, status, total_cents, ship_line1, ship_line2, ship_city, ship_postal_code,"
-          " ship_country) VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8)"
-          " RETURNING " SHOPMESH_TS("created_at"),
-          o.id, user_id, o.total.value, field(&Address::line1), a != nullptr ? a->line2 : std::nullopt,
-          field(&Address::city), field(&Address::postal_code), field(&Address::country));
+      auto row =
+          core::exec1(tx,
+                      SHOPMESH_SQL("INSERT INTO orders (id, user_id, status, total_cents, ship_line1, ship_line2, "
+                                   "ship_city, ship_postal_code,"
+                                   " ship_country) VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8)"
+                                   " RETURNING " SHOPMESH_TS("created_at")),
+                      o.id, user_id, o.total.value, field(&Address::line1), a != nullptr ? a->line2 : std::nullopt,
+                      field(&Address::city), field(&Address::postal_code), field(&Address::country));
       o.created_at = o.updated_at = row[0].as<std::string>();
-      tx.exec_params(
-          "INSERT INTO order_items (order_id, line_no, product_id, product_name, unit_price_cents, quantity, "
-          "subtotal_cents)"
-          " SELECT $1, t.n, t.p, t.name, t.price, t.q, t.sub"
-          " FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::integer[], $6::bigint[])"
-          "   WITH ORDINALITY AS t(p, name, price, q, sub, n)",
+      core::exec(
+          tx,
+          SHOPMESH_SQL(
+              "INSERT INTO order_items (order_id, line_no, product_id, product_name, unit_price_cents, quantity, "
+              "subtotal_cents)"
+              " SELECT $1, t.n, t.p, t.name, t.price, t.q, t.sub"
+              " FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::integer[], $6::bigint[])"
+              "   WITH ORDINALITY AS t(p, name, price, q, sub, n)"),
           o.id, array_literal(o.lines, [](const OrderLine& l) { return l.product_id; }),
           array_literal(o.lines, [](const OrderLine& l) { return quoted(l.product_name); }),
           array_literal(o.lines, [](const OrderLine& l) { return std::to_string(l.unit_price.value); }),
@@ -188,9 +194,10 @@ Placed OrderStore::place(const std::string& user_id, const OrderRequest& request
           array_literal(o.lines, [](const OrderLine& l) { return std::to_string(l.subtotal.value); }));
       if (key) {
         // Waits for a concurrent transaction holding the same key; DO NOTHING once it committed.
-        auto claimed = tx.exec_params(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT DO NOTHING RETURNING 1",
+        auto claimed = core::exec(
+            tx,
+            SHOPMESH_SQL("INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ($1, $2, $3, $4)"
+                         " ON CONFLICT DO NOTHING RETURNING 1"),
             user_id, key->key, key->fingerprint, o.id);
         if (claimed.empty()) throw KeyTaken{};
       }
@@ -235,7 +242,7 @@ Page OrderStore::list(const ListQuery& q, const Caller& caller) {
 OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& caller, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     Change change;
-    auto rows = tx.exec_params("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE", id);
+    auto rows = core::exec(tx, SHOPMESH_SQL("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE"), id);
     if (rows.empty()) return change;
     const std::string owner = rows[0][1].as<std::string>();
     if (!caller.admin && owner != caller.user_id) return change;
@@ -246,10 +253,11 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
       return change;
     }
     const bool by_owner = caller.user_id == owner;
-    auto updated = tx.exec_params1(
-        "UPDATE orders SET status = 'CANCELLED', status_reason = $2, updated_at = now()"
-        " WHERE id = $1 RETURNING " SHOPMESH_TS("updated_at"),
-        id, by_owner ? "CANCELLED_BY_CUSTOMER" : "CANCELLED_BY_ADMIN");
+    auto updated =
+        core::exec1(tx,
+                    SHOPMESH_SQL("UPDATE orders SET status = 'CANCELLED', status_reason = $2, updated_at = now()"
+                                 " WHERE id = $1 RETURNING " SHOPMESH_TS("updated_at")),
+                    id, by_owner ? "CANCELLED_BY_CUSTOMER" : "CANCELLED_BY_ADMIN");
     contracts::OrderCancelledV1 event;
     event.order_id = {id};
     event.user_id = {owner};
@@ -268,7 +276,7 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
 OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     Change change;
-    auto rows = tx.exec_params("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE", id);
+    auto rows = core::exec(tx, SHOPMESH_SQL("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE"), id);
     if (rows.empty()) return change;
     const OrderStatus from = parse_status(rows[0][0].as<std::string>()).value_or(OrderStatus::pending);
     change.current = from;
@@ -276,10 +284,10 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
       change.outcome = Outcome::wrong_status;
       return change;
     }
-    auto updated = tx.exec_params1(
-        "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1"
-        " RETURNING " SHOPMESH_TS("updated_at"),
-        id, std::string(to_string(to)));
+    auto updated = core::exec1(tx,
+                               SHOPMESH_SQL("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1"
+                                            " RETURNING " SHOPMESH_TS("updated_at")),
+                               id, std::string(to_string(to)));
     contracts::OrderStatusChangedV1 event;
     event.order_id = {id};
     event.user_id = {rows[0][1].as<std::string>()};
@@ -295,11 +303,11 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
 }
 
 bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::EventContext& ctx) {
-  auto rows = tx.exec_params(
-      "UPDATE orders SET status = 'CONFIRMED', updated_at = now()"
-      " WHERE id = $1 AND status = 'PENDING'"
-      " RETURNING user_id::text, " SHOPMESH_TS("updated_at"),
-      id);
+  auto rows = core::exec(tx,
+                         SHOPMESH_SQL("UPDATE orders SET status = 'CONFIRMED', updated_at = now()"
+                                      " WHERE id = $1 AND status = 'PENDING'"
+                                      " RETURNING user_id::text, " SHOPMESH_TS("updated_at")),
+                         id);
   if (rows.empty()) return false;
   contracts::OrderConfirmedV1 event;
   event.order_id = {id};
@@ -311,11 +319,11 @@ bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::Ev
 
 bool OrderStore::reject(pqxx::work& tx, const std::string& id, const std::string& reason,
                         const events::EventContext& ctx) {
-  auto rows = tx.exec_params(
-      "UPDATE orders SET status = 'REJECTED', status_reason = $2, updated_at = now()"
-      " WHERE id = $1 AND status = 'PENDING'"
-      " RETURNING user_id::text, " SHOPMESH_TS("updated_at"),
-      id, reason);
+  auto rows = core::exec(tx,
+                         SHOPMESH_SQL("UPDATE orders SET status = 'REJECTED', status_reason = $2, updated_at = now()"
+                                      " WHERE id = $1 AND status = 'PENDING'"
+                                      " RETURNING user_id::text, " SHOPMESH_TS("updated_at")),
+                         id, reason);
   if (rows.empty()) return false;
   contracts::OrderRejectedV1 event;
   event.order_id = {id};

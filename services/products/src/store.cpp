@@ -115,8 +115,9 @@ Page ProductStore::list(const ListQuery& q) {
 
 std::optional<Product> ProductStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-    auto rows =
-        tx.exec_params(std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL", id);
+    auto rows = core::exec(
+        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL"),
+        id);
     if (rows.empty()) return std::nullopt;
     return read_product(rows[0]);
   });
@@ -125,9 +126,10 @@ std::optional<Product> ProductStore::find(const std::string& id) {
 std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids) {
   return db_.transact([&](pqxx::work& tx) {
     std::vector<Product> out;
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + " FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL",
-        uuid_array(ids));
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL(std::string("SELECT ") + kColumns +
+                                        " FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL"),
+                           uuid_array(ids));
     for (const auto& r : rows) out.push_back(read_product(r));
     return out;
   });
@@ -144,8 +146,8 @@ std::optional<std::string> ProductStore::resolve_category(pqxx::work& tx, const 
       " ORDER BY (lower(name) = lower($1)) DESC LIMIT 1";
   auto rows = tx.exec_params(find, *given, slug);
   if (!rows.empty()) return rows[0][0].as<std::string>();
-  tx.exec_params("INSERT INTO categories (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", core::uuid_v7(),
-                 *given, slug);
+  core::exec(tx, SHOPMESH_SQL("INSERT INTO categories (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"),
+             core::uuid_v7(), *given, slug);
   rows = tx.exec_params(find, *given, slug);
   return rows.empty() ? *given : rows[0][0].as<std::string>();
 }
@@ -202,7 +204,8 @@ std::optional<Product> ProductStore::replace(const std::string& id, const Produc
                                              const events::EventContext& ctx) {
   return sku_checked([&] {
     return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-      if (tx.exec_params("SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id).empty())
+      if (core::exec(tx, SHOPMESH_SQL("SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"), id)
+              .empty())
         return std::nullopt;
       return write_fields(tx, id, fields, ctx);
     });
@@ -213,8 +216,10 @@ std::optional<Product> ProductStore::patch(const std::string& id, const ProductP
                                            const events::EventContext& ctx) {
   return sku_checked([&] {
     return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-      auto rows = tx.exec_params(
-          std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id);
+      auto rows = core::exec(tx,
+                             SHOPMESH_SQL(std::string("SELECT ") + kColumns +
+                                          " FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"),
+                             id);
       if (rows.empty()) return std::nullopt;
       return write_fields(tx, id, apply_patch(read_product(rows[0]), changes), ctx);
     });
@@ -223,10 +228,10 @@ std::optional<Product> ProductStore::patch(const std::string& id, const ProductP
 
 bool ProductStore::remove(const std::string& id, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "UPDATE products SET deleted_at = now(), updated_at = now()"
-        " WHERE id = $1 AND deleted_at IS NULL RETURNING " SHOPMESH_TS("deleted_at"),
-        id);
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL("UPDATE products SET deleted_at = now(), updated_at = now()"
+                                        " WHERE id = $1 AND deleted_at IS NULL RETURNING " SHOPMESH_TS("deleted_at")),
+                           id);
     if (rows.empty()) return false;
     contracts::ProductDeletedV1 event;
     event.product_id = {id};
@@ -238,7 +243,7 @@ bool ProductStore::remove(const std::string& id, const events::EventContext& ctx
 
 void ProductStore::set_stock(const std::string& id, std::int64_t available) {
   db_.transact([&](pqxx::work& tx) {
-    tx.exec_params("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1", id, available);
+    core::exec(tx, SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1"), id, available);
   });
 }
 
@@ -247,11 +252,12 @@ bool ProductStore::apply_stock_level(pqxx::work& tx, const std::string& id, std:
   // Levels of one product arrive in order (one key, one partition); the watermark only guards
   // against replays of older events. The synchronous answer to an adjustment (set_stock) leaves
   // the watermark alone, so the events that follow it still apply.
-  return !tx.exec_params(
-                "UPDATE products SET stock = greatest($2::bigint, 0), stock_changed_at = $3::timestamptz"
-                " WHERE id = $1 AND (stock_changed_at IS NULL OR stock_changed_at <= $3::timestamptz)"
-                " RETURNING 1",
-                id, available, changed_at)
+  return !core::exec(
+              tx,
+              SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0), stock_changed_at = $3::timestamptz"
+                           " WHERE id = $1 AND (stock_changed_at IS NULL OR stock_changed_at <= $3::timestamptz)"
+                           " RETURNING 1"),
+              id, available, changed_at)
               .empty();
 }
 
@@ -271,11 +277,11 @@ CategoryPage ProductStore::list_categories(const Paging& paging) {
 
 Category ProductStore::create_category(const NewCategory& c) {
   auto created = db_.transact([&](pqxx::work& tx) -> std::optional<Category> {
-    auto rows = tx.exec_params(
-        "INSERT INTO categories (id, name, slug, description) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT DO NOTHING"
-        " RETURNING id::text, name, slug, description, " SHOPMESH_TS("created_at"),
-        core::uuid_v7(), c.name, c.slug, c.description);
+    auto rows = core::exec(tx,
+                           SHOPMESH_SQL("INSERT INTO categories (id, name, slug, description) VALUES ($1, $2, $3, $4)"
+                                        " ON CONFLICT DO NOTHING"
+                                        " RETURNING id::text, name, slug, description, " SHOPMESH_TS("created_at")),
+                           core::uuid_v7(), c.name, c.slug, c.description);
     if (rows.empty()) return std::nullopt;
     return read_category(rows[0]);
   });

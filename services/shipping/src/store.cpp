@@ -93,10 +93,10 @@ std::string ShipmentStore::new_tracking_number() {
 }
 
 std::optional<ShipmentStore::Locked> ShipmentStore::lock(pqxx::work& tx, const std::string& order_id) {
-  auto r = tx.exec_params(
-      "SELECT id::text, user_id::text, status, tracking_number, announced FROM shipments"
-      " WHERE order_id = $1::uuid FOR UPDATE",
-      order_id);
+  auto r = core::exec(tx,
+                      SHOPMESH_SQL("SELECT id::text, user_id::text, status, tracking_number, announced FROM shipments"
+                                   " WHERE order_id = $1::uuid FOR UPDATE"),
+                      order_id);
   if (r.empty()) return std::nullopt;
   Locked l{r[0][0].as<std::string>(), order_id, std::nullopt, status_of(r[0][2]), std::nullopt, r[0][4].as<bool>()};
   if (!r[0][1].is_null()) l.user_id = r[0][1].as<std::string>();
@@ -122,19 +122,22 @@ void ShipmentStore::publish_steps(pqxx::work& tx, const Locked& row, const std::
 void ShipmentStore::open(pqxx::work& tx, const contracts::OrderCreatedV1& order, const events::EventContext& ctx) {
   const std::string& order_id = order.order_id.value;
   const auto address = address_json(order);
-  auto inserted = tx.exec_params(
-      "INSERT INTO shipments (id, order_id, user_id, status, address, announced)"
-      " VALUES ($1::uuid, $2::uuid, $3::uuid, 'PENDING', $4::jsonb, true) ON CONFLICT (order_id) DO NOTHING",
+  auto inserted = core::exec(
+      tx,
+      SHOPMESH_SQL(
+          "INSERT INTO shipments (id, order_id, user_id, status, address, announced)"
+          " VALUES ($1::uuid, $2::uuid, $3::uuid, 'PENDING', $4::jsonb, true) ON CONFLICT (order_id) DO NOTHING"),
       core::uuid_v7(), order_id, order.user_id.value, address);
   std::vector<Step> history;
   if (inserted.affected_rows() == 0) {
     auto row = lock(tx, order_id);
     if (!row) throw std::runtime_error("shipment vanished: " + order_id);
     if (row->announced) return;  // this order was opened before (a replayed ORDER_CREATED)
-    tx.exec_params(
-        "UPDATE shipments SET user_id = $2::uuid, address = $3::jsonb, announced = true, updated_at = now()"
-        " WHERE id = $1::uuid",
-        row->id, order.user_id.value, address);
+    core::exec(tx,
+               SHOPMESH_SQL(
+                   "UPDATE shipments SET user_id = $2::uuid, address = $3::jsonb, announced = true, updated_at = now()"
+                   " WHERE id = $1::uuid"),
+               row->id, order.user_id.value, address);
     history = history_of(row->status, row->tracking_number.has_value());
   }
   auto row = lock(tx, order_id);
@@ -157,10 +160,12 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
   auto row = lock(tx, order_id);
   if (!row) {
     // An event of this order overtook its ORDER_CREATED: open the shipment unannounced.
-    tx.exec_params(
-        "INSERT INTO shipments (id, order_id, user_id, status, announced) VALUES ($1::uuid, $2::uuid, $3::uuid, "
-        "'PENDING', false)"
-        " ON CONFLICT (order_id) DO NOTHING",
+    core::exec(
+        tx,
+        SHOPMESH_SQL(
+            "INSERT INTO shipments (id, order_id, user_id, status, announced) VALUES ($1::uuid, $2::uuid, $3::uuid, "
+            "'PENDING', false)"
+            " ON CONFLICT (order_id) DO NOTHING"),
         core::uuid_v7(), order_id, user_id);
     row = lock(tx, order_id);
     if (!row) throw std::runtime_error("shipment vanished: " + order_id);
@@ -168,14 +173,15 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
   const auto steps = steps_towards(row->status, target);
   if (steps.empty()) {
     if (!row->user_id && user_id)
-      tx.exec_params("UPDATE shipments SET user_id = $2::uuid WHERE id = $1::uuid", row->id, *user_id);
+      core::exec(tx, SHOPMESH_SQL("UPDATE shipments SET user_id = $2::uuid WHERE id = $1::uuid"), row->id, *user_id);
     return;
   }
   if (!row->tracking_number && needs_tracking_number(target)) row->tracking_number = new_tracking_number();
   if (!row->user_id) row->user_id = user_id;
-  auto updated = tx.exec_params(
-      "UPDATE shipments SET status = $3, tracking_number = $4, user_id = $5::uuid, updated_at = now()"
-      " WHERE id = $1::uuid AND status = $2",
+  auto updated = core::exec(
+      tx,
+      SHOPMESH_SQL("UPDATE shipments SET status = $3, tracking_number = $4, user_id = $5::uuid, updated_at = now()"
+                   " WHERE id = $1::uuid AND status = $2"),
       row->id, std::string(to_string(row->status)), std::string(to_string(target)), row->tracking_number, row->user_id);
   if (updated.affected_rows() != 1) throw std::runtime_error("shipment changed under its lock: " + row->id);
   // Until ORDER_CREATED announces the shipment its owner is unknown to readers; the steps are
@@ -185,7 +191,8 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
 
 std::optional<Shipment> ShipmentStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Shipment> {
-    auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM shipments WHERE id = $1::uuid", id);
+    auto r =
+        core::exec(tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM shipments WHERE id = $1::uuid"), id);
     if (r.empty()) return std::nullopt;
     return read_shipment(r[0]);
   });
@@ -193,7 +200,8 @@ std::optional<Shipment> ShipmentStore::find(const std::string& id) {
 
 std::optional<Shipment> ShipmentStore::find_by_order(const std::string& order_id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Shipment> {
-    auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM shipments WHERE order_id = $1::uuid", order_id);
+    auto r = core::exec(
+        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM shipments WHERE order_id = $1::uuid"), order_id);
     if (r.empty()) return std::nullopt;
     return read_shipment(r[0]);
   });

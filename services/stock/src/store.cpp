@@ -12,6 +12,9 @@ namespace {
 
 using contracts::StockChangedV1Reason;
 
+const core::Sql kReserveOrder{
+    "SELECT o_status, o_product, o_available, o_active FROM reserve_order($1::uuid, $2::uuid[], $3::bigint[])"};
+
 std::string uuid_array(const std::vector<Line>& lines) {
   std::string out = "{";
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -38,8 +41,10 @@ void StockStore::stock_changed(pqxx::work& tx, const std::string& product_id, st
 
 bool StockStore::open_level(pqxx::work& tx, const std::string& product_id, std::int64_t initial,
                             const events::EventContext& ctx) {
-  auto r = tx.exec_params(
-      "INSERT INTO levels (product_id, available) VALUES ($1::uuid, $2) ON CONFLICT (product_id) DO NOTHING",
+  auto r = core::exec(
+      tx,
+      SHOPMESH_SQL(
+          "INSERT INTO levels (product_id, available) VALUES ($1::uuid, $2) ON CONFLICT (product_id) DO NOTHING"),
       product_id, initial);
   if (r.affected_rows() == 0) return false;
   stock_changed(tx, product_id, initial, initial, StockChangedV1Reason::kInitial, std::nullopt, ctx);
@@ -47,38 +52,36 @@ bool StockStore::open_level(pqxx::work& tx, const std::string& product_id, std::
 }
 
 bool StockStore::retire_level(pqxx::work& tx, const std::string& product_id) {
-  auto r = tx.exec_params("UPDATE levels SET active = false, updated_at = now() WHERE product_id = $1::uuid AND active",
-                          product_id);
+  auto r = core::exec(
+      tx, SHOPMESH_SQL("UPDATE levels SET active = false, updated_at = now() WHERE product_id = $1::uuid AND active"),
+      product_id);
   return r.affected_rows() > 0;
 }
 
 ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, const std::vector<Line>& order_lines,
                                    const events::EventContext& ctx) {
-  // Claim the decision first: a second attempt for the same order (a replayed ORDER_CREATED, or
-  // one arriving after the cancellation) waits on this row and then finds it taken.
-  auto claim = tx.exec_params(
-      "INSERT INTO order_decisions (order_id, outcome) VALUES ($1::uuid, 'REJECTED') ON CONFLICT (order_id) DO NOTHING",
-      order_id);
-  if (claim.affected_rows() == 0) return ReserveOutcome::already_decided;
+  const std::vector<Line> lines = merge_lines(order_lines);  // distinct products, in id order
+  std::string quantities = "{";
+  for (std::size_t i = 0; i < lines.size(); ++i) quantities += (i ? "," : "") + std::to_string(lines[i].quantity);
+  quantities += '}';
+  // One round trip (migration 0002): claim the decision, lock the levels, reserve all or nothing.
+  const auto rows = core::exec(tx, kReserveOrder, order_id, uuid_array(lines), quantities);
+  const std::string status = rows.empty() ? "REFUSED" : rows[0][0].as<std::string>();
+  if (status == "DECIDED") return ReserveOutcome::already_decided;
 
-  const std::vector<Line> lines = merge_lines(order_lines);
-  // Lock the levels in product id order (the lock order of every writer of several levels).
-  std::map<std::string, LevelView> levels;
-  for (const auto& row : tx.exec_params("SELECT product_id::text, available, active FROM levels"
-                                        " WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE",
-                                        uuid_array(lines)))
-    levels[row[0].as<std::string>()] = {row[1].as<std::int64_t>(), row[2].as<bool>()};
-
-  const ReservationPlan plan = plan_reservation(lines, levels);
-  if (!plan.accepted) {
+  std::map<std::string, LevelView> levels;  // REFUSED: as found; RESERVED: after the reservation
+  for (const auto& row : rows) levels[row[1].as<std::string>()] = {row[2].as<std::int64_t>(), row[3].as<bool>()};
+  if (status != "RESERVED") {
+    const ReservationPlan plan = plan_reservation(lines, levels);
+    if (plan.accepted) throw std::runtime_error("reserve_order refused an order that fits: " + order_id);
     contracts::StockRejectedV1 e;
     e.order_id = {order_id};
     e.reason = plan.reason == RejectReason::unknown_product ? contracts::StockRejectedV1Reason::kUnknownProduct
                                                             : contracts::StockRejectedV1Reason::kOutOfStock;
     for (const auto& s : plan.short_lines) e.short_items.push_back({{s.product_id}, s.requested, s.available});
     e.rejected_at = events::now_rfc3339();
-    tx.exec_params("UPDATE order_decisions SET reason = $2 WHERE order_id = $1::uuid", order_id,
-                   std::string(to_string(plan.reason)));
+    core::exec(tx, SHOPMESH_SQL("UPDATE order_decisions SET reason = $2 WHERE order_id = $1::uuid"), order_id,
+               std::string(to_string(plan.reason)));
     outbox_.add(tx, events::topic::stock, order_id, e, ctx);
     return ReserveOutcome::rejected;
   }
@@ -86,41 +89,28 @@ ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, 
   contracts::StockReservedV1 reserved;
   reserved.order_id = {order_id};
   reserved.reserved_at = events::now_rfc3339();
-  std::vector<std::pair<std::string, std::int64_t>> after;  // product, available after
-  for (const auto& line : lines) {
-    // Conditional even under the lock: the database, not only this code, refuses to oversell.
-    auto r = tx.exec_params(
-        "UPDATE levels SET available = available - $2, reserved = reserved + $2, updated_at = now()"
-        " WHERE product_id = $1::uuid AND active AND available >= $2 RETURNING available",
-        line.product_id, line.quantity);
-    if (r.size() != 1) throw std::runtime_error("level changed under its lock: " + line.product_id);
-    after.emplace_back(line.product_id, r[0][0].as<std::int64_t>());
-    tx.exec_params(
-        "INSERT INTO reservations (order_id, product_id, quantity, status) VALUES ($1::uuid, $2::uuid, $3, 'RESERVED')",
-        order_id, line.product_id, line.quantity);
-    reserved.items.push_back({{line.product_id}, line.quantity});
-  }
-  tx.exec_params("UPDATE order_decisions SET outcome = 'RESERVED' WHERE order_id = $1::uuid", order_id);
+  for (const auto& line : lines) reserved.items.push_back({{line.product_id}, line.quantity});
   outbox_.add(tx, events::topic::stock, order_id, reserved, ctx);
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    stock_changed(tx, lines[i].product_id, after[i].second, -lines[i].quantity, StockChangedV1Reason::kReservation,
-                  order_id, ctx);
+  for (const auto& line : lines)
+    stock_changed(tx, line.product_id, levels.at(line.product_id).available, -line.quantity,
+                  StockChangedV1Reason::kReservation, order_id, ctx);
   return ReserveOutcome::reserved;
 }
 
 std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_id, Ending ending,
                                       const events::EventContext& ctx) {
   // Whatever happens below, this order is never reserved later.
-  tx.exec_params(
-      "INSERT INTO order_decisions (order_id, outcome) VALUES ($1::uuid, $2)"
-      " ON CONFLICT (order_id) DO UPDATE SET outcome = excluded.outcome, decided_at = now()"
-      " WHERE order_decisions.outcome = 'RESERVED'",
-      order_id, std::string(ending == Ending::cancelled ? "CANCELLED" : "REJECTED"));
+  core::exec(tx,
+             SHOPMESH_SQL("INSERT INTO order_decisions (order_id, outcome) VALUES ($1::uuid, $2)"
+                          " ON CONFLICT (order_id) DO UPDATE SET outcome = excluded.outcome, decided_at = now()"
+                          " WHERE order_decisions.outcome = 'RESERVED'"),
+             order_id, std::string(ending == Ending::cancelled ? "CANCELLED" : "REJECTED"));
   std::vector<Line> released;
-  for (const auto& row : tx.exec_params("SELECT product_id::text, quantity FROM reservations"
-                                        " WHERE order_id = $1::uuid AND status = 'RESERVED'"
-                                        " ORDER BY product_id FOR UPDATE",
-                                        order_id))
+  for (const auto& row : core::exec(tx,
+                                    SHOPMESH_SQL("SELECT product_id::text, quantity FROM reservations"
+                                                 " WHERE order_id = $1::uuid AND status = 'RESERVED'"
+                                                 " ORDER BY product_id FOR UPDATE"),
+                                    order_id))
     released.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>()});
   if (released.empty()) return released;
 
@@ -129,17 +119,20 @@ std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_i
   e.released_at = events::now_rfc3339();
   std::vector<std::int64_t> available;
   for (const auto& line : released) {  // product id order, like reservations
-    auto r = tx.exec_params(
-        "UPDATE levels SET available = available + $2, reserved = reserved - $2, updated_at = now()"
-        " WHERE product_id = $1::uuid RETURNING available",
+    auto r = core::exec(
+        tx,
+        SHOPMESH_SQL("UPDATE levels SET available = available + $2, reserved = reserved - $2, updated_at = now()"
+                     " WHERE product_id = $1::uuid RETURNING available"),
         line.product_id, line.quantity);
     if (r.size() != 1) throw std::runtime_error("reserved level is missing: " + line.product_id);
     available.push_back(r[0][0].as<std::int64_t>());
     e.items.push_back({{line.product_id}, line.quantity});
   }
-  tx.exec_params(
-      "UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1::uuid AND status = "
-      "'RESERVED'",
+  core::exec(
+      tx,
+      SHOPMESH_SQL(
+          "UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1::uuid AND status = "
+          "'RESERVED'"),
       order_id);
   outbox_.add(tx, events::topic::stock, order_id, e, ctx);
   for (std::size_t i = 0; i < released.size(); ++i)
@@ -150,8 +143,8 @@ std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_i
 
 std::optional<Level> StockStore::find(const std::string& product_id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Level> {
-    auto r =
-        tx.exec_params("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active", product_id);
+    auto r = core::exec(
+        tx, SHOPMESH_SQL("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active"), product_id);
     if (r.empty()) return std::nullopt;
     return Level{product_id, r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
   });
@@ -160,15 +153,16 @@ std::optional<Level> StockStore::find(const std::string& product_id) {
 AdjustResult StockStore::adjust(const std::string& product_id, const Adjustment& adjustment,
                                 const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto r = tx.exec_params("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active FOR UPDATE",
-                            product_id);
+    auto r = core::exec(
+        tx, SHOPMESH_SQL("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active FOR UPDATE"),
+        product_id);
     if (r.empty()) return AdjustResult{AdjustResult::Status::not_found, {}};
     const Level before{product_id, r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
     const auto next = adjusted(before.available, adjustment);
     if (!next) return AdjustResult{AdjustResult::Status::out_of_range, before};
     if (*next == before.available) return AdjustResult{AdjustResult::Status::ok, before};
-    tx.exec_params("UPDATE levels SET available = $2, updated_at = now() WHERE product_id = $1::uuid", product_id,
-                   *next);
+    core::exec(tx, SHOPMESH_SQL("UPDATE levels SET available = $2, updated_at = now() WHERE product_id = $1::uuid"),
+               product_id, *next);
     stock_changed(tx, product_id, *next, *next - before.available, StockChangedV1Reason::kAdjustment, std::nullopt,
                   ctx);
     return AdjustResult{AdjustResult::Status::ok, {product_id, *next, before.reserved}};

@@ -57,13 +57,14 @@ bool ProfileStore::upsert_registered(const NewProfile& profile) {
 
 bool ProfileStore::upsert_registered(pqxx::work& tx, const NewProfile& p) {
   // xmax = 0 tells an inserted row from an updated one.
-  auto rows = tx.exec_params(
-      "INSERT INTO profiles AS p (id, email, name, created_at, updated_at)"
-      " VALUES ($1, $2, $3, coalesce($4::timestamptz, now()), coalesce($4::timestamptz, now()))"
-      " ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, provisional = false,"
-      "   updated_at = now()"
-      " WHERE p.provisional AND p.deleted_at IS NULL"
-      " RETURNING (xmax = 0)",
+  auto rows = core::exec(
+      tx,
+      SHOPMESH_SQL("INSERT INTO profiles AS p (id, email, name, created_at, updated_at)"
+                   " VALUES ($1, $2, $3, coalesce($4::timestamptz, now()), coalesce($4::timestamptz, now()))"
+                   " ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, provisional = false,"
+                   "   updated_at = now()"
+                   " WHERE p.provisional AND p.deleted_at IS NULL"
+                   " RETURNING (xmax = 0)"),
       p.id, p.email, p.name,
       p.created_at.empty() ? std::optional<std::string>{} : std::optional<std::string>(p.created_at));
   return !rows.empty() && rows[0][0].as<bool>();
@@ -71,8 +72,9 @@ bool ProfileStore::upsert_registered(pqxx::work& tx, const NewProfile& p) {
 
 std::optional<Profile> ProfileStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Profile> {
-    auto rows =
-        tx.exec_params(std::string("SELECT ") + kColumns + " FROM profiles WHERE id = $1 AND deleted_at IS NULL", id);
+    auto rows = core::exec(
+        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM profiles WHERE id = $1 AND deleted_at IS NULL"),
+        id);
     if (rows.empty()) return std::nullopt;
     return read_profile(rows[0]);
   });
@@ -81,11 +83,13 @@ std::optional<Profile> ProfileStore::find(const std::string& id) {
 std::optional<Profile> ProfileStore::find_or_create(const std::string& id, const std::string& email) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Profile> {
     if (!email.empty())
-      tx.exec_params(
-          "INSERT INTO profiles (id, email, name, provisional) VALUES ($1, $2, $3, true) ON CONFLICT (id) DO NOTHING",
-          id, email, provisional_name(email));
-    auto rows =
-        tx.exec_params(std::string("SELECT ") + kColumns + " FROM profiles WHERE id = $1 AND deleted_at IS NULL", id);
+      core::exec(tx,
+                 SHOPMESH_SQL("INSERT INTO profiles (id, email, name, provisional) VALUES ($1, $2, $3, true) ON "
+                              "CONFLICT (id) DO NOTHING"),
+                 id, email, provisional_name(email));
+    auto rows = core::exec(
+        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM profiles WHERE id = $1 AND deleted_at IS NULL"),
+        id);
     if (rows.empty()) return std::nullopt;
     return read_profile(rows[0]);
   });
@@ -150,9 +154,10 @@ Page ProfileStore::list(const ListQuery& q) {
 
 bool ProfileStore::remove(const std::string& id, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "UPDATE profiles SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL"
-        " RETURNING to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    auto rows = core::exec(
+        tx,
+        SHOPMESH_SQL("UPDATE profiles SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL"
+                     " RETURNING to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
         id);
     if (rows.empty()) return false;
     outbox_.add(tx, events::topic::identity, "USER_DELETED", 1, id, user_deleted_data(id, rows[0][0].as<std::string>()),
@@ -162,10 +167,10 @@ bool ProfileStore::remove(const std::string& id, const events::EventContext& ctx
 }
 
 bool ProfileStore::mark_deleted(pqxx::work& tx, const std::string& id) {
-  return !tx.exec_params(
-                "UPDATE profiles SET deleted_at = now(), updated_at = now()"
-                " WHERE id = $1 AND deleted_at IS NULL RETURNING id",
-                id)
+  return !core::exec(tx,
+                     SHOPMESH_SQL("UPDATE profiles SET deleted_at = now(), updated_at = now()"
+                                  " WHERE id = $1 AND deleted_at IS NULL RETURNING id"),
+                     id)
               .empty();
 }
 

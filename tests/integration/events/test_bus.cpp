@@ -14,6 +14,8 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "bus_fixture.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -124,6 +126,54 @@ TEST_CASE("outbox: an event is published after commit and never after rollback",
   CHECK(envelope->producer == "it");
   CHECK(envelope->correlation_id == "corr-" + committed);
   CHECK(core::is_uuid(envelope->id));
+}
+
+TEST_CASE("outbox: a batch writes its events in one statement, in order, byte for byte", "[bus]") {
+  testing::TestDatabase db("it_outbox_batch");
+  events::Outbox outbox("it");
+  // Text an array literal must escape: quotes, backslashes, braces, commas, NULL-looking words.
+  const std::vector<std::string> names = {R"(plain)", R"(quote " and \ backslash)", R"({braces}, commas)", "NULL",
+                                          "caf\u00e9 \u2615", ""};
+  std::vector<std::string> ids;
+  {
+    pqxx::connection c(db.url);
+    pqxx::work tx(c);
+    events::OutboxBatch batch(tx);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      rapidjson::StringBuffer name;
+      rapidjson::Writer<rapidjson::StringBuffer>(name).String(names[i].c_str());
+      const std::string data = R"({"productId":")" + core::uuid_v7() + R"(","sku":"SKU-1","name":)" +
+                               name.GetString() +
+                               R"(,"price":1.00,"category":null,"active":true,"updatedAt":"2026-11-22T00:00:00.000Z"})";
+      // Every other event carries a traceparent: the others must be stored as NULL.
+      ids.push_back(outbox.add(tx, "it.batch", "PRODUCT_UPDATED", 1, "k" + std::to_string(i), data,
+                               {"corr", "", i % 2 ? "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" : ""}));
+    }
+    batch.flush();
+    tx.commit();
+  }
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  auto rows = tx.exec("SELECT id::text, key, value, traceparent IS NULL FROM outbox ORDER BY seq");
+  REQUIRE(rows.size() == names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    CHECK(rows[i][0].as<std::string>() == ids[i]);
+    CHECK(rows[i][1].as<std::string>() == "k" + std::to_string(i));
+    std::string error;
+    auto envelope = events::decode(rows[i][2].as<std::string>(), error);
+    REQUIRE(envelope);
+    rapidjson::Document d;
+    d.Parse(envelope->data.c_str());
+    CHECK(std::string(d["name"].GetString()) == names[i]);
+    CHECK(rows[i][3].as<bool>() == (i % 2 == 0));
+  }
+  {
+    pqxx::connection c2(db.url);
+    pqxx::work tx2(c2);
+    events::OutboxBatch batch(tx2);
+    outbox.add(tx2, "it.batch", "PRODUCT_UPDATED", 1, "dropped", product_updated(core::uuid_v7(), 1), {});
+  }  // not flushed, not committed: nothing is written
+  CHECK(tx.exec1("SELECT count(*) FROM outbox")[0].as<long long>() == static_cast<long long>(names.size()));
 }
 
 TEST_CASE("outbox: per-key order holds across partitions and a relay restart", "[bus]") {

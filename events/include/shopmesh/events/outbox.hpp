@@ -50,4 +50,32 @@ class Outbox {
   std::string producer_;
 };
 
+/// Gathers the outbox rows written in one transaction and inserts them with one statement at
+/// flush(), instead of one statement per event: a consumer applying a batch of messages keeps
+/// its transaction (and the row locks it holds) short. While it is alive on a thread,
+/// Outbox::add in that transaction adds to it. Rows not flushed are dropped with it (the
+/// transaction is failing then).
+class OutboxBatch {
+ public:
+  explicit OutboxBatch(pqxx::transaction_base& tx);
+  ~OutboxBatch();
+  OutboxBatch(const OutboxBatch&) = delete;
+  OutboxBatch& operator=(const OutboxBatch&) = delete;
+
+  /// Inserts the gathered rows, in the order they were added. Call before committing.
+  void flush();
+
+ private:
+  friend class Outbox;
+  struct Row {
+    std::string id, topic, key, type, value, traceparent;
+    int version = 0;
+  };
+  static OutboxBatch* active(const pqxx::transaction_base& tx);
+
+  pqxx::transaction_base& tx_;
+  OutboxBatch* outer_;
+  std::vector<Row> rows_;
+};
+
 }  // namespace shopmesh::events

@@ -13,11 +13,16 @@ enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
 /// Parses "debug|info|warn|error"; throws std::invalid_argument otherwise.
 LogLevel parse_log_level(std::string_view text);
 
-/// A key/value pair added to a log line; numbers are passed as text and written unquoted when `raw`.
+/// A key/value pair added to a log line. It refers to its text (fields live only for the log
+/// call they are written in); numbers are kept as numbers and written unquoted.
 struct LogField {
+  LogField(std::string_view k, std::string_view v) : key(k), text(v) {}
+  enum class Kind : unsigned char { text, integer, real };
   std::string_view key;
-  std::string value;
-  bool raw = false;
+  std::string_view text;
+  Kind kind = Kind::text;
+  long long integer = 0;
+  double real = 0;
 };
 
 /// Writes structured log lines to stdout. Thread-safe; one instance per process, built in main.
@@ -41,7 +46,17 @@ class Logger {
 };
 
 /// Convenience for numeric fields.
-inline LogField num(std::string_view key, long long v) { return {key, std::to_string(v), true}; }
-inline LogField num(std::string_view key, double v) { return {key, std::to_string(v), true}; }
+inline LogField num(std::string_view key, long long v) {
+  LogField f(key, {});
+  f.kind = LogField::Kind::integer;
+  f.integer = v;
+  return f;
+}
+inline LogField num(std::string_view key, double v) {
+  LogField f(key, {});
+  f.kind = LogField::Kind::real;
+  f.real = v;
+  return f;
+}
 
 }  // namespace shopmesh::core

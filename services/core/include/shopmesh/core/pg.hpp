@@ -5,20 +5,69 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace shopmesh::core {
 
 class Logger;
 
-/// A named, prepared statement registered on every pooled connection.
-struct PreparedStatement {
-  std::string name;
-  std::string sql;
+/// A constant SQL statement run as a prepared statement: parsed and planned once per connection
+/// (on its first use there) instead of at every call. Only for fixed text: every distinct text
+/// becomes a statement kept by the server for the connection's lifetime.
+class Sql {
+ public:
+  explicit Sql(std::string text);
+  const std::string& name() const { return name_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::string name_;  // derived from the text, so one text is one statement on a connection
+};
+
+/// Runs `sql` with `args` in `tx` as a prepared statement. libpqxx prepares it on the connection
+/// at its first use there (a prepared statement outlives the transaction that prepared it);
+/// declaring the same text again is a lookup.
+template <class... Args>
+pqxx::result exec(pqxx::transaction_base& tx, const Sql& sql, Args&&... args) {
+  tx.conn().prepare(sql.name(), sql.text());
+  return tx.exec_prepared(sql.name(), std::forward<Args>(args)...);
+}
+
+/// The Sql of a constant text written at the call site, built once:
+///   core::exec(tx, SHOPMESH_SQL("SELECT ... WHERE id = $1"), id)
+#define SHOPMESH_SQL(text)                        \
+  ([]() -> const ::shopmesh::core::Sql& {         \
+    static const ::shopmesh::core::Sql sql{text}; \
+    return sql;                                   \
+  }())
+
+template <class... Args>
+pqxx::row exec1(pqxx::transaction_base& tx, const Sql& sql, Args&&... args) {
+  auto r = exec(tx, sql, std::forward<Args>(args)...);
+  if (r.size() != 1)
+    throw pqxx::unexpected_rows("expected 1 row from " + sql.name() + ", got " + std::to_string(r.size()));
+  return r[0];
+}
+
+/// A PostgreSQL array literal built element by element, for one array parameter ($1::text[]):
+/// text elements are quoted and escaped, so any text goes.
+class ArrayLiteral {
+ public:
+  ArrayLiteral& add(std::string_view text);
+  ArrayLiteral& add(long long number);
+  ArrayLiteral& add_null();
+  std::string str() const { return text_ + '}'; }
+
+ private:
+  void separate() {
+    if (text_.size() > 1) text_ += ',';
+  }
+  std::string text_ = "{";
 };
 
 class PgPool {
@@ -27,9 +76,6 @@ class PgPool {
   ~PgPool();
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
-
-  /// Registers statements prepared on each connection (call before first use).
-  void prepare(std::vector<PreparedStatement> statements);
 
   /// Runs `f(pqxx::connection&)` on a pooled connection.
   template <class F>
@@ -85,7 +131,6 @@ class PgPool {
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   std::size_t open_count_ = 0;
-  std::vector<PreparedStatement> statements_;
 };
 
 }  // namespace shopmesh::core
