@@ -4,9 +4,11 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
 #include <pqxx/pqxx>
 
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/pg.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/producer.hpp"
 
@@ -32,15 +34,6 @@ struct Row {
   int version;
   double age_seconds;  // commit-to-now when fetched
 };
-
-std::string seq_array(const std::vector<long long>& seqs) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(seqs[i]);
-  }
-  return out + "}";
-}
 
 }  // namespace
 
@@ -191,10 +184,10 @@ void OutboxRelay::run() {
           pqxx::work tx(conn);
           if (!ok.empty())
             tx.exec_params("UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])",
-                           seq_array(ok));
+                           core::array_literal(ok, [](long long seq) { return seq; }));
           if (!failed.empty())
             tx.exec_params("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
-                           seq_array(failed), first_error);
+                           core::array_literal(failed, [](long long seq) { return seq; }), first_error);
           tx.commit();
         }
         s.published.Increment(static_cast<double>(ok.size()));

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "shopmesh/core/http.hpp"
+
 namespace shopmesh::auth {
 
 enum class Role { user, admin };
@@ -44,7 +46,7 @@ inline constexpr std::size_t kNameMax = 100;
 inline constexpr std::size_t kEmailMax = 254;
 
 /// Number of code points of valid UTF-8 text; nullopt when the bytes are not valid UTF-8.
-std::optional<std::size_t> utf8_length(std::string_view text);
+using core::utf8_length;
 /// Text without leading and trailing ASCII white space.
 std::string trim(std::string_view text);
 

@@ -3,20 +3,6 @@
 #include "shopmesh/core/pg.hpp"
 
 namespace shopmesh::cart {
-namespace {
-
-template <class F>
-std::string array_literal(const std::vector<CartLine>& lines, F&& element) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += element(lines[i]);
-  }
-  out.push_back('}');
-  return out;
-}
-
-}  // namespace
 
 std::vector<CartLine> CartStore::lines(const std::string& user_id) {
   return db_.transact([&](pqxx::work& tx) {
@@ -105,8 +91,8 @@ void CartStore::complete_checkout(const std::string& user_id, const std::optiona
         tx,
         SHOPMESH_SQL("DELETE FROM cart_items c USING unnest($2::uuid[], $3::integer[]) AS o(product_id, quantity)"
                      " WHERE c.user_id = $1 AND c.product_id = o.product_id AND c.quantity = o.quantity"),
-        user_id, array_literal(ordered, [](const CartLine& l) { return l.product_id; }),
-        array_literal(ordered, [](const CartLine& l) { return std::to_string(l.quantity); }));
+        user_id, core::array_literal(ordered, [](const CartLine& l) { return l.product_id; }),
+        core::array_literal(ordered, [](const CartLine& l) { return static_cast<long long>(l.quantity); }));
   });
 }
 

@@ -95,15 +95,15 @@ std::optional<std::string_view> raw_query_value(std::string_view query, std::str
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
+std::optional<std::size_t> utf8_length(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size(); ++count) {
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t len = 0;
     char32_t cp = 0;
     if (c < 0x80) {
-      ++i;
-      continue;
+      len = 1;
+      cp = c;
     } else if ((c & 0xE0) == 0xC0) {
       len = 2;
       cp = c & 0x1F;
@@ -114,19 +114,24 @@ bool is_valid_utf8(std::string_view text) {
       len = 4;
       cp = c & 0x07;
     } else {
-      return false;
+      return std::nullopt;
     }
-    if (i + len > text.size()) return false;
+    if (i + len > text.size()) return std::nullopt;
     for (std::size_t k = 1; k < len; ++k) {
       const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
+      if ((cc & 0xC0) != 0x80) return std::nullopt;
       cp = (cp << 6) | (cc & 0x3F);
     }
+    // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
     static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
     i += len;
   }
-  return true;
+  return count;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  return utf8_length(text).has_value();
 }
 
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {

@@ -60,28 +60,6 @@ OrderLine read_line(const pqxx::row& r) {
   return l;
 }
 
-// PostgreSQL array literals for unnest(): numbers and UUIDs as they are, text quoted.
-template <class T, class F>
-std::string array_literal(const std::vector<T>& items, F&& element) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += element(items[i]);
-  }
-  out.push_back('}');
-  return out;
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 // Loads the lines of the given orders into them.
 void attach_lines(pqxx::work& tx, std::vector<Order>& orders) {
   if (orders.empty()) return;
@@ -90,7 +68,7 @@ void attach_lines(pqxx::work& tx, std::vector<Order>& orders) {
   auto rows = core::exec(tx,
                          SHOPMESH_SQL(std::string("SELECT ") + kItemColumns +
                                       " FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no"),
-                         array_literal(orders, [](const Order& o) { return o.id; }));
+                         core::array_literal(orders, [](const Order& o) { return o.id; }));
   for (const auto& r : rows) by_id.at(r[0].as<std::string>())->lines.push_back(read_line(r));
 }
 
@@ -187,11 +165,11 @@ Placed OrderStore::place(const std::string& user_id, const OrderRequest& request
               " SELECT $1, t.n, t.p, t.name, t.price, t.q, t.sub"
               " FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::integer[], $6::bigint[])"
               "   WITH ORDINALITY AS t(p, name, price, q, sub, n)"),
-          o.id, array_literal(o.lines, [](const OrderLine& l) { return l.product_id; }),
-          array_literal(o.lines, [](const OrderLine& l) { return quoted(l.product_name); }),
-          array_literal(o.lines, [](const OrderLine& l) { return std::to_string(l.unit_price.value); }),
-          array_literal(o.lines, [](const OrderLine& l) { return std::to_string(l.quantity); }),
-          array_literal(o.lines, [](const OrderLine& l) { return std::to_string(l.subtotal.value); }));
+          o.id, core::array_literal(o.lines, [](const OrderLine& l) { return l.product_id; }),
+          core::array_literal(o.lines, [](const OrderLine& l) { return l.product_name; }),
+          core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.unit_price.value); }),
+          core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.quantity); }),
+          core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.subtotal.value); }));
       if (key) {
         // Waits for a concurrent transaction holding the same key; DO NOTHING once it committed.
         auto claimed = core::exec(

@@ -56,17 +56,6 @@ std::optional<std::string> nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-// A PostgreSQL array literal of validated UUIDs (no quoting needed).
-std::string uuid_array(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += ids[i];
-  }
-  out.push_back('}');
-  return out;
-}
-
 core::ClientError sku_taken() {
   return core::conflict("A product with this SKU already exists.");
 }
@@ -129,7 +118,7 @@ std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids
     auto rows = core::exec(tx,
                            SHOPMESH_SQL(std::string("SELECT ") + kColumns +
                                         " FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL"),
-                           uuid_array(ids));
+                           core::array_literal(ids, [](const std::string& id) -> const std::string& { return id; }));
     for (const auto& r : rows) out.push_back(read_product(r));
     return out;
   });

@@ -15,15 +15,6 @@ using contracts::StockChangedV1Reason;
 const core::Sql kReserveOrder{
     "SELECT o_status, o_product, o_available, o_active FROM reserve_order($1::uuid, $2::uuid[], $3::bigint[])"};
 
-std::string uuid_array(const std::vector<Line>& lines) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i) out += ',';
-    out += lines[i].product_id;
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 void StockStore::stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available,
@@ -61,11 +52,11 @@ bool StockStore::retire_level(pqxx::work& tx, const std::string& product_id) {
 ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, const std::vector<Line>& order_lines,
                                    const events::EventContext& ctx) {
   const std::vector<Line> lines = merge_lines(order_lines);  // distinct products, in id order
-  std::string quantities = "{";
-  for (std::size_t i = 0; i < lines.size(); ++i) quantities += (i ? "," : "") + std::to_string(lines[i].quantity);
-  quantities += '}';
   // One round trip (migration 0002): claim the decision, lock the levels, reserve all or nothing.
-  const auto rows = core::exec(tx, kReserveOrder, order_id, uuid_array(lines), quantities);
+  const auto rows =
+      core::exec(tx, kReserveOrder, order_id,
+                 core::array_literal(lines, [](const Line& l) -> const std::string& { return l.product_id; }),
+                 core::array_literal(lines, [](const Line& l) { return static_cast<long long>(l.quantity); }));
   const std::string status = rows.empty() ? "REFUSED" : rows[0][0].as<std::string>();
   if (status == "DECIDED") return ReserveOutcome::already_decided;
 

@@ -6,17 +6,11 @@
 
 #include "http_rules.hpp"
 #include "routes.hpp"
-
-std::string_view default_routes_json();
+#include "shipped_routes.hpp"
 
 using namespace shopmesh::gateway;
 
 namespace {
-
-const RouteTable& shipped() {
-  static const RouteTable table = RouteTable::parse(default_routes_json());
-  return table;
-}
 
 // Parses a request head the way the server does; the parse itself must succeed.
 CheckedHead head_of(const std::string& bytes, RequestParser& parser) {

@@ -3,18 +3,12 @@
 
 #include "config.hpp"
 #include "routes.hpp"
+#include "shipped_routes.hpp"
 #include "trace.hpp"
-
-std::string_view default_routes_json();
 
 using namespace shopmesh::gateway;
 
 namespace {
-
-const RouteTable& shipped() {
-  static const RouteTable table = RouteTable::parse(default_routes_json());
-  return table;
-}
 
 AuthPolicy policy(std::string_view method, std::string_view path) {
   const Route* r = shipped().match(method, path);

@@ -142,7 +142,10 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
 /// `name`, rather than passing as absent (a filter silently dropped) or reaching PostgreSQL (which
 /// refuses such text: a 500) or libpq (which cuts it at the NUL: another value than was sent).
 std::optional<std::string> strict_query_param(std::string_view query, std::string_view name);
-/// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+/// Number of code points of well-formed UTF-8 text (no overlong forms, surrogates or code points
+/// past U+10FFFF); nullopt when the bytes are not.
+std::optional<std::size_t> utf8_length(std::string_view text);
+/// Whether `text` is well-formed UTF-8 (utf8_length has a value).
 bool is_valid_utf8(std::string_view text);
 /// Percent-decodes text; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);

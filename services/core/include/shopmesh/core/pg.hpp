@@ -70,6 +70,14 @@ class ArrayLiteral {
   std::string text_ = "{";
 };
 
+/// The array literal of element(item) for each item; element gives text or an integer.
+template <class Range, class F>
+std::string array_literal(const Range& items, F&& element) {
+  ArrayLiteral a;
+  for (const auto& item : items) a.add(element(item));
+  return a.str();
+}
+
 class PgPool {
  public:
   PgPool(std::string url, std::size_t size, std::chrono::milliseconds statement_timeout, Logger& log);
