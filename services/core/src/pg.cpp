@@ -1,5 +1,7 @@
 #include "shopmesh/core/pg.hpp"
 
+#include <poll.h>
+
 #include <cstdint>
 #include <cstdio>
 
@@ -44,6 +46,18 @@ ArrayLiteral& ArrayLiteral::add_null() {
   return *this;
 }
 
+namespace {
+
+// An idle connection has nothing to read: readable means the server has gone away (a restart
+// sends FATAL then closes). Such a connection would fail the request it was handed to.
+bool alive(pqxx::connection& c) {
+  if (!c.is_open()) return false;
+  pollfd p{c.sock(), POLLIN, 0};
+  return p.fd >= 0 && ::poll(&p, 1, 0) == 0;
+}
+
+}  // namespace
+
 PgPool::Lease::Lease(PgPool& p) : pool(p), conn(p.acquire()) {}
 
 PgPool::Lease::~Lease() { pool.release(std::move(conn), broken); }
@@ -52,11 +66,11 @@ std::unique_ptr<pqxx::connection> PgPool::acquire() {
   {
     std::unique_lock lock(mutex_);
     available_.wait(lock, [&] { return !idle_.empty() || open_count_ < size_; });
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      if (conn->is_open()) return conn;
-      --open_count_;  // fall through and reopen
+      if (alive(*conn)) return conn;
+      --open_count_;  // closed by the server while idle: drop it, try the next or open one
     }
     ++open_count_;
   }

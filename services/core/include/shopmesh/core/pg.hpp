@@ -1,6 +1,7 @@
 #pragma once
 // A bounded PostgreSQL connection pool. Callers are worker threads (never I/O threads): a checkout
-// blocks until a connection is free. Broken connections are dropped and reopened on next use.
+// blocks until a connection is free. Broken connections are dropped and reopened on next use;
+// idle ones the server closed (a restart) are dropped at checkout, before a request can fail on them.
 #include <chrono>
 #include <condition_variable>
 #include <memory>

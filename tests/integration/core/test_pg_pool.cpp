@@ -1,0 +1,43 @@
+// The connection pool against the stack's real PostgreSQL.
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+#include <thread>
+#include <vector>
+
+#include "bus_fixture.hpp"
+#include "shopmesh/core/log.hpp"
+#include "shopmesh/core/pg.hpp"
+#include "stack_env.hpp"
+
+using namespace shopmesh;
+using namespace std::chrono_literals;
+
+TEST_CASE("pg pool: idle connections the server closed are replaced, not handed to requests", "[pg]") {
+  testing::TestDatabase db("it_pool");
+  core::Logger log("it", core::LogLevel::error);
+  core::PgPool pool(db.url, 3, 5s, log);
+  auto backend = [](pqxx::connection& c) { return c.backendpid(); };
+  {  // three idle connections in the pool: hold three leases at once
+    std::vector<int> pids;
+    pool.with_connection([&](pqxx::connection& a) {
+      pool.with_connection([&](pqxx::connection& b) {
+        pool.with_connection([&](pqxx::connection& c) { pids = {backend(a), backend(b), backend(c)}; });
+      });
+    });
+    REQUIRE(pids.size() == 3);
+  }
+  // What a server restart does to them: FATAL 57P01, then the socket is closed.
+  {
+    pqxx::connection admin(testing::stack_var("PG_SUPERUSER_URL"));
+    pqxx::nontransaction tx(admin);
+    const auto r = tx.exec_params(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        db.name);
+    REQUIRE(r[0][0].as<int>() == 3);
+  }
+  std::this_thread::sleep_for(200ms);  // the FATAL and the FIN reach the client's sockets
+  // Every request after the restart succeeds: none is handed a dead connection.
+  for (int i = 0; i < 5; ++i)
+    CHECK(pool.transact([](pqxx::work& tx) { return tx.exec1("SELECT 41 + 1")[0].as<int>(); }) == 42);
+  CHECK(pool.ping());
+}
