@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -74,12 +75,18 @@ struct ConsumerRunner::Impl {
                       .Help("Consumed events by group, type and outcome")
                       .Register(registry)) {}
 
+  // One of the two is set: `one` for on(), `many` for on_batch().
+  struct Handler {
+    RawHandler one;
+    RawBatchHandler many;
+  };
+
   // A message decoded, validated and ready for its handler.
   struct Ready {
     std::size_t index;  // in the batch
     Envelope envelope;
     std::unique_ptr<rapidjson::Document> data;
-    const RawHandler* handler;
+    const Handler* handler;
   };
 
   void run_worker(int index);
@@ -88,7 +95,7 @@ struct ConsumerRunner::Impl {
   std::optional<Outcome> prepare(RdKafka::Message& m, std::size_t index, std::vector<Ready>& ready);
   bool apply_together(const std::vector<std::unique_ptr<RdKafka::Message>>& batch, const std::vector<Ready>& ready,
                       std::vector<Outcome>& outcomes);
-  Outcome apply(const Envelope& e, const rapidjson::Value& data, const RawHandler& handler, RdKafka::Message& m);
+  Outcome apply(const Envelope& e, const rapidjson::Value& data, const Handler& handler, RdKafka::Message& m);
   bool dead_letter(RdKafka::Message& m, const DeadLetter& why);
   void count(const std::string& type, const char* outcome) {
     processed.Add({{"group", options.group}, {"type", type}, {"outcome", outcome}}).Increment();
@@ -103,7 +110,7 @@ struct ConsumerRunner::Impl {
   core::PgPool& db;
   core::Logger& log;
   prometheus::Family<prometheus::Counter>& processed;
-  std::map<std::pair<std::string, int>, RawHandler> handlers;
+  std::map<std::pair<std::string, int>, Handler> handlers;
   std::unique_ptr<Producer> dlq;
   std::mutex dlq_mutex;  // one dead letter in flight at a time: its flush is its delivery check
   std::vector<std::thread> threads;
@@ -121,7 +128,11 @@ ConsumerRunner::~ConsumerRunner() {
 }
 
 void ConsumerRunner::on(std::string type, int version, RawHandler handler) {
-  impl_->handlers[{std::move(type), version}] = std::move(handler);
+  impl_->handlers[{std::move(type), version}] = {std::move(handler), {}};
+}
+
+void ConsumerRunner::on_batch(std::string type, int version, RawBatchHandler handler) {
+  impl_->handlers[{std::move(type), version}] = {{}, std::move(handler)};
 }
 
 ConsumerRunner::Counts ConsumerRunner::counts() const {
@@ -172,7 +183,7 @@ bool ConsumerRunner::Impl::dead_letter(RdKafka::Message& m, const DeadLetter& wh
   return false;
 }
 
-Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& data, const RawHandler& handler,
+Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& data, const Handler& handler,
                                     RdKafka::Message& m) {
   const Consumed consumed{e, m.topic_name(), m.partition(), m.offset()};
   std::chrono::milliseconds backoff = options.backoff_initial;
@@ -188,7 +199,10 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
           duplicate = true;
           return;
         }
-        handler(tx, data, consumed);
+        if (handler.one)
+          handler.one(tx, data, consumed);
+        else
+          handler.many(tx, {{data, consumed}});
       });
       return duplicate ? Outcome::duplicate : Outcome::applied;
     } catch (const PermanentError& ex) {
@@ -273,13 +287,29 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
                       options.group, ids.str(), types.str(), topics.str(), partitions.str(), offsets.str()))
         fresh.insert(row[0].as<std::string>());
       OutboxBatch written(tx);
+      std::deque<Consumed> consumed;  // stable addresses for the run's items
+      std::vector<ConsumerRunner::Item> run;
+      const Handler* run_handler = nullptr;
+      auto finish_run = [&] {
+        if (!run.empty()) run_handler->many(tx, run);
+        run.clear();
+      };
       for (std::size_t i = 0; i < ready.size(); ++i) {
         const Ready& r = ready[i];
         duplicate[i] = fresh.erase(lowercase(r.envelope.id)) == 0;
         if (duplicate[i]) continue;
         RdKafka::Message& m = *batch[r.index];
-        (*r.handler)(tx, *r.data, Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
+        const Consumed& c = consumed.emplace_back(r.envelope, m.topic_name(), m.partition(), m.offset());
+        if (r.handler != run_handler) finish_run();
+        if (r.handler->one) {
+          r.handler->one(tx, *r.data, c);
+          run_handler = nullptr;
+        } else {
+          run_handler = r.handler;
+          run.push_back({*r.data, c});
+        }
       }
+      finish_run();
       written.flush();
     });
     for (std::size_t i = 0; i < ready.size(); ++i)

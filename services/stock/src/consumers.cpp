@@ -20,12 +20,16 @@ void register_consumers(events::ConsumerRunner& runner, StockStore& store) {
       [&store](pqxx::work& tx, const contracts::ProductDeletedV1& e, const events::Consumed&) {
         store.retire_level(tx, e.product_id.value);
       });
-  runner.on<contracts::OrderCreatedV1>(
-      [&store](pqxx::work& tx, const contracts::OrderCreatedV1& e, const events::Consumed& c) {
-        std::vector<Line> lines;
-        lines.reserve(e.items.size());
-        for (const auto& item : e.items) lines.push_back({item.product_id.value, item.quantity});
-        store.reserve(tx, e.order_id.value, lines, c.reaction());
+  // Orders of a batch are reserved together: one round trip under the levels' locks.
+  runner.on_batch<contracts::OrderCreatedV1>(
+      [&store](pqxx::work& tx, const std::vector<events::ConsumerRunner::Typed<contracts::OrderCreatedV1>>& run) {
+        std::vector<StockStore::OrderLines> orders;
+        orders.reserve(run.size());
+        for (const auto& [e, c] : run) {
+          auto& order = orders.emplace_back(StockStore::OrderLines{e.order_id.value, {}, c.reaction()});
+          for (const auto& item : e.items) order.lines.push_back({item.product_id.value, item.quantity});
+        }
+        store.reserve(tx, orders);
       });
   runner.on<contracts::OrderCancelledV1>(
       [&store](pqxx::work& tx, const contracts::OrderCancelledV1& e, const events::Consumed& c) {

@@ -12,8 +12,9 @@ namespace {
 
 using contracts::StockChangedV1Reason;
 
-const core::Sql kReserveOrder{
-    "SELECT o_status, o_product, o_available, o_active FROM reserve_order($1::uuid, $2::uuid[], $3::bigint[])"};
+const core::Sql kReserveOrders{
+    "SELECT o_order, o_status, o_product, o_available, o_active"
+    " FROM reserve_orders($1::uuid[], $2::integer[], $3::uuid[], $4::bigint[])"};
 
 }  // namespace
 
@@ -49,22 +50,39 @@ bool StockStore::retire_level(pqxx::work& tx, const std::string& product_id) {
   return r.affected_rows() > 0;
 }
 
-ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, const std::vector<Line>& order_lines,
-                                   const events::EventContext& ctx) {
-  const std::vector<Line> lines = merge_lines(order_lines);  // distinct products, in id order
-  // One round trip (migration 0002): claim the decision, lock the levels, reserve all or nothing.
-  const auto rows =
-      core::exec(tx, kReserveOrder, order_id,
-                 core::array_literal(lines, [](const Line& l) -> const std::string& { return l.product_id; }),
-                 core::array_literal(lines, [](const Line& l) { return static_cast<long long>(l.quantity); }));
-  const std::string status = rows.empty() ? "REFUSED" : rows[0][0].as<std::string>();
+std::vector<ReserveOutcome> StockStore::reserve(pqxx::work& tx, const std::vector<OrderLines>& orders) {
+  std::vector<std::vector<Line>> lines;  // per order: distinct products, in id order
+  core::ArrayLiteral ids, counts, products, quantities;
+  for (const auto& order : orders) {
+    lines.push_back(merge_lines(order.lines));
+    ids.add(order.order_id);
+    counts.add(static_cast<long long>(lines.back().size()));
+    for (const auto& line : lines.back()) {
+      products.add(line.product_id);
+      quantities.add(line.quantity);
+    }
+  }
+  const auto rows = core::exec(tx, kReserveOrders, ids.str(), counts.str(), products.str(), quantities.str());
+  std::vector<std::vector<pqxx::row>> rows_of(orders.size());
+  for (const auto& row : rows) rows_of.at(static_cast<std::size_t>(row[0].as<int>() - 1)).push_back(row);
+
+  std::vector<ReserveOutcome> outcomes;
+  for (std::size_t i = 0; i < orders.size(); ++i) outcomes.push_back(settle(tx, orders[i], lines[i], rows_of[i]));
+  return outcomes;
+}
+
+// The events of one order's reservation, from reserve_orders' rows for it.
+ReserveOutcome StockStore::settle(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines,
+                                  const std::vector<pqxx::row>& rows) {
+  const std::string& order_id = order.order_id;
+  const std::string status = rows.empty() ? "REFUSED" : rows[0][1].as<std::string>();
   if (status == "DECIDED") return ReserveOutcome::already_decided;
 
   std::map<std::string, LevelView> levels;  // REFUSED: as found; RESERVED: after the reservation
-  for (const auto& row : rows) levels[row[1].as<std::string>()] = {row[2].as<std::int64_t>(), row[3].as<bool>()};
+  for (const auto& row : rows) levels[row[2].as<std::string>()] = {row[3].as<std::int64_t>(), row[4].as<bool>()};
   if (status != "RESERVED") {
     const ReservationPlan plan = plan_reservation(lines, levels);
-    if (plan.accepted) throw std::runtime_error("reserve_order refused an order that fits: " + order_id);
+    if (plan.accepted) throw std::runtime_error("reserve_orders refused an order that fits: " + order_id);
     contracts::StockRejectedV1 e;
     e.order_id = {order_id};
     e.reason = plan.reason == RejectReason::unknown_product ? contracts::StockRejectedV1Reason::kUnknownProduct
@@ -73,7 +91,7 @@ ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, 
     e.rejected_at = events::now_rfc3339();
     core::exec(tx, SHOPMESH_SQL("UPDATE order_decisions SET reason = $2 WHERE order_id = $1::uuid"), order_id,
                std::string(to_string(plan.reason)));
-    outbox_.add(tx, events::topic::stock, order_id, e, ctx);
+    outbox_.add(tx, events::topic::stock, order_id, e, order.ctx);
     return ReserveOutcome::rejected;
   }
 
@@ -81,10 +99,10 @@ ReserveOutcome StockStore::reserve(pqxx::work& tx, const std::string& order_id, 
   reserved.order_id = {order_id};
   reserved.reserved_at = events::now_rfc3339();
   for (const auto& line : lines) reserved.items.push_back({{line.product_id}, line.quantity});
-  outbox_.add(tx, events::topic::stock, order_id, reserved, ctx);
+  outbox_.add(tx, events::topic::stock, order_id, reserved, order.ctx);
   for (const auto& line : lines)
     stock_changed(tx, line.product_id, levels.at(line.product_id).available, -line.quantity,
-                  StockChangedV1Reason::kReservation, order_id, ctx);
+                  StockChangedV1Reason::kReservation, order_id, order.ctx);
   return ReserveOutcome::reserved;
 }
 

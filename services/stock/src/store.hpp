@@ -36,9 +36,15 @@ class StockStore {
   bool open_level(pqxx::work& tx, const std::string& product_id, std::int64_t initial, const events::EventContext& ctx);
   /// A deleted product takes no new reservations; existing ones can still be released.
   bool retire_level(pqxx::work& tx, const std::string& product_id);
-  /// Reserves every line of an order or none, never below zero.
-  ReserveOutcome reserve(pqxx::work& tx, const std::string& order_id, const std::vector<Line>& lines,
-                         const events::EventContext& ctx);
+  /// An order to reserve, and the context of the events its reservation emits.
+  struct OrderLines {
+    std::string order_id;
+    std::vector<Line> lines;
+    events::EventContext ctx;
+  };
+  /// Reserves every line of each order or none, never below zero, in the given order; one round
+  /// trip for all of them. An order already decided is left as it is.
+  std::vector<ReserveOutcome> reserve(pqxx::work& tx, const std::vector<OrderLines>& orders);
   /// How an order ended when its reservation is released.
   enum class Ending { cancelled, rejected };
   /// Releases what is still reserved for an order and records how it ended (a rejection decided
@@ -52,6 +58,8 @@ class StockStore {
   AdjustResult adjust(const std::string& product_id, const Adjustment& adjustment, const events::EventContext& ctx);
 
  private:
+  ReserveOutcome settle(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines,
+                        const std::vector<pqxx::row>& rows);
   void stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available, std::int64_t delta,
                      contracts::StockChangedV1Reason reason, const std::optional<std::string>& order_id,
                      const events::EventContext& ctx);

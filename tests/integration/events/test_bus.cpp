@@ -1,21 +1,21 @@
 // The event bus on the real broker and database: outbox → relay → Kafka → consumer runner.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <catch2/catch.hpp>
-#include <pqxx/pqxx>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "bus_fixture.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -481,4 +481,76 @@ TEST_CASE("consumer: killed -9, its replacement resumes within the session timeo
 // long the session timeout (45 s here).
 TEST_CASE("consumer: killed -9, restarted under its instance id, it takes over at once", "[bus][consumer-restart]") {
   CHECK(replacement_resumes("it-" + core::uuid_v7().substr(24), 20s));
+}
+
+TEST_CASE("consumer: a batch handler gets runs of consecutive messages, in order, each applied once", "[bus]") {
+  testing::TestDatabase db("it_runs");
+  create_effects(db.url);
+  const std::string topic = "it.runs." + core::uuid_v7();
+  const std::string group = "it-group-" + core::uuid_v7().substr(24);
+  testing::create_topic(topic, 1);
+  testing::create_topic(events::dlq_topic(topic, group), 1);
+  testing::Infra infra;
+  core::PgPool pool(db.url, 2, 5s, infra.log);
+  const std::string key = core::uuid_v7();
+  // PRODUCT_UPDATED seq 0..29, with a PRODUCT_DELETED (a one-at-a-time handler) in place of 10 and 20.
+  auto add = [&](int from, int to) {
+    pqxx::connection c(db.url);
+    pqxx::work tx(c);
+    events::Outbox outbox("it");
+    for (int seq = from; seq < to; ++seq) {
+      if (seq % 10 == 0 && seq > 0 && seq < 30)
+        outbox.add(tx, topic, "PRODUCT_DELETED", 1, key,
+                   R"({"productId":")" + key + R"(","deletedAt":"2026-11-21T20:00:00.000Z"})", {"corr", "", ""});
+      else
+        outbox.add(tx, topic, "PRODUCT_UPDATED", 1, key, product_updated(key, seq), {"corr", "", ""});
+    }
+    tx.commit();
+  };
+  add(0, 30);
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  relay.start();
+  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
+
+  std::mutex mutex;
+  std::vector<std::size_t> runs;
+  events::ConsumerRunner runner(events::ConsumerOptions{group, {topic}, stack_var("KAFKA_BROKERS")}, pool, infra.log,
+                                infra.metrics);
+  runner.on_batch("PRODUCT_UPDATED", 1, [&](pqxx::work& tx, const std::vector<events::ConsumerRunner::Item>& run) {
+    {
+      std::lock_guard lock(mutex);
+      runs.push_back(run.size());
+    }
+    for (const auto& item : run) {
+      const int seq = std::stoi(std::string(item.data["name"].GetString()).substr(4));
+      if (seq == 33) throw events::PermanentError("seq 33 can never be applied");
+      tx.exec_params("INSERT INTO effects (key, seq, event_id) VALUES ($1, $2, $3::uuid)", item.consumed.envelope.key,
+                     seq, item.consumed.envelope.id);
+    }
+  });
+  runner.on("PRODUCT_DELETED", 1, [](pqxx::work& tx, const rapidjson::Value&, const events::Consumed& c) {
+    tx.exec_params("INSERT INTO effects (key, seq, event_id) VALUES ($1, -1, $2::uuid)", c.envelope.key, c.envelope.id);
+  });
+  runner.start();
+  REQUIRE(eventually([&] { return count_effects(db.url) == 30; }, 30s));
+  {
+    std::lock_guard lock(mutex);
+    CHECK(*std::max_element(runs.begin(), runs.end()) > 1);  // the waiting messages came as runs
+  }
+  // A run whose handler fails is applied again one message at a time: only the bad one is dead-lettered.
+  add(30, 36);
+  REQUIRE(eventually([&] { return count_effects(db.url) == 35; }, 30s));
+  CHECK(eventually([&] { return runner.counts().dead_lettered == 1; }, 10s));
+  runner.stop();
+  relay.stop();
+
+  std::vector<int> expected;
+  for (int seq = 0; seq < 36; ++seq)
+    if (seq != 33) expected.push_back(seq % 10 == 0 && seq > 0 && seq < 30 ? -1 : seq);
+  std::vector<int> applied;
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  for (const auto& row : tx.exec("SELECT seq FROM effects ORDER BY n")) applied.push_back(row[0].as<int>());
+  CHECK(applied == expected);
+  CHECK(tx.exec1("SELECT count(DISTINCT event_id) FROM effects")[0].as<long long>() == 35);
 }

@@ -100,6 +100,42 @@ class ConsumerRunner : public core::Component {
        });
   }
 
+  /// One message of a run handed to a batch handler.
+  struct Item {
+    const rapidjson::Value& data;
+    const Consumed& consumed;
+  };
+  using RawBatchHandler = std::function<void(pqxx::work&, const std::vector<Item>&)>;
+
+  /// Registers the effect of one event type+version on a run of such messages: consecutive
+  /// messages of the batch with this type are handed over together, in order, inside the batch's
+  /// transaction (a message applied on its own comes as a run of one). For effects that would
+  /// take a round trip per message while holding a hot lock.
+  void on_batch(std::string type, int version, RawBatchHandler handler);
+
+  template <class Event>
+  struct Typed {
+    Event event;
+    const Consumed& consumed;
+  };
+
+  /// Typed batch registration:
+  ///   runner.on_batch<contracts::OrderCreatedV1>([&](pqxx::work& tx, const std::vector<Typed<...>>& run) {...});
+  template <class Event, class Handler>
+  void on_batch(Handler handler) {
+    on_batch(std::string(Event::kType), Event::kVersion,
+             [handler = std::move(handler)](pqxx::work& tx, const std::vector<Item>& items) {
+               std::vector<Typed<Event>> run;
+               run.reserve(items.size());
+               for (const Item& item : items) {
+                 auto decoded = contracts::from_json<Event>(item.data);
+                 if (!decoded.ok()) throw PermanentError(contracts::describe(decoded.errors));
+                 run.push_back({std::move(*decoded.value), item.consumed});
+               }
+               handler(tx, run);
+             });
+  }
+
   void start() override;
   void stop() override;
 
