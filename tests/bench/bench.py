@@ -9,8 +9,9 @@ machine, written to --out as results.json, results.md and chart.png. Reported, n
    measures latency at a fixed rate of half of nginx's peak. Two backends: an in-memory one (the
    proxy is what is measured) and the real products service on PostgreSQL; plus a cache-hit run.
 2. Orders: pgbench's single-row INSERT tps at C clients on the stack's PostgreSQL (the limit),
-   then C clients placing orders through the gateway for 30 s, then half that rate: order commit ->
-   stock, shipping and notification all done.
+   then C clients placing orders through the gateway for 30 s (accepted orders/s, and the sustained
+   rate: orders settled by all three consumers per second), then half the sustained rate: order
+   commit -> stock, shipping and notification all done.
 3. Outbox: commit -> consumed latency at a fixed rate, and relay throughput.
 """
 import argparse
@@ -391,10 +392,14 @@ def orders_bench():
     full = saga(0, CLIENTS)
     if perf:
         profile_report(*perf, "orders")
-    half_rate = max(1, int(full["achievedRate"] / 2))
-    log(f"orders: {half_rate}/s (half), {ORDER_SECONDS} s")
+    # Sustained: what all three consumers kept up with. The closed loop only waits for the order's
+    # commit, so it can accept orders faster than the pipeline settles them; half of that would
+    # measure a growing backlog, not latency.
+    sustained = min(full["achievedRate"], full["pipelineRate"] or full["achievedRate"])
+    half_rate = max(1, int(sustained / 2))
+    log(f"orders: {half_rate}/s (half the sustained rate), {ORDER_SECONDS} s")
     half = saga(half_rate, CLIENTS)
-    return {"pgbench": pg, "full": full, "half": half}
+    return {"pgbench": pg, "full": full, "sustainedRate": sustained, "half": half}
 
 
 # ------------------------------------------------------------------ report
@@ -446,8 +451,11 @@ def markdown(results):
               f"| orders placed through the gateway, closed loop ({full['seconds']:.0f} s) "
               f"| {fmt(full['achievedRate'], 1)} accepted orders/s = {fmt(100 * full['achievedRate'] / pg['tps'], 1)}"
               f" % of pgbench |",
-              f"| order commit → stock, shipping, notification all done, at that rate | {lat(full)} |",
-              f"| the same at half that rate ({half['rate']}/s, {half['orders']} orders) | {lat(half)} |"]
+              f"| … sustained: settled by stock, shipping and notification, first commit → last done "
+              f"| {fmt(o['sustainedRate'], 1)} orders/s = {fmt(100 * o['sustainedRate'] / pg['tps'], 1)} % of pgbench; "
+              f"the last done {fmt(full['drainS'], 1)} s after the last was accepted |",
+              f"| order commit → stock, shipping, notification all done, closed loop | {lat(full)} |",
+              f"| the same at half the sustained rate ({half['rate']}/s, {half['orders']} orders) | {lat(half)} |"]
     for c in ("stock", "shipping", "notification"):
         lines.append(f"| … {c} alone, at half rate | {lat(half, c)} |")
     ob = results["outbox"]
