@@ -110,7 +110,8 @@ struct ConsumerRunner::Impl {
   core::PgPool& db;
   core::Logger& log;
   prometheus::Family<prometheus::Counter>& processed;
-  std::map<std::pair<std::string, int>, Handler> handlers;
+  // Shared by the types of a multi-type batch handler: a run is a sequence of one handler's messages.
+  std::map<std::pair<std::string, int>, std::shared_ptr<const Handler>> handlers;
   std::unique_ptr<Producer> dlq;
   std::mutex dlq_mutex;  // one dead letter in flight at a time: its flush is its delivery check
   std::vector<std::thread> threads;
@@ -128,11 +129,16 @@ ConsumerRunner::~ConsumerRunner() {
 }
 
 void ConsumerRunner::on(std::string type, int version, RawHandler handler) {
-  impl_->handlers[{std::move(type), version}] = {std::move(handler), {}};
+  impl_->handlers[{std::move(type), version}] = std::make_shared<const Impl::Handler>(std::move(handler), nullptr);
 }
 
 void ConsumerRunner::on_batch(std::string type, int version, RawBatchHandler handler) {
-  impl_->handlers[{std::move(type), version}] = {{}, std::move(handler)};
+  on_batch({{std::move(type), version}}, std::move(handler));
+}
+
+void ConsumerRunner::on_batch(const std::vector<std::pair<std::string, int>>& types, RawBatchHandler handler) {
+  auto shared = std::make_shared<const Impl::Handler>(nullptr, std::move(handler));
+  for (const auto& type : types) impl_->handlers[type] = shared;
 }
 
 ConsumerRunner::Counts ConsumerRunner::counts() const {
@@ -253,7 +259,7 @@ std::optional<Outcome> ConsumerRunner::Impl::prepare(RdKafka::Message& m, std::s
   }
   auto it = handlers.find({envelope->type, envelope->version});
   if (it == handlers.end()) return Outcome::ignored;  // a valid event this group does not react to
-  ready.push_back({index, std::move(*envelope), std::move(data), &it->second});
+  ready.push_back({index, std::move(*envelope), std::move(data), it->second.get()});
   return std::nullopt;
 }
 

@@ -1,5 +1,9 @@
 #include "consumers.hpp"
 
+#include <functional>
+#include <map>
+#include <memory>
+
 #include "shopmesh/contracts/order_cancelled_v1.hpp"
 #include "shopmesh/contracts/order_confirmed_v1.hpp"
 #include "shopmesh/contracts/order_created_v1.hpp"
@@ -18,12 +22,22 @@ Cause cause_of(const events::Consumed& c) {
           c.envelope.traceparent};
 }
 
-// Registers a notification for an event type whose draft needs the user's name.
+// A notification of an event whose draft needs the user's name: the user, and the draft once
+// the name is known.
+struct Pending {
+  std::string user_id;
+  std::function<Draft(const Name&)> draft;
+};
+using Drafter = std::function<Pending(const rapidjson::Value&)>;
+
 template <class Event, class Compose>
-void notify_on(events::ConsumerRunner& runner, NotificationStore& store, Compose compose) {
-  runner.on<Event>([&store, compose](pqxx::work& tx, const Event& e, const events::Consumed& c) {
-    store.record(tx, compose(e, store.name_of(tx, e.user_id.value)), cause_of(c));
-  });
+std::pair<std::pair<std::string, int>, Drafter> drafter(Compose compose) {
+  return {{std::string(Event::kType), Event::kVersion}, [compose](const rapidjson::Value& data) {
+            auto decoded = contracts::from_json<Event>(data);
+            if (!decoded.ok()) throw events::PermanentError(contracts::describe(decoded.errors));
+            auto e = std::make_shared<const Event>(std::move(*decoded.value));
+            return Pending{e->user_id.value, [e, compose](const Name& name) { return compose(*e, name); }};
+          }};
 }
 
 }  // namespace
@@ -32,15 +46,38 @@ void register_consumers(events::ConsumerRunner& runner, NotificationStore& store
   runner.on<contracts::UserRegisteredV1>(
       [&store](pqxx::work& tx, const contracts::UserRegisteredV1& e, const events::Consumed& c) {
         store.remember_user(tx, e.user_id.value, e.email, e.name);
-        store.record(tx, welcome(e), cause_of(c));
+        store.record(tx, {{welcome(e), cause_of(c)}});
       });
   runner.on<contracts::UserDeletedV1>([&store](pqxx::work& tx, const contracts::UserDeletedV1& e,
                                                const events::Consumed&) { store.forget_user(tx, e.user_id.value); });
-  notify_on<contracts::OrderCreatedV1>(runner, store, &order_received);
-  notify_on<contracts::OrderConfirmedV1>(runner, store, &order_confirmed);
-  notify_on<contracts::OrderRejectedV1>(runner, store, &order_rejected);
-  notify_on<contracts::OrderCancelledV1>(runner, store, &order_cancelled);
-  notify_on<contracts::ShipmentStatusChangedV1>(runner, store, &shipment_changed);
+  // The notifications of order and shipment events, a run of a batch at a time: one look-up of the
+  // users' names and one insert for all of them.
+  const std::map<std::pair<std::string, int>, Drafter> drafters{
+      drafter<contracts::OrderCreatedV1>(&order_received),
+      drafter<contracts::OrderConfirmedV1>(&order_confirmed),
+      drafter<contracts::OrderRejectedV1>(&order_rejected),
+      drafter<contracts::OrderCancelledV1>(&order_cancelled),
+      drafter<contracts::ShipmentStatusChangedV1>(&shipment_changed),
+  };
+  std::vector<std::pair<std::string, int>> types;
+  for (const auto& [type, _] : drafters) types.push_back(type);
+  runner.on_batch(types, [&store, drafters](pqxx::work& tx, const std::vector<events::ConsumerRunner::Item>& run) {
+    std::vector<Pending> pending;
+    std::vector<std::string> users;
+    for (const auto& item : run) {
+      const auto& e = item.consumed.envelope;
+      pending.push_back(drafters.at({e.type, e.version})(item.data));
+      users.push_back(pending.back().user_id);
+    }
+    const auto names = store.names_of(tx, users);
+    std::vector<NotificationStore::Recording> notifications;
+    for (std::size_t i = 0; i < run.size(); ++i) {
+      const auto name = names.find(pending[i].user_id);
+      notifications.push_back(
+          {pending[i].draft(name == names.end() ? Name{} : Name{name->second}), cause_of(run[i].consumed)});
+    }
+    store.record(tx, notifications);
+  });
 }
 
 }  // namespace shopmesh::notification

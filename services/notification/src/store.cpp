@@ -28,10 +28,16 @@ void NotificationStore::forget_user(pqxx::work& tx, const std::string& user_id) 
              user_id);
 }
 
-Name NotificationStore::name_of(pqxx::work& tx, const std::string& user_id) {
-  auto r = core::exec(tx, SHOPMESH_SQL("SELECT name FROM users WHERE user_id = $1::uuid"), user_id);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+std::map<std::string, std::string> NotificationStore::names_of(pqxx::work& tx,
+                                                               const std::vector<std::string>& user_ids) {
+  std::map<std::string, std::string> names;
+  for (const auto& row :
+       core::exec(tx,
+                  SHOPMESH_SQL("SELECT g.id, u.name FROM unnest($1::text[]) AS g (id)"
+                               " JOIN users u ON u.user_id = g.id::uuid"),
+                  core::array_literal(user_ids, [](const std::string& id) -> const std::string& { return id; })))
+    names[row[0].as<std::string>()] = row[1].as<std::string>();
+  return names;
 }
 
 void NotificationStore::publish_sent(pqxx::work& tx, const std::string& id, const std::string& user_id,
@@ -48,24 +54,45 @@ void NotificationStore::publish_sent(pqxx::work& tx, const std::string& id, cons
   outbox_.add(tx, kNotificationTopic, user_id, e, {cause.correlation_id, cause.event_id, cause.traceparent});
 }
 
-bool NotificationStore::record(pqxx::work& tx, const Draft& d, const Cause& cause) {
+std::size_t NotificationStore::record(pqxx::work& tx, const std::vector<Recording>& notifications) {
   const bool in_app = channel_ == Channel::in_app;
-  const std::string id = core::uuid_v7();
-  auto r = core::exec(
+  std::vector<std::string> ids;
+  core::ArrayLiteral id, event_id, user_id, type, subject, body, order_id, correlation_id, traceparent;
+  for (const auto& [d, cause] : notifications) {
+    ids.push_back(core::uuid_v7());
+    id.add(ids.back());
+    event_id.add(cause.event_id);
+    user_id.add(d.user_id);
+    type.add(d.type);
+    subject.add(d.subject);
+    body.add(d.body);
+    d.order_id ? order_id.add(*d.order_id) : order_id.add_null();
+    correlation_id.add(cause.correlation_id);
+    cause.traceparent.empty() ? traceparent.add_null() : traceparent.add(cause.traceparent);
+  }
+  auto rows = core::exec(
       tx,
-      SHOPMESH_SQL(
-          "INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id, correlation_id,"
-          " traceparent, delivered_at)"
-          " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::uuid, $9, $10,"
-          "  CASE WHEN $11 THEN clock_timestamp() END)"
-          " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING " +
-          ts("delivered_at")),
-      id, cause.event_id, d.user_id, d.type, std::string(to_string(channel_)), d.subject, d.body, d.order_id,
-      cause.correlation_id, cause.traceparent.empty() ? std::nullopt : std::optional<std::string>(cause.traceparent),
-      in_app);
-  if (r.empty()) return false;
-  if (in_app) publish_sent(tx, id, d.user_id, d.type, d.order_id, r[0][0].as<std::string>(), cause);
-  return true;
+      SHOPMESH_SQL("INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id,"
+                   " correlation_id, traceparent, delivered_at)"
+                   " SELECT n.id, n.event_id, n.user_id, n.type, $10, n.subject, n.body, n.order_id, n.correlation_id,"
+                   "  n.traceparent, CASE WHEN $11 THEN clock_timestamp() END"
+                   " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[],"
+                   "  $8::text[], $9::text[]) AS n (id, event_id, user_id, type, subject, body, order_id,"
+                   "  correlation_id, traceparent)"
+                   " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id::text, " +
+                   ts("delivered_at")),
+      id.str(), event_id.str(), user_id.str(), type.str(), subject.str(), body.str(), order_id.str(),
+      correlation_id.str(), traceparent.str(), std::string(to_string(channel_)), in_app);
+  if (in_app) {
+    std::map<std::string, std::string> sent_at;  // the new ones: id -> delivered_at
+    for (const auto& row : rows) sent_at[row[0].as<std::string>()] = row[1].as<std::string>();
+    for (std::size_t i = 0; i < notifications.size(); ++i)  // in the order of their events
+      if (auto it = sent_at.find(ids[i]); it != sent_at.end()) {
+        const auto& [d, cause] = notifications[i];
+        publish_sent(tx, ids[i], d.user_id, d.type, d.order_id, it->second, cause);
+      }
+  }
+  return rows.size();
 }
 
 std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chrono::milliseconds lease) {

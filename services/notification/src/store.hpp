@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -55,10 +56,16 @@ class NotificationStore {
 
   void remember_user(pqxx::work& tx, const std::string& user_id, const std::string& email, const std::string& name);
   void forget_user(pqxx::work& tx, const std::string& user_id);
-  Name name_of(pqxx::work& tx, const std::string& user_id);
-  /// Records a notification once per (event, user). In-app ones are delivered by being recorded
-  /// (NOTIFICATION_SENT in the same transaction); e-mails wait for the sender. False if known.
-  bool record(pqxx::work& tx, const Draft& draft, const Cause& cause);
+  /// The names of these users (those the service knows; keyed as given), in one statement.
+  std::map<std::string, std::string> names_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
+  struct Recording {
+    Draft draft;
+    Cause cause;
+  };
+  /// Records each notification once per (event, user), in one statement. In-app ones are
+  /// delivered by being recorded (NOTIFICATION_SENT in the same transaction); e-mails wait for the
+  /// sender. Returns how many were new.
+  std::size_t record(pqxx::work& tx, const std::vector<Recording>& notifications);
 
   // The sender: outside the consumer's transactions, on its own thread.
 

@@ -112,6 +112,8 @@ class ConsumerRunner : public core::Component {
   /// transaction (a message applied on its own comes as a run of one). For effects that would
   /// take a round trip per message while holding a hot lock.
   void on_batch(std::string type, int version, RawBatchHandler handler);
+  /// One batch handler for several event types: consecutive messages of any of them form a run.
+  void on_batch(const std::vector<std::pair<std::string, int>>& types, RawBatchHandler handler);
 
   template <class Event>
   struct Typed {
