@@ -129,7 +129,7 @@ ConsumerRunner::~ConsumerRunner() {
 }
 
 void ConsumerRunner::on(std::string type, int version, RawHandler handler) {
-  impl_->handlers[{std::move(type), version}] = std::make_shared<const Impl::Handler>(std::move(handler), nullptr);
+  impl_->handlers[{std::move(type), version}] = std::make_shared<const Impl::Handler>(Impl::Handler{std::move(handler), nullptr});
 }
 
 void ConsumerRunner::on_batch(std::string type, int version, RawBatchHandler handler) {
@@ -137,7 +137,7 @@ void ConsumerRunner::on_batch(std::string type, int version, RawBatchHandler han
 }
 
 void ConsumerRunner::on_batch(const std::vector<std::pair<std::string, int>>& types, RawBatchHandler handler) {
-  auto shared = std::make_shared<const Impl::Handler>(nullptr, std::move(handler));
+  auto shared = std::make_shared<const Impl::Handler>(Impl::Handler{nullptr, std::move(handler)});
   for (const auto& type : types) impl_->handlers[type] = shared;
 }
 
@@ -305,7 +305,7 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
         duplicate[i] = fresh.erase(lowercase(r.envelope.id)) == 0;
         if (duplicate[i]) continue;
         RdKafka::Message& m = *batch[r.index];
-        const Consumed& c = consumed.emplace_back(r.envelope, m.topic_name(), m.partition(), m.offset());
+        const Consumed& c = consumed.emplace_back(Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
         if (r.handler != run_handler) finish_run();
         if (r.handler->one) {
           r.handler->one(tx, *r.data, c);
