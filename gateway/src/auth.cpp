@@ -1,6 +1,7 @@
 #include "auth.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 
 #include "revocation.hpp"
@@ -15,9 +16,30 @@ bool iequals(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
 }
 
-bool is_token68_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+// RFC 7235 token68: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
+constexpr auto kToken68 = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c = 'A'; c <= 'Z'; ++c) t[c] = t[c | 0x20] = true;
+  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = true;
+  for (unsigned char c : std::string_view("-._~+/=")) t[c] = true;
+  return t;
+}();
+
+bool is_token68(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return kToken68[static_cast<unsigned char>(c)]; });
+}
+
+// The credentials of a Bearer value, trimmed, their characters not yet checked.
+std::optional<std::string_view> bearer_credentials(std::string_view h) {
+  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
+  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+  constexpr std::string_view kScheme = "bearer";
+  if (h.size() <= kScheme.size() || !iequals(h.substr(0, kScheme.size()), kScheme)) return std::nullopt;
+  h.remove_prefix(kScheme.size());
+  if (h.front() != ' ') return std::nullopt;
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  if (h.empty()) return std::nullopt;
+  return h;
 }
 
 // Identity values end up in request headers: refuse anything that could break a header line.
@@ -31,15 +53,9 @@ bool header_safe(std::string_view v) {
 }  // namespace
 
 std::optional<std::string_view> bearer_token(std::string_view h) {
-  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
-  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
-  constexpr std::string_view kScheme = "bearer";
-  if (h.size() <= kScheme.size() || !iequals(h.substr(0, kScheme.size()), kScheme)) return std::nullopt;
-  h.remove_prefix(kScheme.size());
-  if (h.front() != ' ') return std::nullopt;
-  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-  if (h.empty() || !std::all_of(h.begin(), h.end(), is_token68_char)) return std::nullopt;
-  return h;
+  auto token = bearer_credentials(h);
+  if (!token || !is_token68(*token)) return std::nullopt;
+  return token;
 }
 
 // ------------------------------------------------------------------------------------ TokenCache
@@ -158,14 +174,20 @@ AuthOutcome Authenticator::authenticate(std::optional<std::string_view> authoriz
   AuthOutcome out;
   if (!authorization) return out;
   out.state = TokenState::invalid;
-  const auto token = bearer_token(*authorization);
+  const auto token = bearer_credentials(*authorization);
   if (!token) {
     out.reason = "malformed";
     return out;
   }
   const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  // A cached token is byte for byte one that passed every check below: its characters need no
+  // second look (a scan of the whole token, the largest cost of a cache hit).
   auto identity = cache_.get(*token, now_s);
   if (!identity) {
+    if (!is_token68(*token)) {
+      out.reason = "malformed";
+      return out;
+    }
     auto result = core::jwt::verify(*token, *keys(), settings_.verify, now);
     if (!result.claims) {
       out.reason = core::jwt::to_string(result.error);

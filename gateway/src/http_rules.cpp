@@ -8,6 +8,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "auth.hpp"
@@ -119,11 +120,18 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
 }
 
 bool has_obs_fold(std::string_view bytes, bool& at_line_start) {
-  bool folded = false;
-  for (const char c : bytes) {
-    if (at_line_start && (c == ' ' || c == '\t')) folded = true;
-    at_line_start = c == '\n';
+  if (bytes.empty()) return false;
+  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  bool folded = at_line_start && is_space(bytes.front());
+  // Line by line (memchr), not byte by byte: a head is mostly long lines such as a bearer token.
+  const char* const end = bytes.data() + bytes.size();
+  for (const char* p = bytes.data();;) {
+    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (nl == nullptr || nl + 1 == end) break;
+    if (is_space(nl[1])) folded = true;
+    p = nl + 1;
   }
+  at_line_start = bytes.back() == '\n';
   return folded;
 }
 

@@ -28,6 +28,7 @@
 #include "revocation.hpp"
 #include "routes.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/json.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -255,6 +256,7 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
   metrics.connection_opened();
   auto& stream = conn->stream;
   beast::flat_buffer buffer;
+  std::string head;  // the response head being written, its capacity reused
   std::string remote;
   {
     beast::error_code ec;
@@ -369,12 +371,11 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
       // The answer to HEAD carries the GET answer's headers (an upstream's Content-Length is kept).
       if (res.find(http::field::content_length) == res.end() && !res.body().empty()) frame_payload(res);
       res.body().clear();
-      http::response_serializer<http::string_body> sr{res};
-      std::tie(wec, std::ignore) = co_await http::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
     } else {
       frame_payload(res);
-      std::tie(wec, std::ignore) = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     }
+    std::tie(wec, std::ignore) = co_await asio::async_write(stream, core::wire::buffers(res, head, ex.head),
+                                                            asio::as_tuple(asio::use_awaitable));
     conn->busy = false;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics.request(ex.route_id, ex.method, static_cast<int>(status), seconds);

@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "shopmesh/core/http_wire.hpp"
+
 namespace shopmesh::gateway {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -16,6 +18,7 @@ struct Pooled {
   explicit Pooled(asio::io_context& ioc) : stream(ioc) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  std::string head;  // the request head being written, its capacity reused
 };
 
 }  // namespace
@@ -140,7 +143,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     }
     auto& stream = conn->stream;
     stream.expires_at(deadline);
-    auto [wec, wn] = co_await http::async_write(stream, request, asio::as_tuple(asio::use_awaitable));
+    auto [wec, wn] = co_await asio::async_write(stream, core::wire::buffers(request, conn->head),
+                                                asio::as_tuple(asio::use_awaitable));
     if (wec) {
       if (reused && is_stale_connection_error(wec)) continue;
       result.failure = wec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;

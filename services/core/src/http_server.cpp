@@ -1,24 +1,25 @@
 // The only translation unit of the services that instantiates Beast: keep it that way.
 #include "shopmesh/core/http_server.hpp"
 
-#include <atomic>
-#include <chrono>
-#include <map>
-#include <mutex>
-#include <thread>
-
-#include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/offload.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -125,6 +126,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
   open_connections.Increment();
   auto& stream = state->stream;
   beast::flat_buffer buffer;
+  std::string head;  // the response head being written, its capacity reused
   bool first = true;
   std::string remote;
   {
@@ -199,7 +201,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
     out.keep_alive(keep_alive);
     out.prepare_payload();
     stream.expires_after(config.idle_timeout);
-    auto [wec, written] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+    auto [wec, written] =
+        co_await asio::async_write(stream, wire::buffers(out, head), asio::as_tuple(asio::use_awaitable));
     state->busy = false;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     observe(route, request.method, response.status, seconds);

@@ -100,13 +100,21 @@ TEST_CASE("gateway auth: no header is anonymous, a bad header is invalid, never 
   CHECK(basic.state == TokenState::invalid);
   CHECK(basic.reason == "malformed");
   CHECK(f.check("Bearer not-a-jwt").state == TokenState::invalid);
+  // Characters outside token68 are refused before any verification, cached tokens or not.
+  const auto token = jwt::sign(claims(), signing_key());
+  REQUIRE(f.check(bearer(token)).state == TokenState::valid);
+  for (const auto* bad : {"\"", ",", "\x01", "\xff"}) {
+    auto spoiled = f.check(bearer(token + bad));
+    CHECK(spoiled.state == TokenState::invalid);
+    CHECK(spoiled.reason == "malformed");
+  }
   const auto none =
       jwt::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
       jwt::base64url_encode(R"({"sub":"x","iss":"shopmesh","aud":"shopmesh-api","exp":1760000900,"role":"ADMIN"})") +
       ".";
   auto r = f.check(bearer(none));
   CHECK(r.state == TokenState::invalid);
-  CHECK(f.auth.cache().size() == 0);
+  CHECK(f.auth.cache().size() == 1);  // the valid token only
 }
 
 TEST_CASE("gateway auth: an unknown kid is reported so the JWKS can be refetched", "[gateway]") {
