@@ -178,3 +178,34 @@ TEST_CASE("stack: a keyed message produced to the real broker is consumed in ord
   CHECK(headers_ok);
   for (int i = 0; i < 5; ++i) CHECK(values[static_cast<std::size_t>(i)] == R"({"seq":)" + std::to_string(i) + "}");
 }
+
+TEST_CASE("stack: HEAD answers carry the GET answer's headers and Content-Length, and no body", "[stack]") {
+  core::HttpCall create;
+  create.method = "POST";
+  create.url = stack_var("PRODUCTS_URL") + "/api/products";
+  create.headers = {{"Content-Type", "application/json"},
+                    {"X-User-Id", "0190a0f0-0000-7000-8000-00000000ad01"},
+                    {"X-User-Role", "ADMIN"}};
+  create.body = R"({"sku":"HEAD-)" + core::uuid_v7().substr(24) +
+                R"(","name":"Head lamp","description":"HEAD test","price":5,"category":"tests","initialStock":1})";
+  create.timeout = std::chrono::seconds(5);
+  auto created = core::http_call(create);
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const std::string path = std::string("/api/products/") + parse(created.body)["id"].GetString();
+  for (const char* var : {"PRODUCTS_URL", "GATEWAY_URL"}) {
+    INFO(var);
+    const auto url = stack_var(var) + path;
+    auto got = get(url);
+    REQUIRE(got.status == 200);
+    core::HttpCall call;
+    call.method = "HEAD";
+    call.url = url;
+    call.timeout = std::chrono::seconds(5);
+    auto head = core::http_call(call);
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+    CHECK(head.header("content-type") == got.header("content-type"));
+    CHECK(head.header("content-length") == std::to_string(got.body.size()));
+  }
+}

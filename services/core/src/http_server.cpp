@@ -196,13 +196,13 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
     if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
     out.set("X-Request-Id", request.request_id);
     for (const auto& [k, v] : response.headers.items()) out.set(k, v);
-    if (request.method != "HEAD") out.body() = std::move(response.body);
+    out.body() = std::move(response.body);
     keep_alive = keep_alive && !stopping && error_status == 0;
     out.keep_alive(keep_alive);
-    out.prepare_payload();
+    out.prepare_payload();  // a HEAD answer states the GET answer's Content-Length, and sends no body
     stream.expires_after(config.idle_timeout);
-    auto [wec, written] =
-        co_await asio::async_write(stream, wire::buffers(out, head), asio::as_tuple(asio::use_awaitable));
+    auto [wec, written] = co_await asio::async_write(stream, wire::buffers(out, head, request.method == "HEAD"),
+                                                     asio::as_tuple(asio::use_awaitable));
     state->busy = false;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     observe(route, request.method, response.status, seconds);
