@@ -18,13 +18,3 @@ target_compile_definitions(shopmesh_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=
 # RapidJSON 1.1's member iterators declare operator== for a const peer only, which C++20's reversed
 # candidates make ambiguous; clang warns at every comparison in our code (fixed upstream after 1.1).
 target_compile_options(shopmesh_rapidjson INTERFACE $<$<CXX_COMPILER_ID:Clang>:-Wno-ambiguous-reversed-operator>)
-
-# mimalloc replaces malloc/free in every executable: glibc's allocator was a tenth of the gateway's
-# CPU under load. Linked first (link_libraries at the top level), so its malloc is the one bound.
-# Not with the sanitizers, which interpose their own allocator.
-option(SHOPMESH_MIMALLOC "Link executables against mimalloc" ON)
-if(SHOPMESH_MIMALLOC AND NOT SHOPMESH_SANITIZE AND NOT SHOPMESH_FUZZ)
-  find_package(mimalloc 2.0 CONFIG REQUIRED)
-  link_libraries(mimalloc)
-  add_compile_definitions(SHOPMESH_MIMALLOC=1)
-endif()
