@@ -29,6 +29,7 @@
 #include "routes.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_wire.hpp"
+#include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/json.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -48,8 +49,9 @@ constexpr auto kSweepEvery = std::chrono::seconds(10);
 using Response = http::response<http::string_body>;
 
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  core::IoDeadline deadline{socket};
   std::atomic<bool> busy{false};
 };
 
@@ -60,8 +62,8 @@ bool iequals(std::string_view a, std::string_view b) {
 // http::async_read_header, except that the head's raw bytes are seen as the parser consumes them,
 // so that obsolete line folding is noticed (Beast unfolds it silently). Errors are Beast's: the end
 // of the stream is end_of_stream before any byte, partial_message within a head.
-asio::awaitable<beast::error_code> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                             RequestParser& parser, bool& folded) {
+asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::IoDeadline& deadline,
+                                             beast::flat_buffer& buffer, RequestParser& parser, bool& folded) {
   bool at_line_start = false;
   for (;;) {
     if (buffer.size() > 0) {
@@ -73,7 +75,8 @@ asio::awaitable<beast::error_code> read_head(beast::tcp_stream& stream, beast::f
       if (ec && ec != http::error::need_more) co_return ec;
       if (parser.is_header_done()) co_return beast::error_code{};
     }
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    const auto ec = deadline.checked(read_ec);
     if (ec == asio::error::eof) {
       if (!parser.got_some()) co_return beast::error_code(http::error::end_of_stream);
       beast::error_code eof;
@@ -247,20 +250,21 @@ asio::awaitable<void> GatewayServer::Impl::accept_loop() {
       connections.emplace(conn.get(), conn);
     }
     ++connection_count;
-    auto ex = conn->stream.get_executor();
+    auto ex = conn->socket.get_executor();
     asio::co_spawn(ex, session(std::move(conn)), asio::detached);
   }
 }
 
 asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> conn) {
   metrics.connection_opened();
-  auto& stream = conn->stream;
+  auto& socket = conn->socket;
+  auto& deadline = conn->deadline;
   beast::flat_buffer buffer;
   std::string head;  // the response head being written, its capacity reused
   std::string remote;
   {
     beast::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
   const std::string rate_key = client_rate_key(remote);
@@ -269,8 +273,8 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     // Waiting for the next request: a new connection gets the header timeout for its first
     // byte, a kept-alive one the idle timeout.
     if (buffer.size() == 0) {
-      stream.expires_after(first ? config.header_timeout : config.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+      deadline.expires_after(first ? config.header_timeout : config.idle_timeout);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
       if (ec) break;
       buffer.commit(n);
     }
@@ -280,9 +284,9 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     RequestParser parser;
     parser_limits.apply(parser);  // the route's own body limit is applied once it is known
     // The whole header must arrive within the header timeout: slow clients are closed.
-    stream.expires_after(config.header_timeout);
+    deadline.expires_after(config.header_timeout);
     bool folded = false;
-    const beast::error_code hec = co_await read_head(stream, buffer, parser, folded);
+    const beast::error_code hec = co_await read_head(socket, deadline, buffer, parser, folded);
 
     Exchange ex;
     ex.route_id = builtin(BuiltinRoute::none);
@@ -324,20 +328,21 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
         if (!parser.is_done()) {
           if (iequals(header[http::field::expect], "100-continue")) {
             static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            stream.expires_after(config.header_timeout);
-            auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+            deadline.expires_after(config.header_timeout);
+            auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
                                                         asio::as_tuple(asio::use_awaitable));
             if (cec) break;
           }
-          stream.expires_after(config.body_timeout);
-          auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-          if (bec) {
+          deadline.expires_after(config.body_timeout);
+          auto [read_ec, bn] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          if (const auto bec = deadline.checked(read_ec)) {
             const auto refusal = refusal_for_read_error(bec, ReadPhase::body);
             if (!refusal) break;
             fail(refusal->status, refusal->detail);
             body_ok = false;
           }
         }
+        deadline.disarm();  // the upstream's own timeout bounds the time until the answer
         if (body_ok) {
           auto req = parser.release();
           keep_alive = req.keep_alive();
@@ -365,7 +370,7 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     res.keep_alive(keep_alive);
     const auto status = res.result_int();
     const auto bytes = res.body().size();
-    stream.expires_after(config.idle_timeout);
+    deadline.expires_after(config.idle_timeout);
     beast::error_code wec;
     if (ex.head) {
       // The answer to HEAD carries the GET answer's headers (an upstream's Content-Length is kept).
@@ -374,7 +379,7 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     } else {
       frame_payload(res);
     }
-    std::tie(wec, std::ignore) = co_await asio::async_write(stream, core::wire::buffers(res, head, ex.head),
+    std::tie(wec, std::ignore) = co_await asio::async_write(socket, core::wire::buffers(res, head, ex.head),
                                                             asio::as_tuple(asio::use_awaitable));
     conn->busy = false;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -395,12 +400,12 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
       // Half-close and read what the client still sends (bounded), so it sees our answer
       // instead of a reset.
       beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream.expires_after(kLingerTime);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+      deadline.expires_after(kLingerTime);
       std::size_t drained = 0;
       std::array<char, 16 * 1024> sink;
       while (drained < kLingerBytes) {
-        auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+        auto [dec, dn] = co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
         if (dec) break;
         drained += dn;
       }
@@ -409,8 +414,8 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     if (wec || !keep_alive) break;
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
   {
     std::lock_guard lock(connections_mutex);
     connections.erase(conn.get());
@@ -752,8 +757,9 @@ void GatewayServer::Impl::begin_shutdown() {
       if (auto c = weak.lock()) live.push_back(std::move(c));
   }
   for (auto& c : live)
-    asio::post(c->stream.get_executor(), [c] {
-      if (!c->busy) c->stream.socket().cancel();
+    asio::post(c->socket.get_executor(), [c] {
+      beast::error_code ignored;
+      if (!c->busy) c->socket.cancel(ignored);
     });
   auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
   asio::co_spawn(

@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 
 #include "shopmesh/core/http_wire.hpp"
+#include "shopmesh/core/io_deadline.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;
@@ -15,8 +16,9 @@ namespace {
 // A connection to an instance, with the buffer its responses are read into (kept, so a reused
 // connection does not allocate one per request).
 struct Pooled {
-  explicit Pooled(asio::io_context& ioc) : stream(ioc) {}
-  beast::tcp_stream stream;
+  explicit Pooled(asio::io_context& ioc) : socket(ioc) {}
+  tcp::socket socket;
+  core::IoDeadline deadline{socket};
   beast::flat_buffer buffer;
   std::string head;  // the request head being written, its capacity reused
 };
@@ -126,8 +128,9 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     if (!reused) {
       conn = std::make_unique<Pooled>(ioc_);
       const auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
-      conn->stream.expires_at(connect_deadline);
-      auto [ec] = co_await conn->stream.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      conn->deadline.expires_at(connect_deadline);
+      auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      const auto ec = conn->deadline.checked(connect_ec);
       if (ec == beast::error::timeout) {
         result.failure = UpstreamFailure::timeout;
         result.error = "connect: timed out";
@@ -139,12 +142,14 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
         result.error = "connect: " + ec.message();
         co_return result;
       }
-      conn->stream.socket().set_option(tcp::no_delay(true));
+      beast::error_code ignored;
+      conn->socket.set_option(tcp::no_delay(true), ignored);
     }
-    auto& stream = conn->stream;
-    stream.expires_at(deadline);
-    auto [wec, wn] = co_await asio::async_write(stream, core::wire::buffers(request, conn->head),
-                                                asio::as_tuple(asio::use_awaitable));
+    auto& socket = conn->socket;
+    conn->deadline.expires_at(deadline);
+    auto [write_ec, wn] = co_await asio::async_write(socket, core::wire::buffers(request, conn->head),
+                                                     asio::as_tuple(asio::use_awaitable));
+    const auto wec = conn->deadline.checked(write_ec);
     if (wec) {
       if (reused && is_stale_connection_error(wec)) continue;
       result.failure = wec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
@@ -154,7 +159,9 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     parser.skip(request.method() == http::verb::head);  // a HEAD answer has no body to read
-    auto [rec, rn] = co_await http::async_read(stream, conn->buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, rn] = co_await http::async_read(socket, conn->buffer, parser, asio::as_tuple(asio::use_awaitable));
+    const auto rec = conn->deadline.checked(read_ec);
+    conn->deadline.disarm();
     if (rec) {
       if (reused && rn == 0 && is_stale_connection_error(rec)) continue;
       result.failure = rec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;

@@ -20,6 +20,7 @@
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_wire.hpp"
+#include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/offload.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -35,8 +36,9 @@ namespace {
 constexpr std::size_t kHeaderLimit = 8 * 1024;
 
 struct SessionState {
-  explicit SessionState(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit SessionState(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  IoDeadline deadline{socket};
   std::atomic<bool> busy{false};
 };
 
@@ -117,29 +119,31 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       std::lock_guard lock(sessions_mutex);
       sessions.emplace(state.get(), state);
     }
-    auto ex = state->stream.get_executor();
+    auto ex = state->socket.get_executor();
     asio::co_spawn(ex, session(std::move(state)), asio::detached);
   }
 }
 
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> state) {
   open_connections.Increment();
-  auto& stream = state->stream;
+  auto& socket = state->socket;
+  auto& deadline = state->deadline;
   beast::flat_buffer buffer;
   std::string head;  // the response head being written, its capacity reused
   bool first = true;
   std::string remote;
   {
     beast::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
   while (!stopping) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(config.body_limit);
-    stream.expires_after(first ? config.header_timeout : config.idle_timeout);
-    auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    deadline.expires_after(first ? config.header_timeout : config.idle_timeout);
+    auto [ec, bytes] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    deadline.disarm();  // the handler's own time is not bounded by the connection's timeouts
     first = false;
     int error_status = 0;
     if (ec == http::error::header_limit) error_status = 431;
@@ -200,8 +204,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
     keep_alive = keep_alive && !stopping && error_status == 0;
     out.keep_alive(keep_alive);
     out.prepare_payload();  // a HEAD answer states the GET answer's Content-Length, and sends no body
-    stream.expires_after(config.idle_timeout);
-    auto [wec, written] = co_await asio::async_write(stream, wire::buffers(out, head, request.method == "HEAD"),
+    deadline.expires_after(config.idle_timeout);
+    auto [wec, written] = co_await asio::async_write(socket, wire::buffers(out, head, request.method == "HEAD"),
                                                      asio::as_tuple(asio::use_awaitable));
     state->busy = false;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -215,8 +219,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
     if (wec || !keep_alive) break;
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
   {
     std::lock_guard lock(sessions_mutex);
     sessions.erase(state.get());
@@ -264,8 +268,9 @@ void HttpServer::Impl::begin_shutdown() {
       if (auto s = weak.lock()) live.push_back(std::move(s));
   }
   for (auto& s : live) {
-    asio::post(s->stream.get_executor(), [s] {
-      if (!s->busy) s->stream.socket().cancel();  // idle keep-alive: stop waiting for a request
+    asio::post(s->socket.get_executor(), [s] {
+      boost::system::error_code ignored;
+      if (!s->busy) s->socket.cancel(ignored);  // idle keep-alive: stop waiting for a request
     });
   }
   auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;

@@ -1,0 +1,75 @@
+#include "shopmesh/core/io_deadline.hpp"
+
+#include <boost/beast/core/error.hpp>
+#include <mutex>
+
+namespace shopmesh::core {
+namespace asio = boost::asio;
+
+// Shared with the timer's handler, which may run after the owner is gone (socket is then null).
+// The mutex makes arming from a coroutine safe against the handler on another I/O thread: a
+// pooled upstream connection is used from whichever connection's strand took it.
+struct IoDeadline::State {
+  explicit State(asio::ip::tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
+
+  std::mutex mutex;
+  asio::ip::tcp::socket* socket;
+  asio::steady_timer timer;
+  clock::time_point deadline{};
+  clock::time_point wake_at = clock::time_point::max();  // max: no wait pending
+  std::uint64_t generation = 0;                            // of the pending wait
+  bool armed = false;
+  bool expired = false;
+
+  // With the mutex held.
+  void wake(const std::shared_ptr<State>& self, clock::time_point at) {
+    wake_at = at;
+    const auto gen = ++generation;
+    timer.expires_at(at);  // cancels a pending wait, whose handler then sees a stale generation
+    timer.async_wait([self, gen](const boost::system::error_code& ec) { self->on_timer(self, gen, ec); });
+  }
+
+  void on_timer(const std::shared_ptr<State>& self, std::uint64_t gen, const boost::system::error_code& ec) {
+    std::lock_guard lock(mutex);
+    if (ec == asio::error::operation_aborted || gen != generation || socket == nullptr) return;
+    wake_at = clock::time_point::max();
+    if (!armed) return;  // the next expires_* sets the timer again
+    if (clock::now() < deadline) {
+      wake(self, deadline);
+      return;
+    }
+    expired = true;
+    armed = false;
+    boost::system::error_code ignored;
+    socket->cancel(ignored);
+  }
+};
+
+IoDeadline::IoDeadline(asio::ip::tcp::socket& socket) : state_(std::make_shared<State>(socket)) {}
+
+IoDeadline::~IoDeadline() {
+  std::lock_guard lock(state_->mutex);
+  state_->socket = nullptr;
+  state_->timer.cancel();
+}
+
+void IoDeadline::expires_at(clock::time_point at) {
+  std::lock_guard lock(state_->mutex);
+  state_->deadline = at;
+  state_->armed = true;
+  state_->expired = false;
+  if (at < state_->wake_at) state_->wake(state_, at);
+}
+
+void IoDeadline::disarm() {
+  std::lock_guard lock(state_->mutex);
+  state_->armed = false;
+}
+
+boost::system::error_code IoDeadline::checked(const boost::system::error_code& ec) const {
+  if (ec != asio::error::operation_aborted) return ec;
+  std::lock_guard lock(state_->mutex);
+  return state_->expired ? boost::system::error_code(boost::beast::error::timeout) : ec;
+}
+
+}  // namespace shopmesh::core

@@ -1,0 +1,120 @@
+// core::IoDeadline on a loopback socket pair: an expired deadline ends the pending read with
+// beast::error::timeout; a deadline moved later, or disarmed, does not; one moved earlier does.
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/beast/core/error.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <optional>
+
+#include "shopmesh/core/io_deadline.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+using shopmesh::core::IoDeadline;
+
+namespace {
+
+struct Pair {
+  asio::io_context ioc;
+  tcp::socket client{ioc};
+  tcp::socket server{ioc};
+  Pair() {
+    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    client.connect(acceptor.local_endpoint());
+    server = acceptor.accept();
+  }
+};
+
+struct Outcome {
+  boost::system::error_code ec;
+  std::chrono::steady_clock::duration after{};
+};
+
+// Reads once from pair.server under `deadline`; `during` runs after the read has started.
+template <class During>
+Outcome read_once(Pair& pair, IoDeadline& deadline, During during) {
+  std::array<char, 16> buf{};
+  std::optional<Outcome> outcome;
+  const auto started = std::chrono::steady_clock::now();
+  pair.server.async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t) {
+    outcome = Outcome{deadline.checked(ec), std::chrono::steady_clock::now() - started};
+  });
+  during();
+  pair.ioc.restart();
+  while (!outcome && pair.ioc.run_one_for(10s) > 0) {
+  }
+  REQUIRE(outcome.has_value());
+  return *outcome;
+}
+
+// The peer writes one byte after `delay`.
+void write_after(Pair& pair, asio::steady_timer& timer, std::chrono::milliseconds delay) {
+  timer.expires_after(delay);
+  timer.async_wait([&pair](const boost::system::error_code&) { asio::write(pair.client, asio::buffer("x", 1)); });
+}
+
+}  // namespace
+
+TEST_CASE("io deadline: an expired deadline ends the pending read with a timeout") {
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  deadline.expires_after(50ms);
+  const auto outcome = read_once(pair, deadline, [] {});
+  CHECK(outcome.ec == boost::beast::error::timeout);
+  CHECK(outcome.after >= 50ms);
+}
+
+TEST_CASE("io deadline: a deadline moved later lets the read finish") {
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  asio::steady_timer peer(pair.ioc);
+  deadline.expires_after(50ms);  // the timer is set for this one ...
+  deadline.expires_after(5s);    // ... and sleeps again when it wakes
+  const auto outcome = read_once(pair, deadline, [&] { write_after(pair, peer, 300ms); });
+  CHECK(!outcome.ec);
+  CHECK(outcome.after >= 300ms);
+}
+
+TEST_CASE("io deadline: a deadline moved earlier is kept") {
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  deadline.expires_after(60s);
+  deadline.expires_after(50ms);
+  const auto outcome = read_once(pair, deadline, [] {});
+  CHECK(outcome.ec == boost::beast::error::timeout);
+  CHECK(outcome.after < 5s);
+}
+
+TEST_CASE("io deadline: a disarmed deadline cancels nothing, and the next one counts from when it is set") {
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  deadline.expires_after(50ms);
+  deadline.disarm();
+  asio::steady_timer peer(pair.ioc);
+  const auto outcome = read_once(pair, deadline, [&] { write_after(pair, peer, 300ms); });
+  CHECK(!outcome.ec);  // the timer woke at 50 ms and found nothing armed
+
+  deadline.expires_after(50ms);
+  const auto second = read_once(pair, deadline, [] {});
+  CHECK(second.ec == boost::beast::error::timeout);
+}
+
+TEST_CASE("io deadline: an operation cancelled otherwise is not reported as a timeout") {
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  deadline.expires_after(5s);
+  const auto outcome = read_once(pair, deadline, [&] { pair.server.cancel(); });
+  CHECK(outcome.ec == asio::error::operation_aborted);
+}
+
+TEST_CASE("io deadline: destroyed with its timer pending") {
+  Pair pair;
+  {
+    IoDeadline deadline(pair.server);
+    deadline.expires_after(20ms);
+  }
+  pair.ioc.run_for(100ms);  // the pending wait completes after its owner is gone
+  CHECK(pair.server.is_open());
+}
