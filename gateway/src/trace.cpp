@@ -18,11 +18,10 @@ bool all_zero(std::string_view s) {
 std::string random_hex(std::size_t chars) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(chars);
-  while (out.size() < chars) {
+  std::string out(chars, '0');
+  for (std::size_t i = 0; i < chars;) {
     auto v = rng();
-    for (int i = 0; i < 16 && out.size() < chars; ++i, v >>= 4) out.push_back(hex[v & 0xf]);
+    for (int k = 0; k < 16 && i < chars; ++k, ++i, v >>= 4) out[i] = hex[v & 0xf];
   }
   if (all_zero(out)) out.back() = '1';
   return out;

@@ -1,16 +1,19 @@
 #include "shopmesh/core/log.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <vector>
 
 namespace shopmesh::core {
 namespace {
@@ -67,6 +70,96 @@ void write_all(int fd, const char* data, std::size_t size) {
   }
 }
 
+// What a byte of a JSON string is written as: 0 copied as it is, 'u' as \u00XX, else '\' and it.
+// The escapes RapidJSON's Writer uses; bytes of 0x80 and above (UTF-8) are copied.
+constexpr std::array<char, 256> kEscape = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
+// Whether any of the 8 bytes in `w` is below 0x20, '"' or '\\' (exact as a whole; haszero and
+// hasless from "Bit Twiddling Hacks").
+bool needs_escape(std::uint64_t w) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  return ((w - ones * 0x20) & ~w & highs) | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'));
+}
+
+// Writes a line into memory reserved for its longest possible form, with no check per byte: an
+// access log line is some 35 short strings, where std::string's per-append checks and RapidJSON's
+// byte-by-byte Writer cost more than the copying.
+class LineWriter {
+ public:
+  /// The most a string of `n` bytes can take: every byte escaped as \u00XX, and its quotes.
+  static std::size_t worst_case(std::size_t n) { return 6 * n + 2; }
+
+  explicit LineWriter(char* p) : p_(p) {}
+  char* end() const { return p_; }
+
+  void raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void ch(char c) { *p_++ = c; }
+
+  void string(std::string_view text) {
+    ch('"');
+    const char* s = text.data();
+    const std::size_t n = text.size();
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if ((i & 7) == 0 && i + 8 <= n) {
+        std::uint64_t w;
+        std::memcpy(&w, s + i, sizeof w);
+        if (!needs_escape(w)) {
+          i += 7;
+          continue;
+        }
+      }
+      const char e = kEscape[static_cast<unsigned char>(s[i])];
+      if (e == 0) continue;
+      raw({s + run, i - run});
+      run = i + 1;
+      ch('\\');
+      if (e == 'u') {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        const auto c = static_cast<unsigned char>(s[i]);
+        raw("u00");
+        ch(hex[c >> 4]);
+        ch(hex[c & 0xf]);
+      } else {
+        ch(e);
+      }
+    }
+    raw({s + run, n - run});
+    ch('"');
+  }
+
+  void key(std::string_view k) {
+    ch(',');
+    string(k);
+    ch(':');
+  }
+
+  template <class Number>
+  void number(Number v) {
+    p_ = std::to_chars(p_, p_ + kNumberBytes, v).ptr;
+  }
+
+  static constexpr std::size_t kNumberBytes = 32;  // the longest double or integer, and more
+
+ private:
+  char* p_;
+};
+
 }  // namespace
 
 LogLevel parse_log_level(std::string_view text) {
@@ -81,37 +174,44 @@ Logger::Logger(std::string service, LogLevel level) : service_(std::move(service
 
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
-  thread_local rapidjson::StringBuffer buf(nullptr, 1024);  // reused: no allocation per line
-  buf.Clear();
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("ts");
-  w.String(timestamp());
-  w.Key("level");
-  w.String(level_name(level));
-  w.Key("service");
-  w.String(service_.data(), static_cast<rapidjson::SizeType>(service_.size()));
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  const std::string_view ts = timestamp();
+  std::size_t most = 96 + ts.size() + LineWriter::worst_case(service_.size()) + LineWriter::worst_case(message.size());
+  for (const auto& f : fields)
+    most += 2 + LineWriter::worst_case(f.key.size()) +
+            (f.kind == LogField::Kind::text ? LineWriter::worst_case(f.text.size()) : LineWriter::kNumberBytes);
+  thread_local std::vector<char> buffer;  // reused: no allocation per line once it has grown
+  if (buffer.size() < most) buffer.resize(most);
+  LineWriter w(buffer.data());
+  w.raw("{\"ts\":\"");
+  w.raw(ts);
+  w.raw("\",\"level\":\"");
+  w.raw(level_name(level));
+  w.ch('"');
+  w.key("service");
+  w.string(service_);
+  w.key("message");
+  w.string(message);
   for (const auto& f : fields) {
-    w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
+    w.key(f.key);
     switch (f.kind) {
       case LogField::Kind::text:
-        w.String(f.text.data(), static_cast<rapidjson::SizeType>(f.text.size()));
+        w.string(f.text);
         break;
       case LogField::Kind::integer:
-        w.Int64(f.integer);
+        w.number(f.integer);
         break;
       case LogField::Kind::real:
-        std::isfinite(f.real) ? w.Double(f.real) : w.Null();
+        if (std::isfinite(f.real))
+          w.number(f.real);
+        else
+          w.raw("null");
         break;
     }
   }
-  w.EndObject();
-  buf.Put('\n');
+  w.raw("}\n");
   std::lock_guard lock(mutex_);
   std::fflush(stdout);  // whatever else went through stdio comes first
-  write_all(STDOUT_FILENO, buf.GetString(), buf.GetSize());
+  write_all(STDOUT_FILENO, buffer.data(), static_cast<std::size_t>(w.end() - buffer.data()));
 }
 
 }  // namespace shopmesh::core
