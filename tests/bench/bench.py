@@ -8,6 +8,11 @@ machine, written to --out as results.json, results.md and chart.png. Reported, n
    correction (wrk2's method: latency counted from when a request was due, not when it was sent),
    measures latency at a fixed rate of half of nginx's peak. Two backends: an in-memory one (the
    proxy is what is measured) and the real products service on PostgreSQL; plus a cache-hit run.
+   Every system of a route is sent the same request bytes: the same `Authorization: Bearer` token
+   to nginx, straight to the backend and every gateway variant (the public route's too); the cache-hit
+   runs send no token to either system, as the gateway serves its cache to anonymous requests only.
+   Each system is measured BENCH_ROUNDS times (default 2), a fresh process each time, the rounds
+   alternating in order (list order, then reversed): reported as the mean and the min–max.
 2. Orders: pgbench's single-row INSERT tps at C clients on the stack's PostgreSQL (the limit),
    then C clients placing orders through the gateway for 30 s (accepted orders/s), then the
    sustained rate (the highest fixed rate stock, shipping and notification keep pace with, found by
@@ -29,16 +34,21 @@ import time
 import urllib.error
 import urllib.request
 
+from cost import StackMeter, run_measured
+
 ENV = os.environ
 REPO = pathlib.Path(ENV["SHOPMESH_REPO"])
 BIN = pathlib.Path(ENV["SHOPMESH_BUILD_DIR"]) / "bin"
 STATE = pathlib.Path(ENV["SHOPMESH_STATE_DIR"])
 SECONDS = int(ENV.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(ENV.get("BENCH_CONNECTIONS", "64"))
+ROUNDS = int(ENV.get("BENCH_ROUNDS", "2"))  # gateway: each system this many times, alternating order
 CLIENTS = int(ENV.get("BENCH_CLIENTS", "8"))
 ORDER_SECONDS = int(ENV.get("BENCH_ORDER_SECONDS", "30"))
 PROBES = int(ENV.get("BENCH_PROBES", "4"))  # bisection steps for the sustained order rate
 PROBE_SECONDS = int(ENV.get("BENCH_PROBE_SECONDS", "15"))
+SPREAD = int(ENV.get("BENCH_SPREAD_PRODUCTS", "50"))  # the spread catalog's product count
+SINGLE_RATE = int(ENV.get("BENCH_SINGLE_RATE", "10"))  # one client, one order at a time
 PROXY_CPUS = ENV.get("BENCH_PROXY_CPUS", "1")
 LOAD_CPUS = ENV.get("BENCH_LOAD_CPUS", "0")
 ALL_CPUS = f"0-{os.cpu_count() - 1}"
@@ -265,47 +275,69 @@ def start_express(name, upstream):
 
 
 SYSTEMS = [
-    # (key, label, starter(upstream) -> (Proc|None, url), sends a token)
-    ("nginx", "nginx (keep-alive reverse proxy, no auth)", lambda u: start_nginx("nginx", u), False),
-    ("direct", "straight to the backend (the limit)", lambda u: (None, u), False),
-    ("gateway", "Shopmesh gateway, RS256", lambda u: start_gateway("gateway", u), True),
+    # (key, label, starter(upstream) -> (Proc|None, url))
+    ("nginx", "nginx (keep-alive reverse proxy, no auth)", lambda u: start_nginx("nginx", u)),
+    ("direct", "straight to the backend (the limit)", lambda u: (None, u)),
+    ("gateway", "Shopmesh gateway, RS256", lambda u: start_gateway("gateway", u)),
     ("gateway-verify-all", "Shopmesh gateway, RS256, token cache off",
-     lambda u: start_gateway("gateway-verify-all", u, token_cache=False), True),
-    ("gateway-noauth", "Shopmesh gateway, auth off", lambda u: start_gateway("gateway-noauth", u, auth="public"),
-     False),
-    ("express", "Express gateway, RS256 (jsonwebtoken)", lambda u: start_express("express", u), True),
+     lambda u: start_gateway("gateway-verify-all", u, token_cache=False)),
+    ("gateway-noauth", "Shopmesh gateway, public route (the token is still verified)",
+     lambda u: start_gateway("gateway-noauth", u, auth="public")),
+    ("express", "Express gateway, RS256 (jsonwebtoken)", lambda u: start_express("express", u)),
 ]
 CACHE_SYSTEMS = [
-    ("nginx-cache", "nginx, proxy_cache hit", lambda u: start_nginx("nginx-cache", u, cache=True), False),
+    ("nginx-cache", "nginx, proxy_cache hit", lambda u: start_nginx("nginx-cache", u, cache=True)),
     ("gateway-cache", "Shopmesh gateway, response cache hit",
-     lambda u: start_gateway("gateway-cache", u, auth="public", cache=True), False),
+     lambda u: start_gateway("gateway-cache", u, auth="public", cache=True)),
 ]
 
 
-def measure(route, upstream, path, systems, token):
+def summarize(runs):
+    """The rounds of one measurement as one dict: counts summed, the worst max, the rest averaged."""
+    out = {}
+    for k in runs[0]:
+        v = [r[k] for r in runs if r[k] is not None]
+        out[k] = (sum(v) if k in ("requests", "non2xx", "socketErrors", "ok", "failed") else
+                  max(v) if k in ("rate", "maxMs") else sum(v) / len(v) if v else None)
+    return out
+
+
+def measure(route, upstream, path, systems, headers):
+    """Every system ROUNDS times, a fresh process each time, in list order then reversed, so that
+    a machine slowing down or speeding up part-way favours no system. nginx (first in the list)
+    sets the fixed rate in its first round: one rate for the whole route."""
     log(f"gateway bench, {route} route: {upstream}{path}")
-    results, rate = {}, None
-    for key, label, start, with_token in systems:
-        proc, base = start(upstream)
-        headers = {"Authorization": f"Bearer {token}"} if with_token else {}
-        try:
-            if proc:
-                proc.wait_ready(base + path, headers)
-            wrk(base + path, headers, 2)  # warm-up: connections, pools, caches
-            sat = wrk(base + path, headers, SECONDS)
-            if rate is None:  # the first system is nginx: half its peak is everyone's fixed rate
-                rate = max(1, int(sat["rps"] / 2))
-            fixed = oha(base + path, headers, rate, SECONDS)
-            entry = {"label": label, "saturation": sat, "fixedRate": fixed}
-            if proc:
-                entry["peakRssMiB"] = rss_mib(proc.p.pid)
-            results[key] = entry
-            log(f"  {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}) | at {rate}/s "
-                f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms")
-        finally:
-            if proc:
-                proc.stop()
-    return {"route": route, "path": path, "fixedRate": rate, "systems": results}
+    rounds, rate = {key: [] for key, _, _ in systems}, None
+    for n in range(ROUNDS):
+        for key, _, start in systems if n % 2 == 0 else systems[::-1]:
+            proc, base = start(upstream)
+            try:
+                if proc:
+                    proc.wait_ready(base + path, headers)
+                wrk(base + path, headers, 2 if n == 0 else 1)  # warm-up: connections, pools, caches
+                sat = wrk(base + path, headers, SECONDS)
+                if rate is None:
+                    rate = max(1, int(sat["rps"] / 2))
+                fixed = oha(base + path, headers, rate, SECONDS)
+                rounds[key].append({"saturation": sat, "fixedRate": fixed})
+                if proc:
+                    rounds[key][-1]["peakRssMiB"] = rss_mib(proc.p.pid)
+                log(f"  {n + 1}/{ROUNDS} {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}) | at {rate}/s "
+                    f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms")
+            finally:
+                if proc:
+                    proc.stop()
+    results = {}
+    for key, label, _ in systems:
+        rs = rounds[key]
+        rps, p99 = [r["saturation"]["rps"] for r in rs], [r["fixedRate"]["p99Ms"] for r in rs]
+        results[key] = {"label": label, "saturation": summarize([r["saturation"] for r in rs]),
+                        "fixedRate": summarize([r["fixedRate"] for r in rs]),
+                        "spread": {"saturationRps": [min(rps), max(rps)], "fixedRateP99Ms": [min(p99), max(p99)]},
+                        "rounds": rs}
+        if "peakRssMiB" in rs[0]:
+            results[key]["peakRssMiB"] = max(r["peakRssMiB"] for r in rs)
+    return {"route": route, "path": path, "fixedRate": rate, "rounds": ROUNDS, "systems": results}
 
 
 def gateway_bench(token, admin_token):
@@ -328,18 +360,26 @@ def gateway_bench(token, admin_token):
     try:
         memory_url = f"http://127.0.0.1:{backend_port}"
         backend.wait_ready(memory_url + path)
-        runs = [measure("in-memory backend", memory_url, path, SYSTEMS, token),
-                measure("PostgreSQL-backed products service", ENV["PRODUCTS_URL"], path, SYSTEMS, token),
-                measure("cache hit (PostgreSQL-backed)", ENV["PRODUCTS_URL"], path, CACHE_SYSTEMS, token)]
+        bearer = {"Authorization": f"Bearer {token}"}
+        runs = [measure("in-memory backend", memory_url, path, SYSTEMS, bearer),
+                measure("PostgreSQL-backed products service", ENV["PRODUCTS_URL"], path, SYSTEMS, bearer),
+                # The gateway answers only anonymous requests from its cache (a token holder's may be personal).
+                measure("cache hit (PostgreSQL-backed)", ENV["PRODUCTS_URL"], path, CACHE_SYSTEMS, {})]
     finally:
         backend.stop()
         pin_stack(ALL_CPUS)
-    return {"bodyBytes": len(body), "connections": CONNECTIONS, "seconds": SECONDS, "proxyCpus": PROXY_CPUS,
-            "loadCpus": LOAD_CPUS, "runs": runs}
+    return {"bodyBytes": len(body), "tokenBytes": len(token), "connections": CONNECTIONS, "seconds": SECONDS,
+            "rounds": ROUNDS, "proxyCpus": PROXY_CPUS, "loadCpus": LOAD_CPUS, "runs": runs}
 
 
 # ------------------------------------------------------------------ orders
-def pgbench(clients):
+def meter():
+    services = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
+    return StackMeter(STATE, ENV["PG_SUPERUSER_URL"],
+                      {s: ENV[f"{s.upper()}_URL"] for s in services if f"{s.upper()}_URL" in ENV})
+
+
+def pgbench(clients, stack):
     url = ENV["PG_SUPERUSER_URL"]
     base, _, _ = url.rpartition("/")
     subprocess.run(["psql", url, "-qc", "DROP DATABASE IF EXISTS bench", "-c", "CREATE DATABASE bench"], check=True,
@@ -349,21 +389,28 @@ def pgbench(clients):
                     "at timestamptz NOT NULL DEFAULT now())"], check=True, capture_output=True)
     script = OUT / "config" / "insert.sql"
     script.write_text("INSERT INTO bench_insert (v) VALUES (1);\n")
-    text = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count())),
-                           "-T", str(ORDER_SECONDS // 2), "-f", str(script), db],
-                          capture_output=True, text=True, check=True).stdout
+    argv = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count())),
+            "-T", str(ORDER_SECONDS // 2), "-f", str(script), db]
+    tx = lambda text: int(re.search(r"number of transactions actually processed: (\d+)", text).group(1))
+    rc, text, spent = run_measured(stack, argv, tx)
+    if rc != 0:
+        raise SystemExit(f"pgbench failed with {rc}")
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", text).group(1))
     lat = re.search(r"latency average = ([\d.]+) ms", text)
     return {"clients": clients, "seconds": ORDER_SECONDS // 2, "tps": tps,
-            "latencyAvgMs": float(lat.group(1)) if lat else None}
+            "latencyAvgMs": float(lat.group(1)) if lat else None, "cost": spent}
 
 
-def saga(rate, clients, seconds=None):
+def saga(rate, clients, seconds=None, products=1, stack=None):
     argv = [str(BIN / "bench_saga"), "--gateway", "--clients", str(clients), "--rate", str(rate),
-            "--seconds", str(seconds or ORDER_SECONDS)]
-    r = subprocess.run(argv, capture_output=True, text=True, check=False)
-    sys.stderr.write(r.stderr)
-    return json.loads(r.stdout)
+            "--seconds", str(seconds or ORDER_SECONDS), "--products", str(products)]
+    if stack is None:
+        r = subprocess.run(argv, capture_output=True, text=True, check=False)
+        sys.stderr.write(r.stderr)
+        return json.loads(r.stdout)
+    settled = lambda text: json.loads(text).get("all three", {}).get("n", 0)
+    _, text, spent = run_measured(stack, argv, settled)
+    return {**json.loads(text), "cost": spent}
 
 
 def profile_during(seconds, name):
@@ -385,15 +432,13 @@ def profile_report(perf, data, name):
     log(f"  profile: {OUT / f'profile-{name}.txt'}")
 
 
-def orders_bench():
-    log(f"pgbench: single-row INSERT, {CLIENTS} clients")
-    pg = pgbench(CLIENTS)
-    log(f"  {pg['tps']:.0f} tps")
-    log(f"orders: {CLIENTS} clients, closed loop, {ORDER_SECONDS} s, through the gateway")
-    perf = ENV.get("BENCH_PROFILE") and profile_during(max(5, ORDER_SECONDS - 5), "orders")
-    full = saga(0, CLIENTS)
+def orders_run(shape, products, stack, pg):
+    """One catalog shape: closed loop, the sustained rate (bisection), half of it, one at a time."""
+    log(f"orders, {shape} ({products} product(s)): {CLIENTS} clients, closed loop, {ORDER_SECONDS} s")
+    perf = ENV.get("BENCH_PROFILE") and profile_during(max(5, ORDER_SECONDS - 5), f"orders-{shape}")
+    full = saga(0, CLIENTS, products=products, stack=stack)
     if perf:
-        profile_report(*perf, "orders")
+        profile_report(*perf, f"orders-{shape}")
     # Sustained: the highest fixed rate the whole pipeline keeps pace with. The closed loop only
     # waits for each order's commit, so it accepts orders faster than stock, shipping and
     # notification settle them, and its backlog drains after the placing stops (with the machine to
@@ -403,16 +448,40 @@ def orders_bench():
     lo, hi, probes = 0, int(min(full["achievedRate"], full["pipelineRate"] or full["achievedRate"])), []
     for _ in range(PROBES):
         rate = max(1, (lo + hi) // 2) if probes else max(1, hi // 2)
-        run = saga(rate, CLIENTS, PROBE_SECONDS)
+        run = saga(rate, CLIENTS, PROBE_SECONDS, products)
         kept = run.get("all three", {}).get("n") == run["orders"] and run["drainS"] <= 2.0
         probes.append({"rate": rate, "keptPace": kept, "drainS": run["drainS"]})
         log(f"  {rate}/s for {PROBE_SECONDS} s: {'kept pace' if kept else 'fell behind'} (drained {run['drainS']:.1f} s after)")
         lo, hi = (rate, hi) if kept else (lo, rate)
     sustained = lo
     half_rate = max(1, int(sustained / 2))
-    log(f"orders: sustained {sustained}/s; {half_rate}/s (half of it), {ORDER_SECONDS} s")
-    half = saga(half_rate, CLIENTS)
-    return {"pgbench": pg, "full": full, "probes": probes, "sustainedRate": sustained, "half": half}
+    log(f"orders, {shape}: sustained {sustained}/s; {half_rate}/s (half of it), {ORDER_SECONDS} s")
+    half = saga(half_rate, CLIENTS, products=products, stack=stack)
+    log(f"orders, {shape}: one at a time (1 client, {SINGLE_RATE}/s), {ORDER_SECONDS} s")
+    single = saga(SINGLE_RATE, 1, products=products, stack=stack)
+    for name, run in (("closed loop", full), ("half rate", half), ("one at a time", single)):
+        c = run["cost"]["perUnit"]
+        log(f"  {name}: {c['stackCpuMs']:.2f} CPU-ms per order = "
+            f"{c['stackCpuMs'] / pg['cost']['perUnit']['stackCpuMs']:.1f} pgbench transactions")
+    return {"products": products, "full": full, "probes": probes, "sustainedRate": sustained, "half": half,
+            "single": single}
+
+
+def orders_bench():
+    stack = meter()
+    log(f"pgbench: single-row INSERT, {CLIENTS} clients")
+    pg = pgbench(CLIENTS, stack)
+    log(f"  {pg['tps']:.0f} tps, {pg['cost']['perUnit']['stackCpuMs']:.3f} CPU-ms per transaction")
+    shapes = {"hot": orders_run("hot product", 1, stack, pg), "spread": orders_run("spread catalog", SPREAD, stack, pg)}
+    return {"pgbench": pg, "shapes": shapes, "durability": durability()}
+
+
+def durability():
+    out = subprocess.run(["psql", ENV["PG_SUPERUSER_URL"], "-XAtqc",
+                          "SELECT name || '=' || setting FROM pg_settings WHERE name IN"
+                          " ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_level') ORDER BY 1"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return dict(kv.split("=", 1) for kv in out)
 
 
 # ------------------------------------------------------------------ report
@@ -428,8 +497,24 @@ def markdown(results):
     lines += [f"## Gateway: GET /api/products/{{id}}, {g['connections']} connections, {g['seconds']} s per run",
               "", f"Each proxy pinned to CPU {g['proxyCpus']}; backend, PostgreSQL and load generator on CPU "
               f"{g['loadCpus']}. Saturation: wrk. Latency: oha at a fixed rate of half nginx's peak, corrected "
-              "for coordinated omission. Added p99 = p99 through the proxy − p99 straight to the backend "
-              f"at the same rate. Response body {g['bodyBytes']} bytes.", ""]
+              "for coordinated omission (nginx's first round sets the rate). Added p99 = p99 through the proxy − "
+              f"p99 straight to the backend at the same rate. Response body {g['bodyBytes']} bytes.",
+              "", "Every system of a route is sent the same request bytes: nginx, straight to the backend and every "
+              f"gateway (the public route's too) get the same `Authorization: Bearer` token ({g['tokenBytes']} bytes); "
+              "the cache-hit runs send no token to either system, as the gateway serves its cache to anonymous "
+              f"requests only. Each system is measured {g['rounds']} times, a fresh process each time, the rounds "
+              "alternating in order (list order, then reversed): figures are means over the rounds, with the "
+              "min–max in brackets; ratios are of the means, with the min–max of the same-round ratios.", ""]
+
+    def span(v, lo_hi, digits):
+        return f"{fmt(v, digits)} ({fmt(lo_hi[0], digits)}–{fmt(lo_hi[1], digits)})"
+
+    def ratio(e, ref):
+        if ref is None or ref is e:
+            return "–" if ref is None else "1"
+        per = [a["saturation"]["rps"] / b["saturation"]["rps"] for a, b in zip(e["rounds"], ref["rounds"])]
+        return span(e["saturation"]["rps"] / ref["saturation"]["rps"], (min(per), max(per)), 2)
+
     for run in g["runs"]:
         s = run["systems"]
         lines += [f"### {run['route']} (fixed rate {run['fixedRate']:,}/s)", "",
@@ -439,41 +524,18 @@ def markdown(results):
         express = s.get("express")
         direct = s.get("direct")
         for key, e in s.items():
-            sat, fixed = e["saturation"], e["fixedRate"]
+            sat, fixed, sp = e["saturation"], e["fixedRate"], e["spread"]
             added = fixed["p99Ms"] - direct["fixedRate"]["p99Ms"] if direct and key != "direct" else None
             flags = "" if sat["non2xx"] == 0 and fixed["failed"] == 0 else \
                 f" ⚠ {sat['non2xx'] + fixed['failed']} failed"
             lines.append(
-                f"| {e['label']}{flags} | {fmt(sat['rps'])} | {fmt(sat['rps'] / nginx['saturation']['rps'], 2)} "
-                f"| {fmt(sat['rps'] / express['saturation']['rps'], 2) if express else '–'} "
-                f"| {fmt(fixed['p50Ms'], 2)} ms | {fmt(fixed['p99Ms'], 2)} ms "
+                f"| {e['label']}{flags} | {span(sat['rps'], sp['saturationRps'], 0)} | {ratio(e, nginx)} "
+                f"| {ratio(e, express)} | {fmt(fixed['p50Ms'], 2)} ms "
+                f"| {span(fixed['p99Ms'], sp['fixedRateP99Ms'], 2)} ms "
                 f"| {fmt(added, 2) + ' ms' if added is not None else '–'} "
                 f"| {fmt(e.get('peakRssMiB'), 1) + ' MiB' if e.get('peakRssMiB') else '–'} |")
         lines.append("")
-    o = results["orders"]
-    pg, full, half = o["pgbench"], o["full"], o["half"]
-
-    def lat(run, key="all three"):
-        v = run.get(key)
-        return f"p50 {fmt(v['p50Ms'], 1)} ms · p99 {fmt(v['p99Ms'], 1)} ms · max {fmt(v['maxMs'], 1)} ms" if v else "–"
-
-    lines += [f"## Orders: {pg['clients']} clients", "",
-              "| measurement | result |", "|---|---|",
-              f"| pgbench single-row INSERT ({pg['clients']} clients, {pg['seconds']} s): the limit "
-              f"| {fmt(pg['tps'])} tps |",
-              f"| orders placed through the gateway, closed loop ({full['seconds']:.0f} s) "
-              f"| {fmt(full['achievedRate'], 1)} accepted orders/s = {fmt(100 * full['achievedRate'] / pg['tps'], 1)}"
-              f" % of pgbench |",
-              f"| … settled by stock, shipping and notification in that run, first commit → last done "
-              f"| {fmt(full['pipelineRate'], 1)} orders/s; the last {fmt(full['drainS'], 1)} s after the last was "
-              f"accepted |",
-              f"| sustained: the highest fixed rate all three consumers kept pace with "
-              f"({', '.join(str(p['rate']) + ('/s ✓' if p['keptPace'] else '/s ✗') for p in o['probes'])}) "
-              f"| {fmt(o['sustainedRate'])} orders/s = {fmt(100 * o['sustainedRate'] / pg['tps'], 1)} % of pgbench |",
-              f"| order commit → stock, shipping, notification all done, closed loop | {lat(full)} |",
-              f"| the same at half the sustained rate ({half['rate']}/s, {half['orders']} orders) | {lat(half)} |"]
-    for c in ("stock", "shipping", "notification"):
-        lines.append(f"| … {c} alone, at half rate | {lat(half, c)} |")
+    lines += orders_markdown(results["orders"])
     ob = results["outbox"]
     lines += ["", "## Outbox", "", "| measurement | result |", "|---|---|",
               f"| commit → consumed from Kafka at {ob['rate']} events/s ({ob['events']} events) "
@@ -482,6 +544,82 @@ def markdown(results):
               f"| relay throughput (backlog of {ob['relayThroughput']['events']}) "
               f"| {ob['relayThroughput']['eventsPerSecond']:,.0f} events/s |", ""]
     return "\n".join(lines)
+
+
+def orders_markdown(o):
+    pg, shapes = o["pgbench"], o["shapes"]
+    tx_ms = pg["cost"]["perUnit"]["stackCpuMs"]
+    d = o.get("durability", {})
+    names = {"hot": "hot product", "spread": f"spread ({shapes['spread']['products']} products)"}
+
+    def p99(run, key="all three"):
+        return run.get(key, {}).get("p99Ms")
+
+    def lat(v):
+        return f"{fmt(v['p50Ms'], 1)} / {fmt(v['p99Ms'], 1)} / {fmt(v['maxMs'], 1)}" if v else "–"
+
+    lines = [f"## Orders through the gateway: {pg['clients']} clients", "",
+             f"PostgreSQL as `make up` runs it ({', '.join(f'{k}={v}' for k, v in d.items())}). pgbench: "
+             f"single-row INSERT, {pg['clients']} clients, {pg['seconds']} s: {fmt(pg['tps'])} tps, "
+             f"{tx_ms:.3f} CPU-ms per transaction summed over every process of the stack (pgbench itself "
+             f"{fmt(pg['cost']['perUnit']['loadGeneratorCpuMs'], 3)} ms, not included).", "",
+             "| target (bar) | " + " | ".join(names[k] for k in shapes) + " |",
+             "|---|" + "---|" * len(shapes)]
+    row = lambda label, f: lines.append(f"| {label} | " + " | ".join(f(r) for r in shapes.values()) + " |")
+    row("accepted orders/s, closed loop", lambda r: f"{fmt(r['full']['achievedRate'], 1)} "
+        f"({fmt(100 * r['full']['achievedRate'] / pg['tps'], 1)} %)")
+    row("sustained orders/s, % of pgbench tps (≥ 10 %)", lambda r: f"{fmt(r['sustainedRate'])} "
+        f"({fmt(100 * r['sustainedRate'] / pg['tps'], 1)} %; probes "
+        + ", ".join(str(p['rate']) + ('✓' if p['keptPace'] else '✗') for p in r['probes']) + ")")
+    row("CPU per order at half rate, in pgbench transactions (≤ 10)",
+        lambda r: f"{r['half']['cost']['perUnit']['stackCpuMs'] / tx_ms:.1f} "
+                  f"({r['half']['cost']['perUnit']['stackCpuMs']:.2f} ms)")
+    row("… closed loop", lambda r: f"{r['full']['cost']['perUnit']['stackCpuMs'] / tx_ms:.1f} "
+                                  f"({r['full']['cost']['perUnit']['stackCpuMs']:.2f} ms)")
+    row("… one at a time", lambda r: f"{r['single']['cost']['perUnit']['stackCpuMs'] / tx_ms:.1f} "
+                                    f"({r['single']['cost']['perUnit']['stackCpuMs']:.2f} ms)")
+    row("commit → all three done at half rate, p99 (≤ 50 ms)",
+        lambda r: f"{fmt(p99(r['half']), 1)} ms at {r['half']['rate']}/s")
+    row("commit → all three done one at a time, p99 (≤ 20 ms)", lambda r: f"{fmt(p99(r['single']), 1)} ms")
+
+    # Cost per settled order, by component, for each shape's half-rate run, beside pgbench's per transaction.
+    runs = [("pgbench, per transaction", pg["cost"])] + \
+           [(f"{names[k]}, half rate", r["half"]["cost"]) for k, r in shapes.items()] + \
+           [(f"{names[k]}, closed loop", r["full"]["cost"]) for k, r in shapes.items()]
+    lines += ["", "### What an order costs (per settled order; pgbench per transaction)", "",
+              "| | " + " | ".join(n for n, _ in runs) + " |", "|---|" + "---|" * len(runs)]
+    per = [c["perUnit"] for _, c in runs]
+    crow = lambda label, f: lines.append(f"| {label} | " + " | ".join(f(u) for u in per) + " |")
+    crow("**CPU-ms, whole stack**", lambda u: f"**{u['stackCpuMs']:.3f}**")
+    crow("= pgbench transactions", lambda u: f"{u['stackCpuMs'] / tx_ms:.1f}")
+    components = sorted({k for u in per for k in u["cpuMs"]}, key=lambda k: -max(u["cpuMs"].get(k, 0) for u in per))
+    for k in components:
+        if max(u["cpuMs"].get(k, 0) for u in per) >= 0.005:
+            crow(f"… {k}", lambda u, k=k: f"{u['cpuMs'].get(k, 0):.3f}")
+    crow("load generator (not included)", lambda u: fmt(u["loadGeneratorCpuMs"], 3))
+    crow("SQL statements", lambda u: fmt(u["statements"], 1))
+    for db in sorted({k for u in per for k in u["statementsByDatabase"]}):
+        crow(f"… in {db}", lambda u, db=db: fmt(u["statementsByDatabase"].get(db), 1))
+    crow("transactions (write transactions)", lambda u: f"{fmt(u['transactions'], 1)} ({fmt(u['writeTransactions'], 1)})")
+    crow("WAL bytes", lambda u: fmt(u["walBytes"]))
+    crow("Kafka messages produced (relays)", lambda u: fmt(u["kafkaProduced"], 1))
+    crow("Kafka deliveries consumed", lambda u: fmt(u["kafkaConsumed"], 1))
+
+    stages = [("stage:onBroker", "(a) ORDER_CREATED handed to Kafka"), ("stage:stockDecided", "(b) stock decided"),
+              ("stage:orderConfirmed", "(c) order CONFIRMED"), ("stage:shipmentReady", "(d) shipment READY"),
+              ("stage:notificationRecorded", "(e) notification recorded"),
+              ("all three", "stock, shipping and notification all done")]
+    cols = [(f"{names[k]}, half rate ({r['half']['rate']}/s)", r["half"]) for k, r in shapes.items()] + \
+           [(f"{names[k]}, one at a time", r["single"]) for k, r in shapes.items()]
+    lines += ["", "### Order commit → each stage, p50 / p99 / max ms", "",
+              "From the timestamps the system records: ORDER_CREATED's occurredAt is the commit; (a) is its Kafka "
+              "message timestamp; (b)–(d) the occurredAt of STOCK_RESERVED/REJECTED, ORDER_CONFIRMED/REJECTED and "
+              "SHIPMENT_STATUS_CHANGED to READY; (e) the notification row's created_at.", "",
+              "| stage | " + " | ".join(n for n, _ in cols) + " |", "|---|" + "---|" * len(cols)]
+    for key, label in stages:
+        lines.append(f"| {label} | " + " | ".join(lat(r.get(key)) for _, r in cols) + " |")
+    lines.append("")
+    return lines
 
 
 def chart(results):

@@ -10,7 +10,16 @@
 // hands the event to the producer (no relay hop: the consumers' share alone). "Applied" is the last write of each
 // consumer's transaction: stock's STOCK_RESERVED outbox row, shipping's SHIPMENT_CREATED outbox row, notification's
 // notification row (all stamped with clock_timestamp() on this machine's clock).
+//
+// Stages (orders mode): the bench reads order.events, stock.events and shipping.events from the offsets
+// they had before the first order, and times each order's path from the events the system wrote:
+// ORDER_CREATED's occurredAt (the order's transaction) is "commit"; then (a) ORDER_CREATED's Kafka
+// timestamp (handed to the broker by the relay), (b) STOCK_RESERVED/REJECTED's occurredAt (stock decided),
+// (c) ORDER_CONFIRMED/REJECTED's occurredAt, (d) SHIPMENT_STATUS_CHANGED to READY's occurredAt, (e) the
+// notification row's created_at. `--products N` spreads the orders over N products (default 1: one hot
+// product).
 #include <CLI/CLI.hpp>
+#include <librdkafka/rdkafkacpp.h>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -19,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 #include <thread>
 
 #include "shopmesh/contracts/order_created_v1.hpp"
@@ -155,6 +165,7 @@ std::vector<Placed> publish_orders(int rate, int seconds, core::Logger& log) {
 struct Placement {
   bool via_gateway = false;
   int clients = 8;
+  int products = 1;  // orders spread round-robin over this many products
   std::string admin_token;
   std::vector<std::string> user_tokens;  // one per client, via the gateway
 
@@ -198,14 +209,21 @@ void sign_in(Placement& how) {
 // Orders-service mode: POST /api/orders. rate > 0: at that fixed rate, from the clients;
 // rate == 0: closed loop, each client placing its next order as soon as the last one is answered.
 std::vector<Placed> place_orders(const Placement& how, int rate, int seconds, double& window_s) {
-  auto r = http("POST", how.base("PRODUCTS_URL") + "/api/products",
-                R"({"sku":"BENCH-)" + core::uuid_v7().substr(24) +
-                    R"(","name":"Bench mug","description":"bench","price":12.50,"category":"bench","initialStock":10000000})",
-                how.as_admin());
-  const std::string product = json_string(r.body, "id");
-  if (r.status != 201 || product.empty() || !wait_for_level(product))
-    throw std::runtime_error("could not create the bench product (status " + std::to_string(r.status) + ")");
-  const std::string body = R"({"items":[{"productId":")" + product + R"(","quantity":1}]})";
+  std::vector<std::string> products, bodies;  // one order body per product
+  for (int n = 0; n < how.products; ++n) {
+    auto r = http("POST", how.base("PRODUCTS_URL") + "/api/products",
+                  R"({"sku":"BENCH-)" + core::uuid_v7().substr(24) +
+                      R"(","name":"Bench mug","description":"bench","price":12.50,"category":"bench","initialStock":10000000})",
+                  how.as_admin());
+    const std::string product = json_string(r.body, "id");
+    if (r.status != 201 || product.empty())
+      throw std::runtime_error("could not create a bench product (status " + std::to_string(r.status) + ")");
+    products.push_back(product);
+    bodies.push_back(R"({"items":[{"productId":")" + product + R"(","quantity":1}]})");
+  }
+  for (const auto& product : products)
+    if (!wait_for_level(product))
+      throw std::runtime_error("stock never opened a bench product");
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::seconds(seconds);
   const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -222,7 +240,8 @@ std::vector<Placed> place_orders(const Placement& how, int rate, int seconds, do
       for (int i = next++; i < total; i = next++) {
         if (rate > 0) std::this_thread::sleep_until(start + i * interval);
         if (rate == 0 && std::chrono::steady_clock::now() >= end) break;
-        auto res = http("POST", how.base("ORDERS_URL") + "/api/orders", body, headers);
+        auto res = http("POST", how.base("ORDERS_URL") + "/api/orders", bodies[static_cast<std::size_t>(i) % bodies.size()],
+                        headers);
         std::string id = res.status == 201 ? json_string(res.body, "id") : "";
         if (id.empty()) {
           ++failed;
@@ -253,6 +272,91 @@ std::map<std::string, double> times(const std::string& url, const std::string& s
   return out;
 }
 
+
+double parse_rfc3339(const std::string& s) {
+  // 2026-12-03T14:10:03.123456Z (any number of fraction digits)
+  std::tm tm{};
+  if (s.size() < 20 || !strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  double frac = 0;
+  if (s[19] == '.') frac = std::strtod(s.c_str() + 19, nullptr);
+  return static_cast<double>(timegm(&tm)) + frac;
+}
+
+// Reads the pipeline's topics from where they ended before the first order: one record per event,
+// (order id, stage) -> epoch seconds.
+class StageRecorder {
+ public:
+  StageRecorder() {
+    std::string err;
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", stack_var("KAFKA_BROKERS"), err);
+    conf->set("group.id", "bench-saga-stages", err);
+    conf->set("enable.auto.commit", "false", err);
+    conf->set("fetch.wait.max.ms", "100", err);
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+    if (!consumer_) throw std::runtime_error("bench consumer: " + err);
+    std::vector<RdKafka::TopicPartition*> at;
+    for (const char* topic : {"order.events", "stock.events", "shipping.events"}) {
+      RdKafka::Metadata* md = nullptr;
+      std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer_.get(), topic, nullptr, err));
+      if (consumer_->metadata(false, t.get(), &md, 10'000) != RdKafka::ERR_NO_ERROR || !md)
+        throw std::runtime_error(std::string("bench consumer: no metadata for ") + topic);
+      for (const auto* tm : *md->topics())
+        for (const auto* pm : *tm->partitions()) {
+          int64_t low = 0, high = 0;
+          consumer_->query_watermark_offsets(topic, pm->id(), &low, &high, 10'000);
+          at.push_back(RdKafka::TopicPartition::create(topic, pm->id(), high));
+        }
+      delete md;
+    }
+    consumer_->assign(at);
+    RdKafka::TopicPartition::destroy(at);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~StageRecorder() {
+    stop_ = true;
+    thread_.join();
+    consumer_->close();
+  }
+  // Stage -> (order id -> epoch seconds), once the recorder has caught up past `until` (epoch).
+  std::map<std::string, std::map<std::string, double>> stages() {
+    std::lock_guard lock(mutex_);
+    return stages_;
+  }
+
+ private:
+  void run() {
+    while (!stop_) {
+      std::unique_ptr<RdKafka::Message> m(consumer_->consume(100));
+      if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+      std::string error;
+      auto e = events::decode(std::string_view(static_cast<const char*>(m->payload()), m->len()), error);
+      if (!e) continue;
+      const double occurred = parse_rfc3339(e->occurred_at);
+      std::lock_guard lock(mutex_);
+      auto put = [&](const char* stage, double t) { stages_[stage].emplace(e->key, t); };
+      if (e->type == "ORDER_CREATED") {
+        put("commit", occurred);
+        put("onBroker", static_cast<double>(m->timestamp().timestamp) / 1000.0);
+      } else if (e->type == "STOCK_RESERVED" || e->type == "STOCK_REJECTED") {
+        put("stockDecided", occurred);
+      } else if (e->type == "ORDER_CONFIRMED" || e->type == "ORDER_REJECTED") {
+        put("orderConfirmed", occurred);
+      } else if (e->type == "SHIPMENT_CREATED") {
+        put("shipmentCreated", occurred);
+      } else if (e->type == "SHIPMENT_STATUS_CHANGED" && e->data.find("\"to\":\"READY\"") != std::string::npos) {
+        put("shipmentReady", occurred);
+      }
+    }
+  }
+
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::map<std::string, std::map<std::string, double>> stages_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,6 +370,8 @@ int main(int argc, char** argv) {
   app.add_option("--clients", how.clients, "concurrent clients placing orders")->check(CLI::Range(1, 1024));
   app.add_option("--mode", mode_arg, "auto, orders (over the orders API) or events (self-published)")
       ->check(CLI::IsMember({"auto", "orders", "events"}));
+  app.add_option("--products", how.products, "spread the orders over this many products (1: one hot product)")
+      ->check(CLI::Range(1, 10'000));
   app.add_flag("--gateway", how.via_gateway, "place orders through the gateway as registered users with tokens");
   CLI11_PARSE(app, argc, argv);
   core::Logger log("bench-saga", core::LogLevel::warn);
@@ -281,8 +387,9 @@ int main(int argc, char** argv) {
                mode.c_str());
   double sending_s = 0;
   std::vector<Placed> placed;
+  if (via_orders) sign_in(how);
+  StageRecorder recorder;  // from the topics' ends before the first order
   if (via_orders) {
-    sign_in(how);
     placed = place_orders(how, rate, seconds, sending_s);
   } else {
     const auto t0 = std::chrono::steady_clock::now();
@@ -292,49 +399,53 @@ int main(int argc, char** argv) {
   const double placing_ended = now_epoch();
   const std::string ids = array_of(placed);
 
-  if (via_orders) {
-    auto committed = times(stack_var("DATABASE_URL_ORDERS"),
-                           "SELECT key, extract(epoch FROM created_at)::float8 FROM outbox"
-                           " WHERE type = 'ORDER_CREATED' AND key = ANY($1)",
-                           ids);
-    for (auto& p : placed) p.committed = committed.count(p.order_id) ? committed[p.order_id] : 0;
-  }
-  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> consumers{
-      {"stock",
-       {"DATABASE_URL_STOCK",
-        "SELECT key, extract(epoch FROM max(created_at))::float8 FROM outbox"
-        " WHERE type IN ('STOCK_RESERVED', 'STOCK_REJECTED') AND key = ANY($1) GROUP BY key"}},
-      {"shipping",
-       {"DATABASE_URL_SHIPPING",
-        "SELECT key, extract(epoch FROM created_at)::float8 FROM outbox"
-        " WHERE type = 'SHIPMENT_CREATED' AND key = ANY($1)"}},
-      {"notification",
-       {"DATABASE_URL_NOTIFICATION",
-        "SELECT order_id::text, extract(epoch FROM created_at)::float8 FROM notifications"
-        " WHERE type = 'ORDER_CREATED' AND order_id = ANY($1::uuid[])"}},
-  };
-  std::map<std::string, std::map<std::string, double>> done;
+  // Done: stock decided, the shipment opened, the notification recorded.
+  const std::string notifications_sql =
+      "SELECT order_id::text, extract(epoch FROM created_at)::float8 FROM notifications"
+      " WHERE type = 'ORDER_CREATED' AND order_id = ANY($1::uuid[])";
+  std::map<std::string, std::map<std::string, double>> stage;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
+  auto settled = [&](const char* name) {
+    const auto& m = stage[name];
+    return std::all_of(placed.begin(), placed.end(), [&](const Placed& p) { return m.count(p.order_id) > 0; });
+  };
   while (true) {
-    bool complete = true;
-    for (const auto& [name, source] : consumers) {
-      done[name] = times(stack_var(source.first.c_str()), source.second, ids);
-      complete = complete && done[name].size() == placed.size();
+    stage = recorder.stages();
+    // Every stage, for the stage latencies (an order rejected has no READY shipment: it is settled by its rejection).
+    bool complete = settled("commit") && settled("stockDecided") && settled("shipmentCreated") &&
+                    settled("orderConfirmed");
+    if (complete) {
+      stage["notificationRecorded"] = times(stack_var("DATABASE_URL_NOTIFICATION"), notifications_sql, ids);
+      complete = settled("notificationRecorded");
     }
     if (complete || std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(1s);  // each look is a large query: do not slow the consumers down
+    std::this_thread::sleep_for(complete ? 100ms : 250ms);
   }
+  if (stage["notificationRecorded"].empty())
+    stage["notificationRecorded"] = times(stack_var("DATABASE_URL_NOTIFICATION"), notifications_sql, ids);
+  for (auto& p : placed)
+    if (auto it = stage["commit"].find(p.order_id); it != stage["commit"].end()) p.committed = it->second;
 
-  std::map<std::string, std::vector<double>> latency;  // ms, per consumer and "all"
+  const std::vector<std::pair<std::string, std::string>> consumers{
+      {"stock", "stockDecided"}, {"shipping", "shipmentCreated"}, {"notification", "notificationRecorded"}};
+  const std::vector<std::pair<std::string, std::string>> stages{{"onBroker", "onBroker"},
+                                                                {"stockDecided", "stockDecided"},
+                                                                {"orderConfirmed", "orderConfirmed"},
+                                                                {"shipmentReady", "shipmentReady"},
+                                                                {"notificationRecorded", "notificationRecorded"}};
+  std::map<std::string, std::vector<double>> latency;  // ms, per consumer, per stage and "all three"
   double first_commit = std::numeric_limits<double>::max(), last_done = 0;
   for (const auto& p : placed) {
     if (p.committed == 0) continue;
     first_commit = std::min(first_commit, p.committed);
+    for (const auto& [name, source] : stages)
+      if (auto it = stage[source].find(p.order_id); it != stage[source].end())
+        latency["stage:" + name].push_back((it->second - p.committed) * 1000.0);
     double last = 0;
     bool all = true;
     for (const auto& [name, source] : consumers) {
-      auto it = done[name].find(p.order_id);
-      if (it == done[name].end()) {
+      auto it = stage[source].find(p.order_id);
+      if (it == stage[source].end()) {
         all = false;
         continue;
       }

@@ -12,7 +12,7 @@ struct Envelope {
   std::string id;              // UUIDv7 of this event
   std::string type;            // e.g. ORDER_CREATED
   int version = 1;             // schema version of `data`
-  std::string occurred_at;     // RFC 3339 UTC, millisecond precision
+  std::string occurred_at;     // RFC 3339 UTC, microsecond precision
   std::string producer;        // service that produced it
   std::string key;             // aggregate id; also the Kafka message key
   std::string correlation_id;  // the request or flow this belongs to
