@@ -251,7 +251,9 @@ Command outbox_command(CLI::App& parent) {
   outbox->require_subcommand(1);
   auto o = std::make_shared<OutboxOptions>();
   auto* status = outbox->add_subcommand(
-      "status", "Per service database: unpublished rows, oldest age, last error, published in the last minute");
+      "status",
+      "Per service database: the outbox's replication slot, whether a relay streams from it, WAL retained and not "
+      "yet confirmed published, the relay's lag");
   status->add_option("--database", o->databases,
                      "Inspect this database (repeatable; default: auth users products cart orders stock shipping "
                      "notification)");

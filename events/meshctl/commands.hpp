@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plan.hpp"
+#include "postgres.hpp"
 #include "render.hpp"
 #include "time_format.hpp"
 
@@ -104,6 +105,13 @@ struct OutboxOptions {
   bool json = false;
 };
 int run_outbox_status(Context& ctx, const OutboxOptions& o);
+/// One database's outbox slot as one JSON line: {database, slot, exists, active, walStatus,
+/// retainedBytes, unconfirmedBytes, lagSeconds} (the last four null without a slot; lag null
+/// unless a relay streams and PostgreSQL measured it).
+std::string render_outbox_json(const OutboxStatus& s);
+/// The table of `meshctl outbox status`: a row per database, then the databases not inspected.
+std::string render_outbox_text(const std::vector<OutboxStatus>& rows, const std::vector<Skipped>& skipped,
+                               const Style& style);
 
 struct OrderOptions {
   std::string order_id;

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "shopmesh/core/uuid.hpp"
+#include "shopmesh/events/relay.hpp"
 
 namespace shopmesh::meshctl {
 namespace {
@@ -36,6 +37,19 @@ std::string iso(const char* column) {
   std::snprintf(buf, sizeof buf, kIso, column);
   return buf;
 }
+
+// The outbox slot of the connection's database: whether it exists and a relay streams from it, its
+// WAL status, the WAL it retains and the WAL not yet confirmed (bytes from the current position),
+// the walsender's flush lag, and whether the database has the outbox's publication at all.
+constexpr const char* kOutboxSlot =
+    "SELECT s.slot_name IS NOT NULL, coalesce(s.active, false), coalesce(s.wal_status, ''),"
+    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint,"
+    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint,"
+    " extract(epoch FROM r.flush_lag)::float8,"
+    " EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'shopmesh_outbox')"
+    " FROM (VALUES (1)) AS one (x)"
+    " LEFT JOIN pg_replication_slots s ON s.slot_name = $1"
+    " LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid";
 
 }  // namespace
 
@@ -112,29 +126,20 @@ std::vector<std::string> Postgres::databases() const {
 std::optional<OutboxStatus> Postgres::outbox_status(const std::string& database, Skipped& skipped) const {
   pqxx::connection c(database_url(base_url_, database));
   pqxx::nontransaction tx(c);
-  if (tx.exec1("SELECT to_regclass('public.outbox') IS NOT NULL")[0].as<bool>() == false) {
-    skipped = {database, "no outbox table"};
-    return std::nullopt;
-  }
-  const auto row = tx.exec1(
-      "SELECT count(*) FILTER (WHERE published_at IS NULL),"
-      " extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE published_at IS NULL))::float8,"
-      " coalesce(max(attempts) FILTER (WHERE published_at IS NULL), 0),"
-      " count(*) FILTER (WHERE published_at > clock_timestamp() - interval '1 minute'),"
-      " " +
-      iso("max(published_at)") +
-      ", count(*),"
-      " (SELECT last_error FROM outbox WHERE last_error IS NOT NULL AND published_at IS NULL ORDER BY seq DESC LIMIT 1)"
-      " FROM outbox");
   OutboxStatus s;
   s.database = database;
-  s.unpublished = row[0].as<long long>();
-  if (!row[1].is_null()) s.oldest_unpublished_age_s = row[1].as<double>();
-  s.max_attempts = row[2].as<long long>();
-  s.published_last_minute = row[3].as<long long>();
-  if (!row[4].is_null()) s.last_published_at = row[4].as<std::string>();
-  s.total = row[5].as<long long>();
-  if (!row[6].is_null()) s.last_error = row[6].as<std::string>();
+  s.slot = events::outbox_slot_name(c.dbname());
+  const auto row = tx.exec_params1(kOutboxSlot, s.slot);
+  s.exists = row[0].as<bool>();
+  if (!s.exists && !row[6].as<bool>()) {
+    skipped = {database, "no outbox"};
+    return std::nullopt;
+  }
+  s.active = row[1].as<bool>();
+  s.wal_status = row[2].as<std::string>();
+  s.retained_bytes = row[3].as<long long>();
+  s.unconfirmed_bytes = row[4].as<long long>();
+  if (!row[5].is_null()) s.lag_s = row[5].as<double>();
   return s;
 }
 

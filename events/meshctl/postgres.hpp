@@ -1,7 +1,7 @@
 #pragma once
 // The PostgreSQL side of meshctl: where to connect (a superuser URL whose database part is swapped
-// for each service's database), the outbox's backlog, and the inbox rows that say which consumer
-// group applied an event and when.
+// for each service's database), the outbox's replication slot, and the inbox rows that say which
+// consumer group applied an event and when.
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,16 +25,17 @@ std::string database_url(std::string_view url, std::string_view database);
 /// `url` without its password, for messages.
 std::string redact_url(std::string_view url);
 
-/// The outbox of one database.
+/// The outbox of one database: the replication slot its relay streams events from (see
+/// shopmesh/events/relay.hpp).
 struct OutboxStatus {
   std::string database;
-  long long unpublished = 0;
-  std::optional<double> oldest_unpublished_age_s;
-  long long max_attempts = 0;  // of the unpublished rows
-  std::optional<std::string> last_error;
-  long long published_last_minute = 0;
-  std::optional<std::string> last_published_at;  // RFC 3339
-  long long total = 0;
+  std::string slot;                 // shopmesh_outbox_<database>
+  bool exists = false;              // false: no relay started here yet, so no event is read
+  bool active = false;              // a relay streams from it
+  std::string wal_status;           // reserved, extended, unreserved or lost
+  long long retained_bytes = 0;     // WAL kept for the slot: current LSN - restart LSN
+  long long unconfirmed_bytes = 0;  // WAL the relay has not confirmed published: current - confirmed LSN
+  std::optional<double> lag_s;      // the relay's flush lag as PostgreSQL measured it, while it streams
 };
 
 /// A consumer group's inbox row for one event.
@@ -61,7 +62,8 @@ class Postgres {
 
   /// Databases in the cluster; throws std::runtime_error when PostgreSQL cannot be reached.
   std::vector<std::string> databases() const;
-  /// The outbox status of `database`, or nullopt (with `skipped`) when it has no outbox table.
+  /// The outbox slot of `database`, or nullopt (with `skipped`) when it has neither the outbox's
+  /// publication nor a slot (a database without events).
   std::optional<OutboxStatus> outbox_status(const std::string& database, Skipped& skipped) const;
   /// The inbox rows of `database` for these event ids (ids that are not UUIDs are ignored).
   std::vector<InboxEntry> inbox_entries(const std::string& database, const std::vector<std::string>& event_ids) const;

@@ -18,4 +18,7 @@ std::string fmt(const char* format, Args... args) {
 /// `max` bytes with an ellipsis (error messages from PostgreSQL span lines).
 std::string one_line(std::string_view text, std::size_t max);
 
+/// A byte count for people: "512 B", "1.5 KiB", "12.0 MiB", "4.0 GiB" (negative counts as 0).
+std::string format_bytes(long long bytes);
+
 }  // namespace shopmesh::meshctl

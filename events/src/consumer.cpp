@@ -386,6 +386,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int inde
   set("enable.auto.offset.store", "false");
   set("auto.commit.interval.ms", "1000");
   set("auto.offset.reset", options.auto_offset_reset);
+  set("socket.nagle.disable", "true");  // fetches and commits go out at once (see producer.cpp)
   set("log_level", "4");
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer) {

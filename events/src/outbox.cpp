@@ -1,5 +1,8 @@
 #include "shopmesh/events/outbox.hpp"
 
+#include <charconv>
+#include <stdexcept>
+
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/envelope.hpp"
@@ -25,30 +28,51 @@ OutboxBatch* OutboxBatch::active(const pqxx::transaction_base& tx) {
   return nullptr;
 }
 
-void OutboxBatch::flush() {
-  if (rows_.empty()) return;
-  core::ArrayLiteral ids, topics, keys, types, versions, values, traces;
-  for (const auto& r : rows_) {
-    ids.add(r.id);
-    topics.add(r.topic);
-    keys.add(r.key);
-    types.add(r.type);
-    versions.add(static_cast<long long>(r.version));
-    values.add(r.value);
-    if (r.traceparent.empty())
-      traces.add_null();
-    else
-      traces.add(r.traceparent);
+namespace {
+
+const core::Sql kEmit{"SELECT pg_logical_emit_message(true, $1, $2)"};
+// unnest's order is the order of the events; ORDER BY makes PostgreSQL call the volatile
+// function after sorting, in that order.
+const core::Sql kEmitMany{
+    "SELECT pg_logical_emit_message(true, $1, m.content)"
+    " FROM unnest($2::text[]) WITH ORDINALITY AS m (content, n) ORDER BY m.n"};
+
+}  // namespace
+
+std::string OutboxMessage::encode() const {
+  for (const std::string* field : {&topic, &key, &id, &type, &traceparent})
+    if (field->find_first_of("\r\n") != std::string::npos)
+      throw std::invalid_argument("outbox: a line break in an event's topic, key, id, type or traceparent");
+  std::string out;
+  out.reserve(64 + topic.size() + key.size() + id.size() + type.size() + traceparent.size() + value.size());
+  out.append("v1\n").append(topic).append("\n").append(key).append("\n").append(id).append("\n");
+  out.append(type).append("\n").append(std::to_string(version)).append("\n").append(traceparent).append("\n");
+  out.append(value);
+  return out;
+}
+
+std::optional<OutboxMessage> OutboxMessage::decode(std::string_view content) {
+  std::string_view fields[7];
+  for (auto& f : fields) {
+    const auto end = content.find('\n');
+    if (end == std::string_view::npos) return std::nullopt;
+    f = content.substr(0, end);
+    content.remove_prefix(end + 1);
   }
-  core::exec(tx_,
-             SHOPMESH_SQL("INSERT INTO outbox (id, topic, key, type, version, value, traceparent)"
-                          " SELECT r.id, r.topic, r.key, r.type, r.version, r.value, r.traceparent"
-                          " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[],"
-                          "             $7::text[]) WITH ORDINALITY"
-                          "   AS r (id, topic, key, type, version, value, traceparent, n)"
-                          " ORDER BY r.n"),
-             ids.str(), topics.str(), keys.str(), types.str(), versions.str(), values.str(), traces.str());
-  rows_.clear();
+  if (fields[0] != "v1") return std::nullopt;
+  OutboxMessage m{std::string(fields[1]), std::string(fields[2]), std::string(fields[3]), std::string(fields[4]),
+                  std::string(fields[6]), 0, std::string(content)};
+  const auto [end, ec] = std::from_chars(fields[5].data(), fields[5].data() + fields[5].size(), m.version);
+  if (ec != std::errc{} || end != fields[5].data() + fields[5].size()) return std::nullopt;
+  return m;
+}
+
+void OutboxBatch::flush() {
+  if (messages_.empty()) return;
+  core::ArrayLiteral contents;
+  for (const auto& m : messages_) contents.add(m);
+  core::exec(tx_, kEmitMany, std::string(kOutboxPrefix), contents.str());
+  messages_.clear();
 }
 
 std::string Outbox::add(pqxx::transaction_base& tx, std::string_view topic, std::string_view type, int version,
@@ -64,15 +88,12 @@ std::string Outbox::add(pqxx::transaction_base& tx, std::string_view topic, std:
   e.causation_id = context.causation_id;
   e.traceparent = context.traceparent;
   e.data = std::move(data_json);
-  if (auto* batch = OutboxBatch::active(tx)) {
-    batch->rows_.push_back({e.id, std::string(topic), e.key, e.type, encode(e), e.traceparent, e.version});
-    return e.id;
-  }
-  core::exec(tx,
-             SHOPMESH_SQL("INSERT INTO outbox (id, topic, key, type, version, value, traceparent)"
-                          " VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-             e.id, std::string(topic), e.key, e.type, e.version, encode(e),
-             e.traceparent.empty() ? std::optional<std::string>{} : std::optional<std::string>{e.traceparent});
+  std::string message =
+      OutboxMessage{std::string(topic), e.key, e.id, e.type, e.traceparent, e.version, encode(e)}.encode();
+  if (auto* batch = OutboxBatch::active(tx))
+    batch->messages_.push_back(std::move(message));
+  else
+    core::exec(tx, kEmit, std::string(kOutboxPrefix), message);
   return e.id;
 }
 

@@ -74,6 +74,9 @@ void Producer::create() {
   // gapless makes such a gap a fatal error, and recreate_if_fatal() resends from the outbox.
   set("enable.gapless.guarantee", "true");
   set("linger.ms", std::to_string(options_.linger.count()));
+  // Small requests go out at once: with Nagle, a produce request written while the previous one
+  // is unacknowledged can wait for the broker's delayed ACK (tens of milliseconds).
+  set("socket.nagle.disable", "true");
   set("delivery.timeout.ms", std::to_string(options_.delivery_timeout.count()));
   set("log_level", "4");
   if (conf_->set("dr_cb", &reports_->delivery, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(err);

@@ -1,41 +1,220 @@
 #include "shopmesh/events/relay.hpp"
 
+#include <libpq-fe.h>
+#include <poll.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <deque>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
-#include "shopmesh/events/envelope.hpp"
+#include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
 
 namespace shopmesh::events {
 namespace {
 
-// One active relay per database: instances of the same service stand by behind this lock, so
-// publication stays in commit order.
-constexpr long long kRelayLock = 0x4f55'5442'4f58LL;  // "OUTBOX"
+using Lsn = std::uint64_t;
+constexpr std::string_view kPublication = "shopmesh_outbox";
+constexpr long long kMaxUnacked = 20'000;  // events handed to the producer and not yet acknowledged
+// PostgreSQL's epoch for replication timestamps: microseconds since 2000-01-01.
+constexpr long long kPgEpochOffsetUs = 946'684'800LL * 1'000'000;
 
-class WakeOnNotify : public pqxx::notification_receiver {
- public:
-  WakeOnNotify(pqxx::connection_base& c, bool& flag) : pqxx::notification_receiver(c, "outbox"), flag_(flag) {}
-  void operator()(const std::string&, int) override { flag_ = true; }
+std::uint64_t read64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+std::uint32_t read32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+void write64(char* p, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
+}
+long long now_pg_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+             .count() -
+         kPgEpochOffsetUs;
+}
 
- private:
-  bool& flag_;
+struct Unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
-struct Row {
-  long long seq;
-  std::string id, topic, key, type, value, traceparent;
-  int version;
-  double age_seconds;  // commit-to-now when fetched
+// A logical replication connection in COPY BOTH mode, read without blocking the caller longer
+// than it asks.
+class ReplicationStream {
+ public:
+  explicit ReplicationStream(const std::string& url) {
+    const char* keys[] = {"dbname", "replication", "application_name", nullptr};
+    const char* values[] = {url.c_str(), "database", "outbox-relay", nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);  // expand_dbname: the URL's own settings stay
+    if (PQstatus(conn_) != CONNECTION_OK) throw Unavailable(error("connect"));
+  }
+  ~ReplicationStream() {
+    if (buffer_) PQfreemem(buffer_);
+    PQfinish(conn_);
+  }
+  ReplicationStream(const ReplicationStream&) = delete;
+  ReplicationStream& operator=(const ReplicationStream&) = delete;
+
+  // Starts streaming the slot's committed transactions after its confirmed position. Returns
+  // false when another relay reads the slot.
+  bool start(const std::string& slot) {
+    const std::string command = "START_REPLICATION SLOT \"" + slot + "\" LOGICAL 0/0 (proto_version '1'," +
+                                " publication_names '" + std::string(kPublication) + "', messages 'true')";
+    PGresult* r = PQexec(conn_, command.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COPY_BOTH;
+    const std::string state = PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
+    PQclear(r);
+    if (ok) return true;
+    if (state == "55006") return false;  // object_in_use: "replication slot ... is active for PID ..."
+    throw Unavailable(error("START_REPLICATION"));
+  }
+
+  // The next message, waiting up to `wait`; empty on timeout.
+  std::string_view read(std::chrono::milliseconds wait) {
+    if (buffer_) PQfreemem(buffer_);
+    buffer_ = nullptr;
+    for (bool waited = false;;) {
+      const int n = PQgetCopyData(conn_, &buffer_, 1);
+      if (n > 0) return {buffer_, static_cast<std::size_t>(n)};
+      if (n < 0) throw Unavailable(error("stream"));
+      if (waited) return {};
+      pollfd fd{PQsocket(conn_), POLLIN, 0};
+      if (::poll(&fd, 1, static_cast<int>(wait.count())) < 0 && errno != EINTR) throw Unavailable("poll failed");
+      if (PQconsumeInput(conn_) == 0) throw Unavailable(error("stream"));
+      waited = true;
+    }
+  }
+
+  // Standby status update: everything up to `flushed` is safely published.
+  void feedback(Lsn received, Lsn flushed, bool reply_requested = false) {
+    char m[34];
+    m[0] = 'r';
+    write64(m + 1, received);
+    write64(m + 9, flushed);
+    write64(m + 17, flushed);
+    write64(m + 25, static_cast<std::uint64_t>(now_pg_us()));
+    m[33] = reply_requested ? 1 : 0;
+    if (PQputCopyData(conn_, m, sizeof m) != 1 || PQflush(conn_) != 0) throw Unavailable(error("feedback"));
+  }
+
+ private:
+  std::string error(const char* what) const {
+    std::string e = std::string(what) + ": " + PQerrorMessage(conn_);
+    while (!e.empty() && std::isspace(static_cast<unsigned char>(e.back()))) e.pop_back();
+    return e;
+  }
+  PGconn* conn_ = nullptr;
+  char* buffer_ = nullptr;
+};
+
+// One committed transaction's events on their way to Kafka.
+struct InFlight {
+  Lsn end = 0;            // confirmed once every event of it (and of those before) is acknowledged
+  int remaining = 0;      // deliveries not yet reported
+  bool failed = false;
+  double commit_epoch = 0;  // seconds, for the commit-to-ack histogram
 };
 
 }  // namespace
+
+std::string outbox_slot_name(std::string_view database_name) {
+  std::string slot = "shopmesh_outbox_";
+  for (char c : database_name) {
+    const auto u = static_cast<unsigned char>(c);
+    slot += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+  }
+  return slot.substr(0, 63);
+}
+
+namespace {
+
+const core::Sql kSlotStatus{
+    "SELECT s.active, coalesce(s.wal_status, ''),"
+    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint,"
+    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint"
+    " FROM pg_replication_slots s WHERE s.slot_name = $1"};
+
+SlotStatus slot_status(pqxx::transaction_base& tx) {
+  SlotStatus st;
+  const auto r = core::exec(tx, kSlotStatus, outbox_slot_name(tx.conn().dbname()));
+  if (r.empty()) return st;
+  st.exists = true;
+  st.active = r[0][0].as<bool>();
+  st.wal_status = r[0][1].as<std::string>();
+  st.retained_bytes = r[0][2].as<long long>();
+  st.unconfirmed_bytes = r[0][3].as<long long>();
+  return st;
+}
+
+// The slot, created if missing, before anything writes an event; then events a previous
+// version left in its outbox table are written again as messages (in their order), and the
+// table goes.
+std::string prepare_slot(const std::string& url, core::Logger& log) {
+  pqxx::connection conn(url);
+  const std::string slot = outbox_slot_name(conn.dbname());
+  {
+    pqxx::nontransaction tx(conn);
+    const auto level = tx.exec1("SHOW wal_level")[0].as<std::string>();
+    if (level != "logical")
+      throw std::runtime_error("the outbox needs PostgreSQL with wal_level = logical (it is '" + level + "')");
+    if (tx.exec_params("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", slot).empty()) {
+      try {
+        tx.exec_params("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", slot);
+        log.info("outbox slot created", {{"slot", slot}});
+      } catch (const pqxx::sql_error& e) {
+        // Another instance created it at the same moment.
+        if (e.sqlstate() != "42710") throw;
+      }
+    }
+  }
+  pqxx::work tx(conn);
+  if (tx.exec1("SELECT to_regclass('outbox') IS NOT NULL")[0].as<bool>()) {
+    try {
+      tx.exec("LOCK TABLE outbox");
+    } catch (const pqxx::undefined_table&) {
+      return slot;  // another instance starting at the same moment retired it first
+    }
+    const auto r = tx.exec_params(
+        "SELECT pg_logical_emit_message(true, $1, 'v1' || E'\n' || topic || E'\n' || key || E'\n' || id"
+        " || E'\n' || type || E'\n' || version || E'\n' || coalesce(traceparent, '') || E'\n' || value)"
+        " FROM outbox WHERE published_at IS NULL ORDER BY seq",
+        std::string(kOutboxPrefix));
+    tx.exec("DROP TABLE outbox");
+    tx.commit();
+    log.info("outbox table retired", {core::num("republished", static_cast<long long>(r.size()))});
+  }
+  return slot;
+}
+
+}  // namespace
+
+SlotStatus outbox_slot_status(core::PgPool& db) {
+  return db.transact([](pqxx::work& tx) { return slot_status(tx); });
+}
+
+std::function<bool()> OutboxRelay::health_check(core::PgPool& db, long long max_retained_wal_bytes) {
+  return [&db, max_retained_wal_bytes] {
+    try {
+      const SlotStatus st = outbox_slot_status(db);
+      return st.exists && st.wal_status != "lost" && st.retained_bytes <= max_retained_wal_bytes;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+}
 
 struct OutboxRelay::Impl {
   Impl(RelayOptions o, core::Logger& l, prometheus::Registry& registry)
@@ -48,20 +227,28 @@ struct OutboxRelay::Impl {
                       .Add({})),
         failures(prometheus::BuildCounter()
                      .Name("outbox_publish_failures_total")
-                     .Help("Outbox events whose delivery failed (retried)")
+                     .Help("Outbox events whose delivery failed (published again from the slot)")
                      .Register(registry)
                      .Add({})),
         pending(prometheus::BuildGauge()
                     .Name("outbox_pending")
-                    .Help("Unpublished outbox rows seen by the last fetch")
+                    .Help("Committed transactions read from the slot whose events Kafka has not yet acknowledged")
                     .Register(registry)
                     .Add({})),
         latency(prometheus::BuildHistogram()
                     .Name("outbox_commit_to_ack_seconds")
-                    .Help("Time from the outbox insert to the broker's acknowledgement")
+                    .Help("Time from the transaction's commit to Kafka's acknowledgement of its events")
                     .Register(registry)
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                                      0.25, 0.5, 1, 5, 30})) {}
+
+  // Streams from the slot until stopped or something fails (then throws).
+  void stream(ReplicationStream& replication, Producer& producer);
+  void sleep_interruptible(std::chrono::milliseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stopping && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
+  }
 
   RelayOptions options;
   core::Logger& log;
@@ -69,13 +256,15 @@ struct OutboxRelay::Impl {
   prometheus::Counter& failures;
   prometheus::Gauge& pending;
   prometheus::Histogram& latency;
+  std::string slot;
   std::thread thread;
   std::atomic<bool> stopping{false};
-  std::atomic<bool> poke{false};
 };
 
 OutboxRelay::OutboxRelay(RelayOptions options, core::Logger& log, prometheus::Registry& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), log, metrics)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), log, metrics)) {
+  impl_->slot = prepare_slot(impl_->options.database_url, log);
+}
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
@@ -86,131 +275,171 @@ void OutboxRelay::stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-void OutboxRelay::wake() { impl_->poke = true; }
+void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& producer) {
+  std::deque<InFlight> in_flight;  // in commit order; references stay valid while queued
+  // Leaving early, the reports of what is still queued are served (as failures) while the
+  // transactions they point to exist.
+  struct DrainOnExit {
+    Producer& producer;
+    ~DrainOnExit() { producer.drain(); }
+  } drain_on_exit{producer};
+  std::vector<OutboxMessage> events;  // of the transaction being read
+  double commit_epoch = 0;
+  bool in_transaction = false;
+  Lsn received = 0, confirmed = 0, reported = 0;
+  Lsn idle_end = 0;        // the last keepalive's WAL end: confirmable once nothing read before it is pending
+  long long unacked = 0;   // events handed to the producer and not yet reported
+  auto last_report = std::chrono::steady_clock::now();
+
+  auto advance = [&] {
+    while (!in_flight.empty() && in_flight.front().remaining == 0) {
+      if (in_flight.front().failed) throw Unavailable("Kafka did not acknowledge an event; streaming again from the slot");
+      confirmed = std::max(confirmed, in_flight.front().end);
+      in_flight.pop_front();
+    }
+    // Nothing of ours is pending before the keepalive's WAL end: the slot may move past it (no
+    // WAL kept for transactions of other databases or without events).
+    if (in_flight.empty() && !in_transaction) confirmed = std::max(confirmed, idle_end);
+    pending.Set(static_cast<double>(in_flight.size()));
+  };
+  auto report = [&](bool force) {
+    // Nothing to say before the first transaction or keepalive: the slot's own position is
+    // unknown here, and a lower one must never be reported.
+    if (confirmed == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (force || (confirmed > reported && now - last_report >= std::chrono::milliseconds(100)) ||
+        now - last_report >= std::chrono::seconds(10)) {
+      replication.feedback(received, confirmed);
+      reported = confirmed;
+      last_report = now;
+    }
+  };
+
+  while (!stopping) {
+    // A large backlog is not read faster than Kafka takes it: past kMaxUnacked events handed over,
+    // the relay serves acknowledgements before it reads on.
+    while (unacked > kMaxUnacked && !stopping) {
+      producer.poll(std::chrono::milliseconds(10));
+      advance();
+      report(false);
+    }
+    // Short waits while deliveries are outstanding (their reports come from producer.poll()) or
+    // a confirmation is due; long ones when idle.
+    const auto wait = !in_flight.empty()      ? std::chrono::milliseconds(2)
+                      : confirmed > reported ? std::chrono::milliseconds(100)
+                                             : std::chrono::milliseconds(500);
+    const auto msg = replication.read(wait);
+    producer.poll(std::chrono::milliseconds(0));
+    if (msg.size() >= 25 && msg[0] == 'w') {
+      received = std::max<Lsn>(received, read64(msg.data() + 9));
+      const char* p = msg.data() + 25;
+      const std::size_t n = msg.size() - 25;
+      if (n >= 21 && p[0] == 'B') {  // Begin: final LSN, commit time, xid
+        in_transaction = true;
+        events.clear();
+        commit_epoch = static_cast<double>(static_cast<long long>(read64(p + 9)) + kPgEpochOffsetUs) / 1e6;
+      } else if (n >= 14 && p[0] == 'M') {  // Message: flags, LSN, prefix, length, content
+        const char* prefix = p + 10;
+        const std::size_t prefix_len = strnlen(prefix, n - 10);
+        if (10 + prefix_len + 5 <= n && std::string_view(prefix, prefix_len) == kOutboxPrefix) {
+          const char* len_at = prefix + prefix_len + 1;
+          const std::uint32_t len = read32(len_at);
+          auto m = static_cast<std::size_t>(len_at + 4 + len - p) <= n ? OutboxMessage::decode({len_at + 4, len})
+                                                                        : std::nullopt;
+          if (m)
+            events.push_back(std::move(*m));
+          else
+            log.error("outbox message in an unknown format: skipped", {{"slot", slot}});
+        }
+      } else if (n >= 26 && p[0] == 'C') {  // Commit: flags, commit LSN, end LSN, commit time
+        in_transaction = false;
+        InFlight& tx = in_flight.emplace_back(InFlight{read64(p + 10), static_cast<int>(events.size()), false,
+                                                       commit_epoch});
+        for (const OutboxMessage& e : events) {
+          Envelope headers_of;
+          headers_of.id = e.id;
+          headers_of.type = e.type;
+          headers_of.version = e.version;
+          headers_of.traceparent = e.traceparent;
+          const bool queued = producer.send(e.topic, e.key, e.value, envelope_headers(headers_of), [&](const Delivery& d) {
+            tx.failed = tx.failed || !d.ok;
+            --tx.remaining;
+            --unacked;
+            if (d.ok) {
+              published.Increment();
+              if (tx.remaining == 0)
+                latency.Observe(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                                    .count() -
+                                tx.commit_epoch);
+            } else {
+              failures.Increment();
+            }
+          });
+          // The producer is unusable: nothing after it may go out.
+          if (!queued) throw Unavailable("Kafka producer refused an event; streaming again from the slot");
+          ++unacked;
+        }
+        events.clear();
+      }
+    } else if (msg.size() >= 18 && msg[0] == 'k') {  // keepalive: server WAL end, time, reply requested
+      const Lsn wal_end = read64(msg.data() + 1);
+      received = std::max(received, wal_end);
+      if (!in_transaction) idle_end = wal_end;
+      advance();
+      report(msg[17] != 0);
+      continue;
+    }
+    advance();
+    report(false);
+  }
+  // Stopping: what was sent gets its acknowledgements, and the slot learns how far it got.
+  producer.flush(std::chrono::seconds(10));
+  try {
+    advance();
+  } catch (const Unavailable&) {
+  }
+  report(true);
+}
+
+void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name) {
+  RelayOptions options{ctx.config.database_url, ctx.config.kafka_brokers, producer_name};
+  ctx.components.push_back(std::make_unique<OutboxRelay>(options, ctx.log, ctx.metrics));
+  ctx.health_checks.emplace_back("outbox", OutboxRelay::health_check(*ctx.db, options.max_retained_wal_bytes));
+  ctx.health_details.emplace_back("outbox", [&db = *ctx.db] {
+    const SlotStatus st = outbox_slot_status(db);
+    return std::string("{\"slotExists\":") + (st.exists ? "true" : "false") +
+           ",\"relayActive\":" + (st.active ? "true" : "false") + ",\"walStatus\":\"" + st.wal_status +
+           "\",\"retainedBytes\":" + std::to_string(st.retained_bytes) +
+           ",\"unconfirmedBytes\":" + std::to_string(st.unconfirmed_bytes) + "}";
+  });
+}
 
 void OutboxRelay::run() {
   auto& s = *impl_;
   std::chrono::milliseconds backoff = s.options.backoff_initial;
-  auto sleep_interruptible = [&](std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!s.stopping && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
-  };
-
+  bool standing_by = false;
   while (!s.stopping) {
     try {
-      pqxx::connection conn(s.options.database_url);
-      {
-        pqxx::nontransaction tx(conn);
-        tx.exec("SET application_name = 'outbox-relay'");
+      ReplicationStream replication(s.options.database_url);
+      if (!replication.start(s.slot)) {
+        if (!standing_by) s.log.info("outbox relay standing by: another instance reads the slot", {{"slot", s.slot}});
+        standing_by = true;
+        s.sleep_interruptible(std::chrono::seconds(2));
+        continue;
       }
-      // Stand by until this instance holds the relay lock.
-      while (!s.stopping) {
-        pqxx::nontransaction tx(conn);
-        if (tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kRelayLock) + ")")[0].as<bool>()) break;
-        tx.commit();
-        sleep_interruptible(std::chrono::seconds(2));
-      }
-      bool notified = true;  // look once at start: rows may be waiting from before
-      WakeOnNotify listener(conn, notified);
+      standing_by = false;
       Producer producer({s.options.brokers, s.options.producer_name + "-relay"}, s.log);
-      auto last_prune = std::chrono::steady_clock::now() - std::chrono::hours(2);
-      auto last_fetch = std::chrono::steady_clock::now();
-      s.log.info("outbox relay started");
-
-      while (!s.stopping) {
-        if (!notified && !s.poke) {
-          conn.await_notification(0, 200'000);  // 200 ms slices keep stop() prompt
-          if (!notified && !s.poke && std::chrono::steady_clock::now() - last_fetch < s.options.fallback_poll) continue;
-        }
-        notified = false;
-        s.poke = false;
-        last_fetch = std::chrono::steady_clock::now();
-
-        std::vector<Row> rows;
-        {
-          pqxx::work tx(conn);
-          auto r = tx.exec_params(
-              "SELECT seq, id::text, topic, key, type, version, value, coalesce(traceparent, ''),"
-              " extract(epoch from clock_timestamp() - created_at)::float8"
-              " FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
-              static_cast<long long>(s.options.batch_size));
-          for (const auto& row : r)
-            rows.push_back({row[0].as<long long>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                            row[3].as<std::string>(), row[4].as<std::string>(), row[6].as<std::string>(),
-                            row[7].as<std::string>(), row[5].as<int>(), row[8].as<double>()});
-          tx.commit();
-        }
-        s.pending.Set(static_cast<double>(rows.size()));
-        if (rows.empty()) {
-          if (std::chrono::steady_clock::now() - last_prune > std::chrono::hours(1)) {
-            pqxx::work tx(conn);
-            tx.exec_params("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
-                           static_cast<int>(s.options.retention.count()));
-            tx.commit();
-            last_prune = std::chrono::steady_clock::now();
-          }
-          continue;
-        }
-
-        const auto sent_at = std::chrono::steady_clock::now();
-        std::vector<Delivery> results(rows.size());
-        std::vector<bool> queued(rows.size(), false);
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-          Envelope headers_of;
-          headers_of.id = rows[i].id;
-          headers_of.type = rows[i].type;
-          headers_of.version = rows[i].version;
-          headers_of.traceparent = rows[i].traceparent;
-          queued[i] = producer.send(rows[i].topic, rows[i].key, rows[i].value, envelope_headers(headers_of),
-                                    [&results, i](const Delivery& d) { results[i] = d; });
-          if (!queued[i]) break;  // keep order: nothing after a row that could not be queued
-        }
-        if (!producer.flush(s.options.backoff_max + std::chrono::seconds(30))) producer.drain();
-        const double flush_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count();
-
-        std::vector<long long> ok, failed;
-        std::string first_error;
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-          if (queued[i] && results[i].ok) {
-            ok.push_back(rows[i].seq);
-            s.latency.Observe(rows[i].age_seconds + flush_seconds);
-          } else {
-            failed.push_back(rows[i].seq);
-            if (first_error.empty()) first_error = queued[i] ? results[i].error : "could not queue";
-          }
-        }
-        {
-          pqxx::work tx(conn);
-          if (!ok.empty())
-            tx.exec_params("UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])",
-                           core::array_literal(ok, [](long long seq) { return seq; }));
-          if (!failed.empty())
-            tx.exec_params("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
-                           core::array_literal(failed, [](long long seq) { return seq; }), first_error);
-          tx.commit();
-        }
-        s.published.Increment(static_cast<double>(ok.size()));
-        if (!failed.empty()) {
-          s.failures.Increment(static_cast<double>(failed.size()));
-          s.log.warn("outbox publish failed; retrying",
-                     {{"error", first_error}, core::num("failed", static_cast<long long>(failed.size())),
-                      core::num("backoffMs", static_cast<long long>(backoff.count()))});
-          sleep_interruptible(backoff);
-          backoff = std::min(backoff * 2, s.options.backoff_max);
-          notified = true;  // retry without waiting for a new notification
-        } else {
-          backoff = s.options.backoff_initial;
-          if (rows.size() == s.options.batch_size) notified = true;  // more may be waiting
-        }
-      }
+      s.log.info("outbox relay started", {{"slot", s.slot}});
+      backoff = s.options.backoff_initial;
+      s.stream(replication, producer);
     } catch (const std::exception& e) {
-      s.log.warn("outbox relay: database error; reconnecting", {{"error", e.what()}});
-      sleep_interruptible(backoff);
+      s.log.warn("outbox relay: streaming again after an error", {{"slot", s.slot}, {"error", e.what()},
+                                                                  core::num("backoffMs", static_cast<long long>(backoff.count()))});
+      s.sleep_interruptible(backoff);
       backoff = std::min(backoff * 2, s.options.backoff_max);
     }
   }
-  s.log.info("outbox relay stopped");
+  s.log.info("outbox relay stopped", {{"slot", s.slot}});
 }
 
 }  // namespace shopmesh::events

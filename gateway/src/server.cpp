@@ -671,6 +671,7 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
     asio::steady_timer timer;
     std::size_t pending = 0;
     std::map<std::string, std::pair<bool, bool>> results;  // service -> (up, postgres ok)
+    std::map<std::string, std::string> outboxes;            // service -> its outbox slot's figures (JSON)
   };
   auto ex = co_await asio::this_coro::executor;
   auto gather = std::make_shared<Gather>(ex);
@@ -691,6 +692,13 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
             pg = !d.HasParseError() && d.IsObject() && d.HasMember("checks") && d["checks"].IsObject() &&
                  d["checks"].HasMember("postgres") && d["checks"]["postgres"].IsString() &&
                  std::string_view(d["checks"]["postgres"].GetString()) == "ok";
+            if (!d.HasParseError() && d.IsObject() && d.HasMember("details") && d["details"].IsObject() &&
+                d["details"].HasMember("outbox") && d["details"]["outbox"].IsObject()) {
+              rapidjson::StringBuffer figures;
+              rapidjson::Writer<rapidjson::StringBuffer> fw(figures);
+              d["details"]["outbox"].Accept(fw);
+              gather->outboxes[name].assign(figures.GetString(), figures.GetSize());
+            }
           }
           gather->results[name] = {up, pg};
           if (--gather->pending == 0) gather->timer.cancel();
@@ -714,6 +722,14 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
     postgres_ok = postgres_ok && it != gather->results.end() && it->second.second;
     up_count += up ? 1 : 0;
     core::json::kv(w, name, up ? "ok" : "down");
+  }
+  w.EndObject();
+  // Each relay's backlog: WAL its slot retains, and how much the relay has not yet confirmed.
+  w.Key("outbox");
+  w.StartObject();
+  for (const auto& [name, figures] : gather->outboxes) {
+    w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+    w.RawValue(figures.data(), figures.size(), rapidjson::kObjectType);
   }
   w.EndObject();
   const bool kafka_ok = parts.kafka.healthy();

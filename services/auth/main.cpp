@@ -46,12 +46,13 @@ int main() {
          if (!config.users_url.empty())
            users = std::make_unique<auth::UsersClient>(config.users_url, config.users_timeout, ctx.log);
          service = std::make_unique<auth::AuthService>(*store, *hasher, *issuer, users.get(), ctx.log);
+         // The relay creates the outbox slot: events written before it exists are never read, and
+         // seeding the admin writes USER_REGISTERED.
+         events::add_outbox_relay(ctx, "auth");
          if (!config.admin_email.empty())
            service->seed_admin(config.admin_email, config.admin_password, config.admin_name);
          auth::register_routes(ctx.router, *service, *issuer);
 
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "auth"}, ctx.log, ctx.metrics));
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "auth",
                                      .topics = {std::string(events::topic::identity)},

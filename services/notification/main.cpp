@@ -29,9 +29,7 @@ int main() {
              *ctx.db, events::Outbox("notification"),
              config.email() ? notification::Channel::email : notification::Channel::in_app);
          notification::register_routes(ctx.router, *store);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "notification"}, ctx.log,
-             ctx.metrics));
+         events::add_outbox_relay(ctx, "notification");
          if (config.email())
            ctx.components.push_back(std::make_unique<notification::EmailSender>(ctx.config.database_url, config, *store,
                                                                                 ctx.log, ctx.metrics));

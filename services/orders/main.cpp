@@ -34,8 +34,7 @@ int main() {
          catalog = std::make_unique<products::client::HttpCatalog>(config.products_url, config.products_timeout);
          ordering = std::make_unique<orders::Ordering>(*store, *catalog);
          orders::register_routes(ctx.router, *store, *ordering);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "orders"}, ctx.log, ctx.metrics));
+         events::add_outbox_relay(ctx, "orders");
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "orders",
                                      .topics = {std::string(events::topic::stock)},

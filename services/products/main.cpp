@@ -31,9 +31,7 @@ int main() {
          store = std::make_unique<products::ProductStore>(*ctx.db, events::Outbox("products"));
          stock = std::make_unique<products::StockClient>(config.stock_url, config.stock_timeout);
          products::register_routes(ctx.router, *store, *stock);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "products"}, ctx.log,
-             ctx.metrics));
+         events::add_outbox_relay(ctx, "products");
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "products",
                                      .topics = {std::string(events::topic::stock)},

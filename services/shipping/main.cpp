@@ -24,9 +24,7 @@ int main() {
        [&](core::ServiceContext& ctx) {
          store = std::make_unique<shipping::ShipmentStore>(*ctx.db, events::Outbox("shipping"));
          shipping::register_routes(ctx.router, *store);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "shipping"}, ctx.log,
-             ctx.metrics));
+         events::add_outbox_relay(ctx, "shipping");
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "shipping",
                                      .topics = {std::string(events::topic::order), std::string(events::topic::stock)},

@@ -24,8 +24,7 @@ int main() {
        [&](core::ServiceContext& ctx) {
          store = std::make_unique<stock::StockStore>(*ctx.db, events::Outbox("stock"));
          stock::register_routes(ctx.router, *store);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "stock"}, ctx.log, ctx.metrics));
+         events::add_outbox_relay(ctx, "stock");
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "stock",
                                      .topics = {std::string(events::topic::order), std::string(events::topic::catalog)},

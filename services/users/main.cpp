@@ -26,8 +26,7 @@ int main() {
        [&](core::ServiceContext& ctx) {
          store = std::make_unique<users::ProfileStore>(*ctx.db, events::Outbox("users"));
          users::register_routes(ctx.router, *store);
-         ctx.components.push_back(std::make_unique<events::OutboxRelay>(
-             events::RelayOptions{ctx.config.database_url, ctx.config.kafka_brokers, "users"}, ctx.log, ctx.metrics));
+         events::add_outbox_relay(ctx, "users");
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "users",
                                      .topics = {std::string(events::topic::identity)},

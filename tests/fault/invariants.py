@@ -1,23 +1,30 @@
-"""The invariants every fault scenario ends with, checked through SQL (each service's own database) and
-the public API once the mesh has settled:
+"""The invariants every fault scenario ends with, checked through SQL (each service's own database), what
+Kafka holds and the public API once the mesh has settled:
 
   * every order that got a 2xx exists and reached CONFIRMED/REJECTED (or later); the API agrees;
+  * nothing lost on the way to Kafka: each order's ORDER_CREATED, its shipment's SHIPMENT_CREATED and the
+    status change to where its shipment stands were published;
   * no order has more than one reservation, stock decision, shipment or notification of a kind
-    (counted on the events each service emitted and on its tables);
+    (counted on the events each service published and on its tables). Delivery is at-least-once, so
+    events are counted by distinct event id: the same id twice is a redelivery, two ids are two effects;
   * every settled order has all its effects (decision, shipment in the matching state, notifications);
   * stock is conserved per product (initial = available + reserved, reserved = the live orders' lines)
-    and was never negative (every STOCK_CHANGED level >= 0); the catalog's projection agrees;
+    and was never negative (every published STOCK_CHANGED level >= 0); the catalog's projection agrees;
   * each DLQ holds exactly the poison messages injected during the scenario (none otherwise);
   * every component answers /health with 200.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
-from kit import LIVE, SETTLED, Admin, Api, Bus, Intent, Stack, eventually, log, now, sql, text_array, user_call, \
-    uuid_array
+from kit import LIVE, SETTLED, Admin, Api, Bus, Intent, Stack, TopicLog, now, sql, user_call, uuid_array
+
+# The topics the invariants count events on; each has a single producing service.
+ORDER_TOPIC, STOCK_TOPIC, SHIPPING_TOPIC = "order.events", "stock.events", "shipping.events"
 
 
 class Scope:
@@ -35,8 +42,63 @@ class Scope:
         return [pid for pid, _ in self.products.values()]
 
 
-def gather(stack: Stack, scope: Scope) -> dict:
-    """One consistent-enough read of every table and outbox the invariants look at."""
+@dataclass(frozen=True)
+class Event:
+    """One event as Kafka holds it: what the invariants count it by."""
+    key: str                     # the message key (the aggregate id)
+    id: str                      # the envelope's id: the same for every redelivery of the event
+    type: str
+    to: str = ""                 # SHIPMENT_STATUS_CHANGED: data.to
+    available: int | None = None  # STOCK_CHANGED: data.available
+
+
+def event_of(message: dict) -> Event | None:
+    """The event a kcat message carries; None for what is not an envelope (poison)."""
+    try:
+        envelope = json.loads(message.get("payload") or "")
+    except ValueError:
+        return None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("id"), str):
+        return None
+    data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+    available = data.get("available")
+    return Event(message.get("key") or "", envelope["id"], str(envelope.get("type")),
+                 data.get("to") if isinstance(data.get("to"), str) else "",
+                 available if isinstance(available, int) and not isinstance(available, bool) else None)
+
+
+def event_log(bus: Bus) -> TopicLog:
+    """What was published on the counted topics; one for the whole run (each check reads only what is new)."""
+    return TopicLog(bus, [ORDER_TOPIC, STOCK_TOPIC, SHIPPING_TOPIC], event_of)
+
+
+def distinct_ids(events: list[Event], keys: set[str], by_to: bool = False) -> Counter:
+    """Distinct event ids per (key, type), or per (key, type, data.to), among the events of `keys`."""
+    ids: dict[tuple, set[str]] = defaultdict(set)
+    for e in events:
+        if e.key in keys:
+            ids[(e.key, e.type, e.to) if by_to else (e.key, e.type)].add(e.id)
+    return Counter({k: len(v) for k, v in ids.items()})
+
+
+def redeliveries(events: list[Event], keys: set[str]) -> int:
+    """Copies of an event beyond its first among the events of `keys` (at-least-once at work)."""
+    ids = [e.id for e in events if e.key in keys]
+    return len(ids) - len(set(ids))
+
+
+def lowest_levels(events: list[Event], products: set[str]) -> dict[str, int]:
+    """The lowest available level each product's STOCK_CHANGED events published."""
+    out: dict[str, int] = {}
+    for e in events:
+        if e.type == "STOCK_CHANGED" and e.key in products and e.available is not None:
+            out[e.key] = min(out.get(e.key, e.available), e.available)
+    return out
+
+
+def gather(stack: Stack, published: TopicLog, scope: Scope) -> dict:
+    """One consistent-enough read of every table the invariants look at, then of what Kafka holds (read after
+    the tables: an event of a state already read has had its chance to be published)."""
     products = uuid_array(scope.product_ids)
     orders = {}
     for oid, status, user, key in sql(stack.db["orders"], f"""
@@ -50,7 +112,7 @@ def gather(stack: Stack, scope: Scope) -> dict:
         if rows:
             orders[oid] = {"status": rows[0][0], "user": rows[0][1], "key": "", "lines": {}}
     ids = list(orders)
-    ids_sql, keys_sql = uuid_array(ids), text_array(ids)
+    ids_sql = uuid_array(ids)
     for oid, pid, qty in sql(stack.db["orders"], f"SELECT order_id, product_id, sum(quantity) FROM order_items"
                                                   f" WHERE order_id = ANY({ids_sql}) GROUP BY 1, 2"):
         orders[oid]["lines"][pid] = int(qty)
@@ -59,31 +121,29 @@ def gather(stack: Stack, scope: Scope) -> dict:
         return Counter({tuple(r[:-1]): int(r[-1]) for r in sql(stack.db[db], query)})
 
     s = {"orders": orders}
-    s["orders_events"] = counts("orders", f"SELECT key, type, count(*) FROM outbox WHERE key = ANY({keys_sql})"
-                                          " GROUP BY 1, 2")
-    s["stock_events"] = counts("stock", f"SELECT key, type, count(*) FROM outbox WHERE key = ANY({keys_sql})"
-                                        " GROUP BY 1, 2")
     s["decisions"] = dict((r[0], r[1]) for r in sql(stack.db["stock"], "SELECT order_id, outcome FROM order_decisions"
                                                                       f" WHERE order_id = ANY({ids_sql})"))
     s["reservations"] = [(o, p, int(q), st) for o, p, q, st in sql(stack.db["stock"], f"""
             SELECT order_id, product_id, quantity, status FROM reservations WHERE product_id = ANY({products})""")]
     s["levels"] = {p: (int(a), int(r), act == "t") for p, a, r, act in sql(stack.db["stock"], f"""
             SELECT product_id, available, reserved, active FROM levels WHERE product_id = ANY({products})""")}
-    s["min_level"] = {p: int(m) for p, m in sql(stack.db["stock"], f"""
-            SELECT key, min((value::json->'data'->>'available')::bigint) FROM outbox
-            WHERE type = 'STOCK_CHANGED' AND key = ANY({text_array(scope.product_ids)}) GROUP BY 1""")}
     s["shipments"] = {}
     for oid, status, n in sql(stack.db["shipping"], f"""
             SELECT order_id, min(status), count(*) FROM shipments WHERE order_id = ANY({ids_sql}) GROUP BY 1"""):
         s["shipments"][oid] = (status, int(n))
-    s["shipping_events"] = counts("shipping", f"""
-            SELECT key, type, coalesce(value::json->'data'->>'to', ''), count(*) FROM outbox
-            WHERE key = ANY({keys_sql}) GROUP BY 1, 2, 3""")
     s["notifications"] = counts("notification", f"""
             SELECT order_id, type, subject, count(*) FROM notifications WHERE order_id = ANY({ids_sql})
             GROUP BY 1, 2, 3""")
     s["projection"] = {p: int(st) for p, st in sql(stack.db["products"], f"""
             SELECT id, stock FROM products WHERE id = ANY({products})""")}
+
+    events = published.refresh()
+    keys, product_keys = set(ids), set(scope.product_ids)
+    s["orders_events"] = distinct_ids(events[ORDER_TOPIC], keys)
+    s["stock_events"] = distinct_ids(events[STOCK_TOPIC], keys)
+    s["shipping_events"] = distinct_ids(events[SHIPPING_TOPIC], keys, by_to=True)
+    s["min_level"] = lowest_levels(events[STOCK_TOPIC], product_keys)
+    s["redelivered"] = sum(redeliveries(events[t], keys | product_keys) for t in events)
     return s
 
 
@@ -112,8 +172,8 @@ def problems(scope: Scope, s: dict) -> dict[str, list[str]]:
     oe, se, she = s["orders_events"], s["stock_events"], s["shipping_events"]
     for oid, o in orders.items():
         if oe[(oid, "ORDER_CREATED")] != 1:
-            out["lost" if oe[(oid, "ORDER_CREATED")] == 0 else "duplicate"].append(
-                f"order {oid}: {oe[(oid, 'ORDER_CREATED')]} ORDER_CREATED")
+            out["lost event" if oe[(oid, "ORDER_CREATED")] == 0 else "duplicate"].append(
+                f"order {oid}: {oe[(oid, 'ORDER_CREATED')]} ORDER_CREATED on {ORDER_TOPIC}")
         for kinds in (("ORDER_CONFIRMED", "ORDER_REJECTED"), ("ORDER_CANCELLED",)):
             n = sum(oe[(oid, k)] for k in kinds)
             if n > 1:
@@ -158,6 +218,11 @@ def problems(scope: Scope, s: dict) -> dict[str, list[str]]:
         want_ship = ("READY", "SHIPPED", "DELIVERED") if live else ("CANCELLED",)
         if ship not in want_ship:
             out["missing effect"].append(f"{st} order {oid}: shipment {ship}")
+        elif s["shipping_events"][(oid, "SHIPMENT_CREATED", "")] == 0:
+            out["lost event"].append(f"{st} order {oid}: shipment {ship} but no SHIPMENT_CREATED on {SHIPPING_TOPIC}")
+        elif s["shipping_events"][(oid, "SHIPMENT_STATUS_CHANGED", ship)] == 0:
+            out["lost event"].append(f"{st} order {oid}: shipment {ship} but no SHIPMENT_STATUS_CHANGED to {ship}"
+                                     f" on {SHIPPING_TOPIC}")
         for typ in ("ORDER_CREATED", {"REJECTED": "ORDER_REJECTED", "CANCELLED": "ORDER_CANCELLED"}.get(st, "ORDER_CONFIRMED")):
             if notes[(oid, typ)] != 1:
                 out["missing effect" if notes[(oid, typ)] == 0 else "duplicate"].append(
@@ -185,7 +250,8 @@ def problems(scope: Scope, s: dict) -> dict[str, list[str]]:
     return out
 
 
-def settle(stack: Stack, scope: Scope, timeout: float = 90) -> tuple[dict, dict, float, list[str]]:  # noqa: C901
+def settle(stack: Stack, published: TopicLog, scope: Scope,
+           timeout: float = 90) -> tuple[dict, dict, float, list[str]]:  # noqa: C901
     """Waits until every invariant holds (effects arrive asynchronously) or the deadline passes; also returns
     what it waited on (the kinds of problem seen, with an example each)."""
     t0 = now()
@@ -193,7 +259,7 @@ def settle(stack: Stack, scope: Scope, timeout: float = 90) -> tuple[dict, dict,
     waited: dict[str, str] = {}
     while True:
         try:
-            state = gather(stack, scope)
+            state = gather(stack, published, scope)
             found = problems(scope, state)
         except Exception as e:  # a database still restarting
             found = {"probe": [str(e)[:300]]}

@@ -3,7 +3,9 @@ recovery monitor and the invariants every scenario ends with.
 
 Everything runs inside `scripts/stack ephemeral -- ...`, whose environment names every address,
 database and state folder. Python 3 standard library only; SQL through the psql CLI, Kafka through
-kcat and meshctl. Processes are only ever signalled by the pids in the stack's own run folder.
+kcat and meshctl. Processes are only ever signalled by the pids in the stack's own run folder, or, for
+a relay's walsender, by the pid the stack's own PostgreSQL reports (checked to be a walsender child of
+that postmaster).
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from dataclasses import dataclass, field
 
 SERVICES = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
 APPS = SERVICES + ["gateway"]
+# Services with an outbox relay: each streams its database's slot shopmesh_outbox_<database>.
+RELAYS = ["auth", "users", "products", "orders", "stock", "shipping", "notification"]
+OUTBOX_PREFIX = "shopmesh.outbox"  # the prefix of the outbox's logical decoding messages
 LIVE = ("CONFIRMED", "SHIPPED", "DELIVERED")          # orders holding a reservation
 SETTLED = ("CONFIRMED", "REJECTED", "CANCELLED", "SHIPPED", "DELIVERED")
 POLL = 0.25
@@ -70,6 +75,8 @@ class Stack:
         self.gateway_url = env("GATEWAY_URL")
         self.urls = {s: env(f"{s.upper()}_URL") for s in SERVICES}
         self.db = {s: env(f"DATABASE_URL_{s.upper()}") for s in SERVICES}
+        self.dbname = {s: urllib.parse.urlsplit(url).path.lstrip("/") or s for s, url in self.db.items()}
+        self.pg_admin = os.environ.get("PG_SUPERUSER_URL") or self.db["orders"]  # cluster-wide views
         self.brokers = env("KAFKA_BROKERS")
         self.meshctl = os.path.join(env("SHOPMESH_BUILD_DIR"), "bin", "meshctl")
         self.log_path = os.path.join(os.environ.get("FAULT_OUT") or os.path.join(self.state, "log"),
@@ -138,6 +145,55 @@ class Stack:
             out.flush()
             subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=True)
 
+    # -- the outbox relays' replication slots
+    def slots(self) -> tuple[int, dict[str, "Slot"]]:
+        """The current WAL position and every outbox slot by service, read at one instant."""
+        by_db = {d: s for s, d in self.dbname.items()}
+        rows = sql(self.pg_admin, SLOTS_SQL, timeout=5)
+        slots = {by_db.get(r[0], r[0]): Slot(r[0], int(r[1]), r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows
+                 if r[0]}
+        return int(rows[0][-1]), slots
+
+    def slot_wal_bound(self) -> tuple[str, int]:
+        """max_slot_wal_keep_size as configured and in bytes (-1: unbounded)."""
+        text, size = sql(self.pg_admin, "SELECT current_setting('max_slot_wal_keep_size'),"
+                                        " pg_size_bytes(current_setting('max_slot_wal_keep_size'))")[0]
+        return text, int(size)
+
+    def walsender_pid(self, service: str) -> int:
+        """The walsender streaming `service`'s outbox slot to its relay."""
+        rows = sql(self.db[service], """
+            SELECT r.pid FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid
+            WHERE s.database = current_database() AND s.slot_name LIKE 'shopmesh_outbox_%'
+              AND r.application_name = 'outbox-relay'""")
+        if len(rows) != 1:
+            raise RuntimeError(f"{service}: {len(rows)} walsenders stream its outbox slot (expected 1)")
+        return int(rows[0][0])
+
+    def signal_walsender(self, pid: int, sig: int) -> None:
+        """Signals a walsender of this stack's PostgreSQL, after checking that it is one."""
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            raise RuntimeError(f"walsender pid {pid} is gone") from None
+        if ppid != self.pid("postgres") or "walsender" not in self._cmdline(pid):
+            raise RuntimeError(f"pid {pid} is not a walsender of this stack's PostgreSQL")
+        os.kill(pid, sig)
+
+    def unconfirmed_outbox_messages(self, service: str) -> int:
+        """Outbox messages committed in `service`'s database that its relay has not confirmed: what the slot
+        streams again to the next relay. Peeks at the slot, so it must be inactive (no relay reading it)."""
+        return int(sql(self.db[service], f"""
+            SELECT count(*) FILTER (WHERE get_byte(data, 0) = 77  -- 'M': a logical decoding message
+                                      AND substring(data FROM 11 FOR {len(OUTBOX_PREFIX) + 1})
+                                          = convert_to('{OUTBOX_PREFIX}', 'UTF8') || '\\x00'::bytea)
+            FROM pg_logical_slot_peek_binary_changes(
+                (SELECT slot_name FROM pg_replication_slots
+                 WHERE database = current_database() AND slot_name LIKE 'shopmesh_outbox_%'),
+                NULL, NULL, 'proto_version', '1', 'publication_names', 'shopmesh_outbox', 'messages', 'true')""",
+                       timeout=30)[0][0])
+
     # -- health
     def health(self) -> dict[str, int]:
         """HTTP status of every service's /health and of the gateway's /api/health (0: no answer)."""
@@ -151,18 +207,32 @@ class Stack:
         return all(code == 200 for code in self.health().values())
 
 
-def http_get_status(url: str, timeout: float = 2) -> int:
+def http_get(url: str, timeout: float = 2) -> tuple[int, bytes]:
+    """Status and body of a GET on a fresh connection (0 and b"": no answer)."""
     u = urllib.parse.urlsplit(url)
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     try:
         c.request("GET", u.path or "/")
         r = c.getresponse()
-        r.read()
-        return r.status
+        return r.status, r.read()
     except (OSError, http.client.HTTPException):
-        return 0
+        return 0, b""
     finally:
         c.close()
+
+
+def http_get_status(url: str, timeout: float = 2) -> int:
+    return http_get(url, timeout)[0]
+
+
+def http_get_json(url: str, timeout: float = 2) -> tuple[int, dict]:
+    """Status and JSON object of a GET ({} when the body is not one)."""
+    code, body = http_get(url, timeout)
+    try:
+        doc = json.loads(body) if body else {}
+    except ValueError:
+        doc = {}
+    return code, doc if isinstance(doc, dict) else {}
 
 
 # ============================================================================ HTTP API
@@ -335,6 +405,32 @@ def text_array(ids) -> str:
     return "'{" + ",".join(ids) + "}'::text[]"
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One outbox slot as pg_replication_slots shows it; WAL positions and distances in bytes."""
+    database: str
+    active_pid: int     # the walsender streaming it to a relay (0: no relay reads it)
+    wal_status: str     # reserved, extended, unreserved, lost
+    retained: int       # WAL kept for it: current position - restart position
+    unconfirmed: int    # current position - what its relay confirmed
+    confirmed: int      # the position its relay confirmed (the restart point of the next relay)
+
+    @property
+    def active(self) -> bool:
+        return self.active_pid > 0
+
+
+# The current WAL position on every row (and on the one row there is when no slot exists).
+SLOTS_SQL = """
+    SELECT coalesce(s.database, ''), coalesce(s.active_pid, 0), coalesce(s.wal_status, ''),
+           coalesce(pg_wal_lsn_diff(w.lsn, s.restart_lsn), 0)::bigint,
+           coalesce(pg_wal_lsn_diff(w.lsn, s.confirmed_flush_lsn), 0)::bigint,
+           coalesce(pg_wal_lsn_diff(s.confirmed_flush_lsn, '0/0'), 0)::bigint,
+           pg_wal_lsn_diff(w.lsn, '0/0')::bigint
+    FROM (SELECT pg_current_wal_lsn() AS lsn) w
+    LEFT JOIN pg_replication_slots s ON s.slot_name LIKE 'shopmesh_outbox_%'"""
+
+
 # ============================================================================ Kafka
 class Bus:
     def __init__(self, stack: Stack) -> None:
@@ -361,6 +457,11 @@ class Bus:
     def end_offsets(self) -> dict[str, int]:
         """Messages ever written to each topic (sum of partition high watermarks)."""
         return {t["topic"]: sum(p["high"] for p in t["partitionOffsets"]) for t in self.meshctl("topics")}
+
+    def partition_offsets(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(low, high) watermarks of every partition of every topic."""
+        return {(t["topic"], p["partition"]): (p.get("low", 0), p["high"])
+                for t in self.meshctl("topics") for p in t["partitionOffsets"]}
 
     def read(self, topic: str, start: dict[int, int] | None = None, timeout: float = 20) -> list[dict]:
         """Every message of a topic from the given per-partition offsets (default: the beginning)."""
@@ -400,6 +501,35 @@ class Bus:
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(topics)) as pool:
             read = pool.map(lambda d: self.read(d, {0: snapshot.get(d, 0)}), topics)
             return dict(zip(topics, read))
+
+
+class TopicLog:
+    """Everything published on some topics, read incrementally: each refresh() reads, from every partition,
+    only what was added since the previous one, and keeps what `keep` makes of each message (None: nothing),
+    so reading whole topics once per check stays cheap over a long run."""
+
+    def __init__(self, bus: Bus, topics, keep) -> None:
+        self.bus, self.keep = bus, keep
+        self.records: dict[str, list] = {t: [] for t in topics}
+        self.next: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset to read
+        self.lock = threading.Lock()
+
+    def refresh(self) -> dict[str, list]:
+        with self.lock:
+            todo = []
+            for (topic, partition), (low, high) in self.bus.partition_offsets().items():
+                start = max(self.next.get((topic, partition), 0), low)
+                if topic in self.records and high > start:
+                    todo.append((topic, partition, start))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, len(todo)))) as pool:
+                read = pool.map(lambda j: self.bus.read(j[0], {j[1]: j[2]}), todo)
+                for (topic, partition, _), messages in zip(todo, read):
+                    for m in messages:
+                        self.next[(topic, partition)] = int(m["offset"]) + 1
+                        record = self.keep(m)
+                        if record is not None:
+                            self.records[topic].append(record)
+            return self.records
 
 
 # ============================================================================ order load
@@ -518,17 +648,23 @@ def basket_for(products: dict[str, str]):
 # ============================================================================ recovery monitor
 class Monitor:
     """Samples, every half second, whether the mesh is healthy and has no backlog:
-    every /health is 200, no outbox row has waited more than LAG_S, no order has been PENDING more than
-    LAG_S, and every consumer group of contracts/topics.json has committed at least what its topics held
-    LAG_S ago. Recovery time = from the fault to the first sample, after the fault was cleared, that starts
-    a run of good samples lasting LAG_S."""
+    every /health is 200; every relay streams its outbox slot and has confirmed (`meshctl outbox status`)
+    everything the WAL held LAG_S ago, so no event committed more than LAG_S ago waits for Kafka; no order
+    has been PENDING more than LAG_S; and every consumer group of contracts/topics.json has committed at
+    least what its topics held LAG_S ago. Recovery time = from the fault to the first sample, after the
+    fault was cleared, that starts a run of good samples lasting LAG_S."""
 
     LAG_S = 3.0
+    # A relay confirms what it published at most every 100 ms, and an idle one the position of the last
+    # keepalive: one WAL page of slack, so that an idle slot a few bytes short of the current position is
+    # not a backlog (under load, LAG_S of WAL is megabytes).
+    SLOT_SLACK_BYTES = 8192
 
     def __init__(self, stack: Stack, bus: Bus) -> None:
         self.stack, self.bus = stack, bus
         self.samples: list[tuple[float, bool, str]] = []
         self.highs: list[tuple[float, dict]] = []
+        self.wal: list[tuple[float, int]] = []  # (time, current WAL position)
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -550,6 +686,14 @@ class Monitor:
             self.samples.append((t, ok, why))
             self.stop_flag.wait(max(0.0, 0.5 - (now() - t)))
 
+    def _then(self, history: list, t: float):
+        """The newest value of a history sampled at least LAG_S before t (None: not that old yet)."""
+        then = None
+        for ts, value in history:
+            if ts <= t - self.LAG_S:
+                then = value
+        return then
+
     def sample(self, t: float) -> tuple[bool, str]:
         bad = [n for n, c in self.stack.health().items() if c != 200]
         if bad:
@@ -557,10 +701,12 @@ class Monitor:
         topics = self.bus.meshctl("topics")
         highs = {(x["topic"], p["partition"]): p["high"] for x in topics for p in x["partitionOffsets"]}
         self.highs.append((t, highs))
-        then = None
-        for ts, h in self.highs:
-            if ts <= t - self.LAG_S:
-                then = h
+        # The WAL position read before meshctl reads the slots: a slot is judged a little strictly, never leniently.
+        lsn, age = sql(self.stack.db["orders"], "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,"
+                                                " coalesce(max(extract(epoch from now() - created_at)), 0)"
+                                                " FROM orders WHERE status = 'PENDING'", timeout=5)[0]
+        self.wal.append((t, int(lsn)))
+        then = self._then(self.highs, t)
         if then is None:
             return False, "warming up"
         for x in topics:
@@ -570,15 +716,33 @@ class Monitor:
                 for p in g["partitions"]:
                     if (p["committed"] or 0) < then.get((x["topic"], p["partition"]), 0):
                         return False, f"lag: {g['group']} on {x['topic']}[{p['partition']}]"
-        for o in self.bus.meshctl("outbox", "status"):
-            age = o.get("oldestUnpublishedAgeSeconds")
-            if age is not None and age > self.LAG_S:
-                return False, f"outbox {o['database']} waiting {age:.1f}s"
-        age = sql(self.stack.db["orders"], "SELECT coalesce(max(extract(epoch from now() - created_at)), 0)"
-                                           " FROM orders WHERE status = 'PENDING'", timeout=5)[0][0]
+        behind = self.outbox_backlog(int(lsn), self._then(self.wal, t))
+        if behind:
+            return False, behind
         if float(age) > self.LAG_S:
             return False, f"orders PENDING for {float(age):.1f}s"
         return True, "ok"
+
+    def outbox_backlog(self, lsn: int, lsn_then: int | None) -> str:
+        """Why some relay has events waiting (empty: none): its slot is missing, lost or not streamed, or
+        it has not confirmed the WAL position of LAG_S ago (`lsn_then`; `lsn` was read just before)."""
+        rows = {o.get("database"): o for o in self.bus.meshctl("outbox", "status")}
+        for service in RELAYS:
+            o = rows.get(self.stack.dbname[service])
+            if o is None or o.get("skipped"):
+                return f"outbox {service}: not inspected ({o.get('skipped') if o else 'no row'})"
+            if "unconfirmedBytes" not in o or "active" not in o:
+                raise RuntimeError(f"meshctl outbox status --json has no active/unconfirmedBytes for {service}: {o}")
+            if o.get("exists") is False or o.get("walStatus") in ("lost", "unreserved"):
+                return f"outbox {service}: slot {'missing' if o.get('exists') is False else o.get('walStatus')}"
+            if not o["active"]:
+                return f"outbox {service}: no relay streams the slot"
+            if lsn_then is None:
+                return "warming up"
+            if o["unconfirmedBytes"] > lsn - lsn_then + self.SLOT_SLACK_BYTES:
+                behind = o["unconfirmedBytes"] / (1024 * 1024)
+                return f"outbox {service}: relay behind, {behind:.1f} MB of WAL unconfirmed"
+        return ""
 
     def recovery(self, t_fault: float, t_cleared: float) -> float | None:
         """Seconds from the fault to the start of the first good streak (after the fault was cleared) that
@@ -599,7 +763,7 @@ class Monitor:
         out: dict[str, str] = {}
         for t, ok, why in self.samples:
             if t_from <= t <= t_to and not ok:
-                out.setdefault(re.sub(r"\[\d+\]|\d+(\.\d+)?s", "", why), why)
+                out.setdefault(re.sub(r"\[\d+\]|\d+(\.\d+)? ?(s|MB)\b", "", why), why)
         return list(out.values())[:8]
 
     def last_reason(self) -> str:

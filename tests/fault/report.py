@@ -135,12 +135,17 @@ def main() -> int:
     md += ["Each scenario runs on the real stack (PostgreSQL 15, Kafka 3.9 KRaft, every service and the gateway"
            " as processes) under order load — buyers placing orders through the gateway at a steady rate,"
            " retrying a failed attempt with the same `Idempotency-Key` — and ends with invariants checked"
-           " through SQL and the public API: every order that got a 2xx exists and settled"
-           " (CONFIRMED/REJECTED/CANCELLED), no order has two reservations, decisions, shipments or"
-           " notifications of a kind, stock is conserved (initial = available + reserved = the live orders'"
-           " lines) and never went negative, each DLQ holds exactly the injected poison, every component"
-           " answers `/health`. Recovery = fault → every `/health` 200, no outbox row or PENDING order older"
-           " than 3 s and every consumer group caught up with what its topics held 3 s earlier.", ""]
+           " through SQL, what Kafka holds and the public API: every order that got a 2xx exists and settled"
+           " (CONFIRMED/REJECTED/CANCELLED), its events reached Kafka (nothing lost between the commit and"
+           " the broker), no order has two reservations, decisions, shipments or notifications of a kind"
+           " (events counted by distinct event id: delivery is at-least-once, so a redelivered copy is not a"
+           " second effect, two ids are), stock is conserved (initial = available + reserved = the live"
+           " orders' lines) and never went negative, each DLQ holds exactly the injected poison, every"
+           " component answers `/health`. Recovery = fault → every `/health` 200, every outbox relay"
+           " streaming its replication slot and confirmed past what the WAL held 3 s earlier, no PENDING"
+           " order older than 3 s and every consumer group caught up with what its topics held 3 s earlier."
+           " The `f-` scenarios aim at the relays: killed with events not yet confirmed, PostgreSQL restarted"
+           " under them, one stalled for 60 s (the WAL its slot retained meanwhile is in the fault details).", ""]
 
     rc, ms = parts.get("scenarios", ("", "0"))
     if scen is None:
@@ -160,21 +165,24 @@ def main() -> int:
             f = s.get("figures", {})
             stock = "; ".join(f"{k} {v['initial']} → {v['available']} + {v['reserved']}"
                               for k, v in (f.get("stock") or {}).items())
+            lost = fmt(f.get("lost")) + (f" (+{f['lostEvents']} events)" if f.get("lostEvents") else "")
             md.append(f"| `{s['id']}` {s['title']} | **{s['result'].upper()}** | {fmt(f.get('placed'))} | "
-                      f"{fmt(f.get('accepted'))} | {fmt(f.get('lost'))} | {fmt(f.get('duplicated'))} | "
+                      f"{fmt(f.get('accepted'))} | {lost} | {fmt(f.get('duplicated'))} | "
                       f"{fmt(f.get('recoverySeconds'), ' s')} | {fmt(f.get('dlqTotal'))} | {stock} |")
         md.append("")
         md += ["Orders: outcome of the accepted ones; `no 2xx` = attempts that never got a definite answer"
                " (the buyer gave up retrying); `made anyway` = of those, orders that exist all the same"
-               " (they must settle like any other).", "",
+               " (they must settle like any other); `redelivered` = copies of the scenario's events that"
+               " Kafka holds more than once (same event id: published again after a fault, applied once).", "",
                "| scenario | confirmed | rejected | cancelled | no 2xx | made anyway | retried attempts |"
-               " HTTP answers | settle |", "|---|---|---|---|---|---|---|---|---|"]
+               " redelivered | HTTP answers | settle |", "|---|---|---|---|---|---|---|---|---|---|"]
         for s in scen["scenarios"]:
             f = s.get("figures", {})
             codes = ", ".join(f"{k}×{v}" for k, v in (f.get("httpCodes") or {}).items())
             md.append(f"| `{s['id']}` | {fmt(f.get('confirmed'))} | {fmt(f.get('rejected'))} | "
                       f"{fmt(f.get('cancelled'))} | {fmt(f.get('unanswered'))} | {fmt(f.get('createdWithout2xx'))} |"
-                      f" {fmt(f.get('retriedAttempts'))} | {codes} | {fmt(f.get('settleSeconds'), ' s')} |")
+                      f" {fmt(f.get('retriedAttempts'))} | {fmt(f.get('redeliveredEvents'))} | {codes} |"
+                      f" {fmt(f.get('settleSeconds'), ' s')} |")
         md.append("")
         dlq_rows = [(s["id"], d, n) for s in scen["scenarios"] for d, n in (s.get("figures", {}).get("dlq") or {}).items()]
         if dlq_rows:

@@ -13,6 +13,13 @@ Scenarios (one stack for all; each starts from a healthy mesh and checks its own
   d-kill-<app>          the gateway and the other services (auth, users, products, cart) killed -9 and restarted
   d-rolling-sigterm     every component stopped with SIGTERM and restarted, one after the other
   e-poison              poison messages injected into every topic of contracts/topics.json
+  f-relay-kill          the orders service, then the stock service, killed -9 mid-burst while their relays
+                        have events not yet confirmed to their slots (counted), restarted 4 s later
+  f-pg-restart-streaming  PostgreSQL restarted (fast) mid-burst while every relay streams its slot; each must
+                        stream again and confirm past the restart
+  f-relay-down-60s      the orders relay stalled 60 s (its walsender SIGSTOPped) while orders keep being
+                        accepted; the slot's retained WAL recorded (SQL, meshctl, /health), bounded by
+                        max_slot_wal_keep_size, and the backlog drained after SIGCONT
 Exit code 0 when every scenario passed, 1 otherwise.
 """
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import sys
 import threading
@@ -27,11 +35,12 @@ import time
 import traceback
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from invariants import Scope, check_api, check_dlq, settle  # noqa: E402
-from kit import APPS, SETTLED, Admin, Api, Bus, Intent, Load, Monitor, Stack, basket_for, eventually, log, now, \
-    place, register_users, sql, uuid_array  # noqa: E402
+from invariants import Scope, check_api, check_dlq, event_log, settle  # noqa: E402
+from kit import APPS, RELAYS, SETTLED, Admin, Api, Bus, Intent, Load, Monitor, Slot, Stack, User, basket_for, \
+    eventually, http_get_json, log, now, place, register_users, sql, uuid_array  # noqa: E402
 
 BUYERS = int(os.environ.get("FAULT_BUYERS", "8"))
 RATE = float(os.environ.get("FAULT_RATE_PER_BUYER", "2.5"))   # orders/s per buyer
@@ -39,6 +48,8 @@ RACERS = int(os.environ.get("FAULT_RACERS", "100"))
 RACE_UNITS = int(os.environ.get("FAULT_RACE_UNITS", "10"))
 RECOVERY_DEADLINE = float(os.environ.get("FAULT_RECOVERY_DEADLINE_S", "90"))
 SETTLE_DEADLINE = float(os.environ.get("FAULT_SETTLE_DEADLINE_S", "90"))
+BURST_THREADS = int(os.environ.get("FAULT_BURST_THREADS", "6"))   # buyers ordering back to back in a burst
+BURST_BEFORE_FAULT = 10   # burst orders accepted before a relay fault hits, so that events are in flight
 
 
 class Ctx:
@@ -48,6 +59,8 @@ class Ctx:
         self.admin: Admin | None = None
         self.buyers = []
         self.racers = []
+        self.events = event_log(self.bus)  # what Kafka holds, read incrementally over the whole run
+        self.basket = None                 # the running scenario's basket (bursts order the same products)
 
     def setup(self) -> None:
         t = now()
@@ -68,15 +81,22 @@ class Ctx:
 
 # ============================================================================ faults
 class Fault:
-    """What a fault did: when it hit, when its cause was removed (restart issued), notes."""
+    """What a fault did: when it hit, when its cause was removed (restart issued), notes, figures, and the
+    orders it placed itself (checked with the load's)."""
 
     def __init__(self) -> None:
         self.t_fault = self.t_cleared = None
         self.wall_fault = 0.0  # time.time() of the fault, for SQL timestamps
         self.notes: list[str] = []
+        self.figures: dict = {}
+        self.intents: list[Intent] = []
 
     def __call__(self, ctx: Ctx) -> None:
         raise NotImplementedError
+
+    def check(self, intents: list[Intent], state: dict) -> dict[str, list[str]]:
+        """What this fault itself requires once the mesh settled (beyond the invariants), by kind."""
+        return {}
 
 
 class KillRestart(Fault):
@@ -100,11 +120,15 @@ class KillRestart(Fault):
                           f"{self.t_cleared - self.t_fault:.1f}s later (up took {took:.1f}s)")
 
 
+def pg_restart_fast(ctx: Ctx) -> None:
+    ctx.stack.pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-s",
+                     "-l", os.path.join(ctx.stack.state, "log", "postgres.log"))
+
+
 class PgRestartFast(Fault):
     def __call__(self, ctx: Ctx) -> None:
         self.t_fault = now()
-        ctx.stack.pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-s",
-                         "-l", os.path.join(ctx.stack.state, "log", "postgres.log"))
+        pg_restart_fast(ctx)
         self.t_cleared = now()
         self.notes.append(f"pg_ctl restart -m fast took {self.t_cleared - self.t_fault:.1f}s")
 
@@ -206,6 +230,302 @@ class Poison(Fault):
                           + (f"; {', '.join(silent)} has no consumer group (no DLQ expected)" if silent else ""))
 
 
+# ============================================================================ relay faults
+def mb(n: float | None) -> str:
+    return "—" if n is None else f"{n / (1024 * 1024):.1f} MB"
+
+
+def tally(values) -> str:
+    return ", ".join(f"{k}×{n}" for k, n in Counter(values).items()) or "no sample"
+
+
+class Burst:
+    """Buyers ordering back to back beside the steady load (no pacing), so that the relays have events in
+    flight when a fault hits; its orders are checked like the load's."""
+
+    def __init__(self, ctx: Ctx, threads: int = BURST_THREADS) -> None:
+        self.ctx = ctx
+        self.intents: list[Intent] = []
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        seed = int(time.time())
+        self.threads = [threading.Thread(target=self._buyer, daemon=True,
+                                         args=(ctx.buyers[i % len(ctx.buyers)], random.Random(seed + i * 104729)))
+                        for i in range(threads)]
+
+    def start(self) -> "Burst":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def accepted(self) -> int:
+        with self.lock:
+            return sum(1 for i in self.intents if i.accepted)
+
+    def stop(self) -> list[Intent]:
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=60)
+        return self.intents
+
+    def _buyer(self, user: User, rng: random.Random) -> None:
+        api = Api(self.ctx.stack.gateway_url)
+        while not self.stop_flag.is_set():
+            intent = Intent(str(uuid.uuid4()), user, self.ctx.basket(rng), now())
+            with self.lock:
+                self.intents.append(intent)
+            place(api, intent, 25, self.stop_flag)
+        api.close()
+
+
+class RelayKill(Fault):
+    """Each relay's service killed -9 in the middle of a burst, so that the relay dies with events it had not
+    confirmed to its slot (counted by peeking at the slot while no relay reads it), restarted `down_s` later.
+    The slot streams them again to the restarted relay: published at least once, each effect once. A kill that
+    caught nothing unconfirmed is tried again, up to `attempts` times."""
+
+    def __init__(self, services: tuple[str, ...] = ("orders", "stock"), down_s: float = 4.0,
+                 attempts: int = 3) -> None:
+        super().__init__()
+        self.services, self.down_s, self.attempts = services, down_s, attempts
+        self.caught: dict[str, int] = {}  # service -> most unconfirmed outbox events one of its kills left
+
+    def __call__(self, ctx: Ctx) -> None:
+        for service in self.services:
+            for attempt in range(1, self.attempts + 1):
+                if not eventually(ctx.stack.all_healthy, 60):
+                    self.notes.append(f"not healthy before killing {service}: {ctx.stack.health()}")
+                unconfirmed = self._kill_mid_burst(ctx, service, attempt)
+                self.caught[service] = max(self.caught.get(service, 0), unconfirmed or 0)
+                if unconfirmed:
+                    break
+        self.figures["unconfirmedAtKill"] = dict(self.caught)
+        self.notes.append("recovery counted from the last kill")
+
+    def _kill_mid_burst(self, ctx: Ctx, service: str, attempt: int) -> int | None:
+        burst = Burst(ctx).start()
+        try:
+            if not eventually(lambda: burst.accepted() >= BURST_BEFORE_FAULT, 30):
+                self.notes.append(f"{service}: only {burst.accepted()} burst orders accepted after 30 s")
+            in_burst = burst.accepted()
+            self.t_fault, self.wall_fault = now(), time.time()
+            pid = ctx.stack.kill(service)
+            ctx.stack.wait_gone(pid, 30)
+            unconfirmed, why = self._unconfirmed(ctx, service)
+            down = self.down_s - (now() - self.t_fault)
+            if down > 0:
+                time.sleep(down)
+            self.t_cleared = now()
+            ctx.stack.up()
+            streaming = eventually(lambda: ctx.stack.slots()[1][service].active, 30)
+            self.notes.append(
+                f"{service} (attempt {attempt}) pid {pid} killed -9 mid-burst ({in_burst} burst orders accepted): "
+                + (f"its slot held {unconfirmed} outbox events the relay had not confirmed" if why == "" else
+                   f"unconfirmed events not counted ({why})")
+                + f"; restarted {self.t_cleared - self.t_fault:.1f}s later, its relay "
+                + (f"streaming again {now() - self.t_cleared:.1f}s after" if streaming else "not streaming 30 s after"))
+            return unconfirmed
+        finally:
+            self.intents += burst.stop()
+
+    @staticmethod
+    def _unconfirmed(ctx: Ctx, service: str) -> tuple[int | None, str]:
+        """Outbox events of `service` not confirmed by its dead relay, once the walsender let go of the slot."""
+        if not eventually(lambda: not ctx.stack.slots()[1][service].active, 10, 0.05):
+            return None, "its slot stayed active"
+        try:
+            return ctx.stack.unconfirmed_outbox_messages(service), ""
+        except RuntimeError as e:
+            return None, f"could not peek at its slot: {str(e)[:160]}"
+
+    def check(self, intents: list[Intent], state: dict) -> dict[str, list[str]]:
+        return {"fault": [f"no kill of {s} in {self.attempts} caught its relay with unconfirmed events"
+                          for s in self.services if not self.caught.get(s)]}
+
+
+class PgRestartStreaming(Fault):
+    """PostgreSQL restarted (pg_ctl restart -m fast) in the middle of a burst while every relay streams its
+    slot: the walsenders go with it, and each relay must stream again and confirm past the restart."""
+
+    RESUME_S = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resumed: dict[str, float] = {}  # relay's service -> seconds from the restart to confirming past it
+
+    def __call__(self, ctx: Ctx) -> None:
+        _, before = ctx.stack.slots()
+        idle = [r for r in RELAYS if not (r in before and before[r].active)]
+        if idle:
+            self.notes.append(f"not streaming before the restart: {', '.join(idle)}")
+        burst = Burst(ctx).start()
+        try:
+            eventually(lambda: burst.accepted() >= BURST_BEFORE_FAULT, 30)
+            in_burst = burst.accepted()
+            self.t_fault = now()
+            pg_restart_fast(ctx)
+            self.t_cleared = now()
+            lsn = eventually(lambda: ctx.stack.slots()[0], 30)
+            if lsn:
+                eventually(lambda: self._streaming_past(ctx, lsn), self.RESUME_S)
+        finally:
+            self.intents += burst.stop()
+        self.notes.append(f"pg_ctl restart -m fast during a burst ({in_burst} burst orders accepted before it)"
+                          f" took {self.t_cleared - self.t_fault:.1f}s")
+        self.notes.append("relays streaming again and confirmed past the restart after: " + ", ".join(
+            f"{r} {self.resumed[r]:.1f}s" if r in self.resumed else f"{r} never" for r in RELAYS))
+        if self.resumed:
+            self.figures["relaysResumedSeconds"] = round(max(self.resumed.values()), 1)
+
+    def _streaming_past(self, ctx: Ctx, lsn: int) -> bool:
+        _, slots = ctx.stack.slots()
+        for r in RELAYS:
+            if r not in self.resumed and r in slots and slots[r].active and slots[r].confirmed >= lsn:
+                self.resumed[r] = now() - self.t_cleared
+        return len(self.resumed) == len(RELAYS)
+
+    def check(self, intents: list[Intent], state: dict) -> dict[str, list[str]]:
+        return {"relay": [f"{r}: not streaming past the restart within {self.RESUME_S:.0f}s" for r in RELAYS
+                          if r not in self.resumed]}
+
+
+@dataclass
+class StallSample:
+    at: float                      # seconds into the outage
+    slot: Slot | None              # the stalled slot per pg_replication_slots (None: not read)
+    meshctl_retained: int | None   # its retainedBytes per `meshctl outbox status --json`
+    health_outbox: str             # the "outbox" check of the service's /health ("no answer", "missing")
+    gateway: str                   # /api/health's services.<service> ("no answer", "missing")
+
+
+class RelayStall(Fault):
+    """A relay stalled for `outage_s` while its service keeps accepting orders: the walsender streaming the
+    service's slot is stopped (SIGSTOP), then continued (SIGCONT); the relay thread, inside the service, waits
+    on a connection that says nothing. The slot stays active, its confirmed position stands still and the WAL it
+    retains grows: sampled every second from pg_replication_slots, `meshctl outbox status` and the service's
+    /health, whose "outbox" check turns red above 512 MB retained."""
+
+    HEALTH_BOUND = 512 * 1024 * 1024  # RelayOptions::max_retained_wal_bytes
+    HEALTH_MARGIN = 32 * 1024 * 1024  # samples this close to it are not judged (WAL moves between two reads)
+    DRAIN_S = 90.0
+
+    def __init__(self, service: str = "orders", outage_s: float = 60.0) -> None:
+        super().__init__()
+        self.service, self.outage_s = service, outage_s
+        self.samples: list[StallSample] = []
+        self.pid = self.resumed_pid = 0
+        self.bound_text, self.bound = "", -1
+        self.drained: float | None = None
+
+    def __call__(self, ctx: Ctx) -> None:
+        self.bound_text, self.bound = ctx.stack.slot_wal_bound()
+        self.pid = eventually(lambda: ctx.stack.walsender_pid(self.service), 30) or 0
+        if not self.pid:
+            raise RuntimeError(f"no walsender streams the {self.service} slot (is its relay running?)")
+        self.t_fault = now()
+        ctx.stack.signal_walsender(self.pid, signal.SIGSTOP)
+        try:
+            end = self.t_fault + self.outage_s
+            while now() < end:  # the outage itself: one sample a second
+                t = now()
+                self.samples.append(self._sample(ctx, t - self.t_fault))
+                time.sleep(max(0.0, min(end, t + 1.0) - now()))
+        finally:
+            try:
+                ctx.stack.signal_walsender(self.pid, signal.SIGCONT)
+            except RuntimeError as e:
+                self.notes.append(f"SIGCONT: {e}")
+            self.t_cleared = now()
+        lsn = eventually(lambda: ctx.stack.slots()[0], 30)
+        if lsn and eventually(lambda: self._confirmed_past(ctx, lsn), self.DRAIN_S):
+            self.drained = now() - self.t_cleared
+        self._report()
+
+    def _sample(self, ctx: Ctx, at: float) -> StallSample:
+        try:
+            slot = ctx.stack.slots()[1].get(self.service)
+        except Exception:  # a sample that could not be read is recorded as such
+            slot = None
+        try:
+            row = next((o for o in ctx.bus.meshctl("outbox", "status")
+                        if o.get("database") == ctx.stack.dbname[self.service]), {})
+            retained = row.get("retainedBytes")
+        except Exception:
+            retained = None
+        code, health = http_get_json(ctx.stack.urls[self.service] + "/health")
+        api_code, api = http_get_json(ctx.stack.gateway_url + "/api/health", timeout=5)
+        return StallSample(at, slot, retained if isinstance(retained, int) else None,
+                           str((health.get("checks") or {}).get("outbox", "missing")) if code else "no answer",
+                           str((api.get("services") or {}).get(self.service, "missing")) if api_code else "no answer")
+
+    def _confirmed_past(self, ctx: Ctx, lsn: int) -> bool:
+        slot = ctx.stack.slots()[1].get(self.service)
+        if slot is None or not slot.active or slot.confirmed < lsn:
+            return False
+        self.resumed_pid = slot.active_pid
+        return True
+
+    def _peak(self, value) -> int | None:
+        values = [v for v in map(value, self.samples) if v is not None]
+        return max(values) if values else None
+
+    def _report(self) -> None:
+        retained = self._peak(lambda x: x.slot.retained if x.slot else None)
+        unconfirmed = self._peak(lambda x: x.slot.unconfirmed if x.slot else None)
+        by_meshctl = self._peak(lambda x: x.meshctl_retained)
+        self.figures.update({"peakRetainedBytes": retained, "peakRetainedBytesMeshctl": by_meshctl,
+                             "peakUnconfirmedBytes": unconfirmed, "maxSlotWalKeepBytes": self.bound,
+                             "backlogDrainSeconds": round(self.drained, 1) if self.drained is not None else None})
+        self.notes.append(f"{self.service} relay stalled {self.outage_s:.0f}s: its walsender (pid {self.pid}) got"
+                          f" SIGSTOP, then SIGCONT; {len(self.samples)} samples")
+        self.notes.append(f"peak WAL retained by the {self.service} slot during the outage: {mb(retained)}"
+                          f" (pg_replication_slots), {mb(by_meshctl)} (meshctl outbox status); unconfirmed"
+                          f" {mb(unconfirmed)}; bound max_slot_wal_keep_size = {self.bound_text}")
+        self.notes.append(f"{self.service} /health outbox check during the outage (red above 512 MB retained): "
+                          f"{tally(x.health_outbox for x in self.samples)}; /api/health services.{self.service}: "
+                          f"{tally(x.gateway for x in self.samples)}")
+        if self.drained is None:
+            self.notes.append(f"backlog not confirmed {self.DRAIN_S:.0f}s after SIGCONT")
+        else:
+            walsender = "same walsender" if self.resumed_pid == self.pid else f"new walsender pid {self.resumed_pid}"
+            self.notes.append(f"backlog confirmed {self.drained:.1f}s after SIGCONT ({walsender})")
+
+    def _health_expected(self, slot: Slot) -> str:
+        """What the service's outbox check must say for this slot ("": too close to the bound to judge)."""
+        if slot.wal_status == "lost" or slot.retained > self.HEALTH_BOUND + self.HEALTH_MARGIN:
+            return "down"
+        return "ok" if slot.retained < self.HEALTH_BOUND - self.HEALTH_MARGIN else ""
+
+    def check(self, intents: list[Intent], state: dict) -> dict[str, list[str]]:
+        if self.t_fault is None:  # never stopped: the injection's own error says why
+            return {}
+        out: dict[str, list[str]] = {"fault": [], "backlog": [], "health": []}
+        end = self.t_cleared if self.t_cleared is not None else now()
+        accepted = sum(1 for i in intents if i.accepted and self.t_fault <= i.done <= end)
+        self.figures["acceptedDuringOutage"] = accepted
+        self.notes.append(f"{accepted} orders accepted while the relay was stalled")
+        if not accepted:
+            out["fault"].append("no order was accepted while the relay was stalled")
+        read = [x for x in self.samples if x.slot]
+        if not read:
+            out["fault"].append("the slot was never read during the outage")
+        if any(x.slot.active_pid != self.pid for x in read) or len({x.slot.confirmed for x in read}) > 1:
+            out["fault"].append("the slot moved or changed hands while its walsender was stopped (no stall)")
+        peak = self._peak(lambda x: x.slot.retained if x.slot else None)
+        if peak is not None and 0 <= self.bound <= peak:
+            out["backlog"].append(f"retained {mb(peak)}, at the bound max_slot_wal_keep_size = {self.bound_text}")
+        out["backlog"] += [f"+{x.at:.0f}s: slot {x.slot.wal_status}" for x in read
+                           if x.slot.wal_status in ("unreserved", "lost")][:1]
+        if self.drained is None:
+            out["backlog"].append(f"the relay did not confirm the backlog within {self.DRAIN_S:.0f}s of SIGCONT")
+        for x in read:
+            want = self._health_expected(x.slot)
+            if want and x.health_outbox != want:
+                out["health"].append(f"+{x.at:.0f}s: {mb(x.slot.retained)} retained, {self.service} /health"
+                                     f" outbox check {x.health_outbox}, expected {want}")
+        return out
+
+
 # ============================================================================ scenario runner
 def figures_of(intents: list[Intent], state: dict, found: dict) -> dict:
     orders = state.get("orders", {})
@@ -229,7 +549,11 @@ def figures_of(intents: list[Intent], state: dict, found: dict) -> dict:
         "pending": statuses["PENDING"],
         # accepted (2xx) orders that do not exist or never settled
         "lost": sum(1 for i in accepted if orders.get(i.order_id, {}).get("status") not in SETTLED),
+        # events committed with their state change that never reached Kafka
+        "lostEvents": len(found.get("lost event", [])),
         "duplicated": len(found.get("duplicate", [])),
+        # copies of an event already on Kafka (at-least-once: the same id, not a second effect)
+        "redeliveredEvents": state.get("redelivered"),
         "missingEffects": len(found.get("missing effect", [])) + len(found.get("inconsistent", [])),
         "stockViolations": len(found.get("stock", [])),
     }
@@ -246,7 +570,8 @@ def run_scenario(ctx: Ctx, sid: str, title: str, fault: Fault | None, duration: 
         products["B"] = (ctx.admin.product("B", b_units), b_units)
     snapshot = ctx.bus.dlq_snapshot()
     monitor = Monitor(ctx.stack, ctx.bus).start()
-    load = Load(ctx.stack.gateway_url, ctx.buyers, basket_for({k: v[0] for k, v in products.items()}), RATE).start()
+    ctx.basket = basket_for({k: v[0] for k, v in products.items()})
+    load = Load(ctx.stack.gateway_url, ctx.buyers, ctx.basket, RATE).start()
     t0 = now()
     log(f"{sid}: load of {len(ctx.buyers)} buyers x {RATE}/s for {duration:.0f}s; fault at {fault_at:.0f}s")
     errors: list[str] = []
@@ -266,9 +591,11 @@ def run_scenario(ctx: Ctx, sid: str, title: str, fault: Fault | None, duration: 
     intents = load.stop()
     if fault:
         injector.join()
+        intents = intents + fault.intents
     error = errors[0] if errors else None
     log(f"{sid}: load stopped: {len(intents)} placed, {sum(i.accepted for i in intents)} accepted")
-    return finish(ctx, sid, title, fault, monitor, intents, products, snapshot, error)
+    return finish(ctx, sid, title, fault, monitor, intents, products, snapshot, error,
+                  (lambda state: fault.check(intents, state)) if fault else None)
 
 
 def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor, intents: list[Intent],
@@ -285,7 +612,7 @@ def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor
     if waited:
         fault.notes.append("recovery waited on: " + "; ".join(waited))
     scope = Scope(products, intents, snapshot, getattr(fault, "expected", None))
-    state, found, settle_s, pending = settle(ctx.stack, scope, SETTLE_DEADLINE)
+    state, found, settle_s, pending = settle(ctx.stack, ctx.events, scope, SETTLE_DEADLINE)
     if settle_s > 5 and fault:
         fault.notes.append(f"settling took {settle_s:.0f}s, waiting on: " + "; ".join(pending))
     failures = {k: v for k, v in found.items() if v}
@@ -311,6 +638,7 @@ def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor
     if error:
         failures["harness"] = [error]
     figures = figures_of(intents, state, found)
+    figures.update(fault.figures if fault else {})
     figures.update({
         "recoverySeconds": round(recovery, 1) if recovery is not None else None,
         "settleSeconds": round(settle_s, 1),
@@ -410,6 +738,12 @@ def catalogue() -> list[tuple[str, str, object]]:
         out.append(load(f"d-kill-{app}", f"{app} killed -9, restarted 3 s later", lambda app=app: KillRestart(app, 3.0)))
     out.append(load("d-rolling-sigterm", "every component stopped (SIGTERM) and restarted in turn", Rolling, 45.0, 5.0))
     out.append(load("e-poison", "poison messages (4 kinds + contract-invalid) into every topic", Poison, 25.0, 6.0))
+    out.append(load("f-relay-kill", "orders, then stock, killed -9 mid-burst with events unconfirmed by their relays",
+                    RelayKill, 40.0, 6.0))
+    out.append(load("f-pg-restart-streaming", "PostgreSQL restarted (fast) mid-burst while every relay streams",
+                    PgRestartStreaming, 25.0, 8.0))
+    out.append(load("f-relay-down-60s", "the orders relay stalled 60 s (walsender SIGSTOP) while orders are accepted",
+                    lambda: RelayStall("orders", 60.0), 80.0, 6.0))
     return out
 
 
@@ -422,7 +756,7 @@ def main() -> int:
     scenarios = catalogue()
     if args.list:
         for sid, title, _ in scenarios:
-            print(f"{sid:22} {title}")
+            print(f"{sid:24} {title}")
         return 0
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]

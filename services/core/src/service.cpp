@@ -33,6 +33,21 @@ void add_health_route(ServiceContext& ctx) {
       json::kv(w, name, passed ? "ok" : "down");
     }
     w.EndObject();
+    if (!ctx.health_details.empty()) {
+      w.Key("details");
+      w.StartObject();
+      for (const auto& [name, detail] : ctx.health_details) {
+        std::string object;
+        try {
+          object = detail();
+        } catch (const std::exception&) {
+          object = "null";
+        }
+        w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+        w.RawValue(object.data(), object.size(), rapidjson::kObjectType);
+      }
+      w.EndObject();
+    }
     json::kv(w, "status", ok ? "ok" : "down");
     w.EndObject();
     return Response::json(ok ? 200 : 503, {buf.GetString(), buf.GetSize()});
@@ -73,7 +88,7 @@ int run_service(const ServiceSpec& spec) {
       int applied = migrate(*db, spec.migrations, configured_log);
       configured_log.info("database ready", {num("migrationsApplied", static_cast<long long>(applied))});
     }
-    ServiceContext ctx{config, env, configured_log, db.get(), *registry, router, {}, {}};
+    ServiceContext ctx{config, env, configured_log, db.get(), *registry, router, {}, {}, {}};
     if (db) ctx.health_checks.emplace_back("postgres", [pool = db.get()] { return pool->ping(); });
     spec.wire(ctx);
     try {

@@ -1,4 +1,5 @@
-// The event bus on the real broker and database: outbox → relay → Kafka → consumer runner.
+// The event bus on the real broker and database: outbox (WAL messages) → relay (replication slot)
+// → Kafka → consumer runner.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -12,12 +13,15 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <pqxx/pqxx>
+#include <prometheus/registry.h>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "bus_fixture.hpp"
+#include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/envelope.hpp"
@@ -58,10 +62,13 @@ void add_events(const std::string& db_url, const std::string& topic, const std::
   if (commit) tx.commit();
 }
 
-long long unpublished(const std::string& db_url) {
-  pqxx::connection c(db_url);
-  pqxx::nontransaction tx(c);
-  return tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].as<long long>();
+// The sum of a counter over a relay's registry (e.g. outbox_published_total).
+double counter(prometheus::Registry& metrics, const std::string& name) {
+  double total = 0;
+  for (const auto& family : metrics.Collect())
+    if (family.name == name)
+      for (const auto& m : family.metric) total += m.counter.value;
+  return total;
 }
 
 events::RelayOptions relay_options(const testing::TestDatabase& db) {
@@ -111,8 +118,8 @@ TEST_CASE("outbox: an event is published after commit and never after rollback",
   const std::string committed = core::uuid_v7();
   add_events(db.url, topic, {{committed, 1}});
 
-  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
-  auto messages = testing::read_topic(topic, 2, 5s);  // ask for 2: only one may come
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  auto messages = testing::read_whole_topic(topic, 10s);
   relay.stop();
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].key == committed);
@@ -128,8 +135,54 @@ TEST_CASE("outbox: an event is published after commit and never after rollback",
   CHECK(core::is_uuid(envelope->id));
 }
 
-TEST_CASE("outbox: a batch writes its events in one statement, in order, byte for byte", "[bus]") {
+TEST_CASE("outbox: a rolled-back transaction or savepoint publishes none of its events", "[bus]") {
+  testing::TestDatabase db("it_outbox_abort");
+  const std::string topic = "it.outbox.abort." + core::uuid_v7();
+  testing::create_topic(topic, 1);
+  testing::Infra infra;
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  relay.start();
+  events::Outbox outbox("it");
+  const std::string kept = core::uuid_v7(), aborted = core::uuid_v7(), in_savepoint = core::uuid_v7();
+  {
+    // Several events, one of them through a flushed batch, then an explicit rollback.
+    pqxx::connection c(db.url);
+    pqxx::work tx(c);
+    for (int seq = 0; seq < 3; ++seq)
+      outbox.add(tx, topic, "PRODUCT_UPDATED", 1, aborted, product_updated(aborted, seq), {});
+    events::OutboxBatch batch(tx);
+    outbox.add(tx, topic, "PRODUCT_UPDATED", 1, aborted, product_updated(aborted, 3), {});
+    batch.flush();
+    tx.abort();
+  }
+  {
+    // A committed transaction whose savepoint rolled back: only the events outside it go out.
+    pqxx::connection c(db.url);
+    pqxx::work tx(c);
+    outbox.add(tx, topic, "PRODUCT_UPDATED", 1, kept, product_updated(kept, 0), {});
+    // Plain SQL: libpqxx 6's subtransaction sends no SAVEPOINT before a prepared statement.
+    tx.exec("SAVEPOINT it");
+    outbox.add(tx, topic, "PRODUCT_UPDATED", 1, in_savepoint, product_updated(in_savepoint, 0), {});
+    tx.exec("ROLLBACK TO SAVEPOINT it");
+    outbox.add(tx, topic, "PRODUCT_UPDATED", 1, kept, product_updated(kept, 1), {});
+    tx.commit();
+  }
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  auto messages = testing::read_whole_topic(topic, 10s);
+  relay.stop();
+  REQUIRE(messages.size() == 2);
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    CHECK(messages[i].key == kept);
+    CHECK(seq_of(messages[i].value) == static_cast<int>(i));
+  }
+}
+
+TEST_CASE("outbox: a flushed batch publishes its events in order, byte for byte, an unflushed one nothing", "[bus]") {
   testing::TestDatabase db("it_outbox_batch");
+  const std::string topic = "it.batch." + core::uuid_v7();
+  testing::create_topic(topic, 1);
+  testing::Infra infra;
+  events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);  // the slot; started below
   events::Outbox outbox("it");
   // Text an array literal must escape: quotes, backslashes, braces, commas, NULL-looking words.
   const std::vector<std::string> names = {R"(plain)", R"(quote " and \ backslash)", R"({braces}, commas)", "NULL",
@@ -145,35 +198,37 @@ TEST_CASE("outbox: a batch writes its events in one statement, in order, byte fo
       const std::string data = R"({"productId":")" + core::uuid_v7() + R"(","sku":"SKU-1","name":)" +
                                name.GetString() +
                                R"(,"price":1.00,"category":null,"active":true,"updatedAt":"2026-11-22T00:00:00.000Z"})";
-      // Every other event carries a traceparent: the others must be stored as NULL.
-      ids.push_back(outbox.add(tx, "it.batch", "PRODUCT_UPDATED", 1, "k" + std::to_string(i), data,
+      // Every other event carries a traceparent: the others go without the header.
+      ids.push_back(outbox.add(tx, topic, "PRODUCT_UPDATED", 1, "k" + std::to_string(i), data,
                                {"corr", "", i % 2 ? "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" : ""}));
     }
     batch.flush();
     tx.commit();
   }
-  pqxx::connection c(db.url);
-  pqxx::nontransaction tx(c);
-  auto rows = tx.exec("SELECT id::text, key, value, traceparent IS NULL FROM outbox ORDER BY seq");
-  REQUIRE(rows.size() == names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    CHECK(rows[i][0].as<std::string>() == ids[i]);
-    CHECK(rows[i][1].as<std::string>() == "k" + std::to_string(i));
-    std::string error;
-    auto envelope = events::decode(rows[i][2].as<std::string>(), error);
-    REQUIRE(envelope);
-    rapidjson::Document d;
-    d.Parse(envelope->data.c_str());
-    CHECK(std::string(d["name"].GetString()) == names[i]);
-    CHECK(rows[i][3].as<bool>() == (i % 2 == 0));
-  }
   {
     pqxx::connection c2(db.url);
     pqxx::work tx2(c2);
     events::OutboxBatch batch(tx2);
-    outbox.add(tx2, "it.batch", "PRODUCT_UPDATED", 1, "dropped", product_updated(core::uuid_v7(), 1), {});
+    outbox.add(tx2, topic, "PRODUCT_UPDATED", 1, "dropped", product_updated(core::uuid_v7(), 1), {});
   }  // not flushed, not committed: nothing is written
-  CHECK(tx.exec1("SELECT count(*) FROM outbox")[0].as<long long>() == static_cast<long long>(names.size()));
+  relay.start();
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  auto messages = testing::read_whole_topic(topic, 10s);
+  relay.stop();
+  REQUIRE(messages.size() == names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    INFO(i);
+    CHECK(messages[i].headers["event-id"] == ids[i]);
+    CHECK(messages[i].key == "k" + std::to_string(i));
+    std::string error;
+    auto envelope = events::decode(messages[i].value, error);
+    REQUIRE(envelope);
+    CHECK(envelope->id == ids[i]);
+    rapidjson::Document d;
+    d.Parse(envelope->data.c_str());
+    CHECK(std::string(d["name"].GetString()) == names[i]);
+    CHECK(messages[i].headers.count("traceparent") == i % 2);
+  }
 }
 
 TEST_CASE("outbox: per-key order holds across partitions and a relay restart", "[bus]") {
@@ -195,21 +250,22 @@ TEST_CASE("outbox: per-key order holds across partitions and a relay restart", "
     }
   };
   testing::Infra infra;
-  write_batch(25);
   {
+    // Constructed, the relay has created the slot: what is committed from now on waits there.
     events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+    write_batch(25);
     relay.start();
     write_batch(10);
     std::this_thread::sleep_for(50ms);
-    relay.stop();  // stopped mid-stream: some rows are published, some are not
+    relay.stop();  // stopped mid-stream: some events are published, some are not
   }
   write_batch(15);
   events::OutboxRelay second(relay_options(db), infra.log, infra.metrics);
   second.start();
-  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 30s));
+  REQUIRE(testing::outbox_caught_up(db.url, 30s));
   second.stop();
 
-  auto messages = testing::read_topic(topic, 500, 30s);
+  auto messages = testing::read_whole_topic(topic, 30s);  // duplicates included: none may come
   REQUIRE(messages.size() == 500);
   std::map<std::string, std::vector<int>> seqs;
   std::map<std::string, std::set<int>> partitions;
@@ -232,7 +288,79 @@ TEST_CASE("outbox: per-key order holds across partitions and a relay restart", "
   }
 }
 
-TEST_CASE("consumer: a re-delivered message changes nothing; a poison message goes to the DLQ", "[bus]") {
+TEST_CASE("outbox: a relay started after a stop publishes what was committed meanwhile, and nothing again", "[bus]") {
+  testing::TestDatabase db("it_resume");
+  const std::string topic = "it.resume." + core::uuid_v7();
+  testing::create_topic(topic, 3);
+  testing::Infra infra;
+  core::PgPool pool(db.url, 1, 5s, infra.log);
+  const std::string before = core::uuid_v7(), during = core::uuid_v7();
+  {
+    events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+    relay.start();
+    add_events(db.url, topic, {{before, 0}, {before, 1}});
+    REQUIRE(testing::outbox_caught_up(db.url, 20s));
+    relay.stop();
+  }
+  // Stopped: the slot is free, and keeps the WAL of what is committed now, unconfirmed.
+  REQUIRE(eventually([&] { return !events::outbox_slot_status(pool).active; }, 10s));
+  const auto idle = events::outbox_slot_status(pool);
+  for (int seq = 0; seq < 5; ++seq) add_events(db.url, topic, {{during, seq}});
+  const auto waiting = events::outbox_slot_status(pool);
+  CHECK(waiting.exists);
+  CHECK_FALSE(waiting.active);
+  CHECK(waiting.wal_status == "reserved");
+  CHECK(waiting.unconfirmed_bytes > idle.unconfirmed_bytes);
+  CHECK(waiting.retained_bytes >= waiting.unconfirmed_bytes);
+  CHECK_FALSE(testing::outbox_caught_up(db.url, 1s));
+
+  // A new relay streams from the slot's confirmed position: the events of the stop, once; the
+  // ones published before it, not again.
+  events::OutboxRelay next(relay_options(db), infra.log, infra.metrics);
+  next.start();
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  CHECK(events::outbox_slot_status(pool).active);
+  auto messages = testing::read_whole_topic(topic, 10s);
+  next.stop();
+  REQUIRE(messages.size() == 7);
+  std::map<std::string, std::vector<int>> seqs;
+  for (const auto& m : messages) seqs[m.key].push_back(seq_of(m.value));
+  CHECK(seqs[before] == std::vector<int>{0, 1});
+  CHECK(seqs[during] == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("outbox: two relays on one database: one streams, the other stands by and takes over", "[bus]") {
+  testing::TestDatabase db("it_standby");
+  const std::string topic = "it.standby." + core::uuid_v7();
+  testing::create_topic(topic, 3);
+  testing::Infra infra_a, infra_b;
+  core::PgPool pool(db.url, 1, 5s, infra_a.log);
+  auto a = std::make_unique<events::OutboxRelay>(relay_options(db), infra_a.log, infra_a.metrics);
+  events::OutboxRelay b(relay_options(db), infra_b.log, infra_b.metrics);
+  a->start();
+  REQUIRE(eventually([&] { return events::outbox_slot_status(pool).active; }, 10s));
+  b.start();  // the slot admits one reader: b stands by
+  const std::string key = core::uuid_v7();
+  for (int seq = 0; seq < 10; ++seq) add_events(db.url, topic, {{key, seq}});
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  CHECK(counter(infra_a.metrics, "outbox_published_total") == 10);
+  CHECK(counter(infra_b.metrics, "outbox_published_total") == 0);
+
+  a.reset();  // b takes the slot within its stand-by retry
+  for (int seq = 10; seq < 20; ++seq) add_events(db.url, topic, {{key, seq}});
+  REQUIRE(testing::outbox_caught_up(db.url, 30s));
+  CHECK(counter(infra_b.metrics, "outbox_published_total") == 10);
+  b.stop();
+  auto messages = testing::read_whole_topic(topic, 10s);
+  REQUIRE(messages.size() == 20);
+  std::vector<int> seqs;
+  for (const auto& m : messages) seqs.push_back(seq_of(m.value));
+  std::vector<int> expected(20);
+  std::iota(expected.begin(), expected.end(), 0);
+  CHECK(seqs == expected);
+}
+
+TEST_CASE("consumer: a re-delivered message changes nothing, a poison message goes to the DLQ", "[bus]") {
   testing::TestDatabase db("it_consume");
   create_effects(db.url);
   const std::string topic = "it.consume." + core::uuid_v7();
@@ -245,10 +373,10 @@ TEST_CASE("consumer: a re-delivered message changes nothing; a poison message go
   std::vector<std::pair<std::string, int>> batch;
   const std::string key = core::uuid_v7();
   for (int i = 0; i < 20; ++i) batch.emplace_back(key, i);
-  add_events(db.url, topic, batch);
   events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  add_events(db.url, topic, batch);
   relay.start();
-  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
 
   auto make_runner = [&] {
     auto r = std::make_unique<events::ConsumerRunner>(events::ConsumerOptions{group, {topic}, stack_var("KAFKA_BROKERS")},
@@ -358,11 +486,13 @@ TEST_CASE("bus: a broker down for 10 s while 1,000 events are written delays but
     if (std::chrono::steady_clock::now() < outage_end) std::this_thread::sleep_for(400ms);
   }
   std::this_thread::sleep_until(outage_end);
+  // Nothing Kafka has not acknowledged is confirmed to the slot.
+  CHECK_FALSE(testing::outbox_caught_up(db.url, 1s));
   // Bring the broker back with the launcher (it starts only what is not running).
   const std::string repo = stack_var("SHOPMESH_REPO");
   REQUIRE(std::system((repo + "/scripts/stack up > " + state + "/log/it-restart.log 2>&1").c_str()) == 0);
 
-  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 120s));
+  REQUIRE(testing::outbox_caught_up(db.url, 120s));
   REQUIRE(eventually([&] { return count_effects(db.url) == 1100; }, 120s));
   runner.stop();
   relay.stop();
@@ -507,10 +637,10 @@ TEST_CASE("consumer: a batch handler gets runs of consecutive messages, in order
     }
     tx.commit();
   };
-  add(0, 30);
   events::OutboxRelay relay(relay_options(db), infra.log, infra.metrics);
+  add(0, 30);
   relay.start();
-  REQUIRE(eventually([&] { return unpublished(db.url) == 0; }, 20s));
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
 
   std::mutex mutex;
   std::vector<std::size_t> runs;

@@ -203,16 +203,15 @@ TEST_CASE("meshctl replay --to-group: a fresh group replaying the window rebuild
     }
     tx.commit();
   };
-  auto published = [&] { return count(db.url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; };
   const std::string t0 = events::now_rfc3339();
   std::this_thread::sleep_for(5ms);  // message timestamps are in ms: keep the window edges apart
   write(0, 8);
-  REQUIRE(eventually(published, 20s));
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
   std::this_thread::sleep_for(5ms);
   const std::string t_mid = events::now_rfc3339();
   std::this_thread::sleep_for(5ms);
   write(8, 12);
-  REQUIRE(eventually(published, 20s));
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
 
   auto runner_for = [&](const std::string& group, const std::string& reset) {
     events::ConsumerOptions o{group, {topic}, stack_var("KAFKA_BROKERS")};
@@ -279,7 +278,7 @@ TEST_CASE("meshctl replay --to-group: a fresh group replaying the window rebuild
   };
   CHECK(lag_of(g1) == 0);
   write(12, 14);
-  REQUIRE(eventually(published, 20s));
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
   CHECK(lag_of(g1) == 2);
   auto text = meshctl({"topics", topic});
   REQUIRE(text.exit_code == 0);
@@ -435,41 +434,84 @@ TEST_CASE("meshctl dlq: a dead letter is listed, shown, and processed once redri
   CHECK(count(db.url, "SELECT count(*) FROM effects") == 1);
 }
 
-TEST_CASE("meshctl outbox status: unpublished rows and their age per database", "[meshctl]") {
+TEST_CASE("meshctl outbox status: each database's slot, its relay, and the WAL it holds back", "[meshctl]") {
   testing::TestDatabase db("it_meshctl_outbox");
+  testing::TestDatabase no_relay("it_meshctl_norelay");  // the outbox's publication, no slot yet
+  const std::string topic = "it.meshctl.outbox." + core::uuid_v7();
+  testing::create_topic(topic, 1);
+  testing::Infra infra;
+  events::RelayOptions relay_options;
+  relay_options.database_url = db.url;
+  relay_options.brokers = stack_var("KAFKA_BROKERS");
+  relay_options.producer_name = "it-meshctl";
+  events::OutboxRelay relay(relay_options, infra.log, infra.metrics);  // creates the slot; started below
   {
     pqxx::connection c(db.url);
     pqxx::work tx(c);
     events::Outbox outbox("it-meshctl");
     for (int i = 0; i < 3; ++i) {
       const std::string key = core::uuid_v7();
-      outbox.add(tx, "it.meshctl.outbox", "PRODUCT_UPDATED", 1, key, product_updated(key, "x"), {"corr", "", ""});
+      outbox.add(tx, topic, "PRODUCT_UPDATED", 1, key, product_updated(key, "x"), {"corr", "", ""});
     }
     tx.commit();
   }
-  exec(db.url,
-       "UPDATE outbox SET attempts = 2, last_error = 'Local: Broker transport failure' WHERE seq = (SELECT max(seq) "
-       "FROM outbox)");
-  auto json = meshctl({"outbox", "status", "--database", db.name, "--json"});
-  INFO(json.err);
-  REQUIRE(json.exit_code == 0);
-  REQUIRE(json.lines().size() == 1);
-  auto d = parse(json.lines()[0]);
-  CHECK(str(d["database"]) == db.name);
-  CHECK(d["unpublished"].GetInt64() == 3);
-  CHECK(d["oldestUnpublishedAgeSeconds"].IsNumber());
-  CHECK(d["maxAttempts"].GetInt64() == 2);
-  CHECK(str(d["lastError"]) == "Local: Broker transport failure");
-  auto text = meshctl({"outbox", "status", "--database", db.name, "--database", "no_such_db"});
+  auto status_of = [&](const std::string& database) {
+    auto json = meshctl({"outbox", "status", "--database", database, "--json"});
+    INFO(json.err);
+    REQUIRE(json.exit_code == 0);
+    REQUIRE(json.lines().size() == 1);
+    return parse(json.lines()[0]);
+  };
+  // No relay: the three events wait in the slot's WAL.
+  auto waiting = status_of(db.name);
+  CHECK(str(waiting["database"]) == db.name);
+  CHECK(str(waiting["slot"]) == events::outbox_slot_name(db.name));
+  CHECK(waiting["exists"].GetBool());
+  CHECK_FALSE(waiting["active"].GetBool());
+  CHECK(str(waiting["walStatus"]) == "reserved");
+  CHECK(waiting["unconfirmedBytes"].GetInt64() > 3 * 300);  // at least the three messages
+  CHECK(waiting["retainedBytes"].GetInt64() >= waiting["unconfirmedBytes"].GetInt64());
+  CHECK(waiting["lagSeconds"].IsNull());
+
+  relay.start();
+  REQUIRE(testing::outbox_caught_up(db.url, 20s));
+  auto streaming = status_of(db.name);
+  CHECK(streaming["active"].GetBool());
+
+  auto text = meshctl({"outbox", "status", "--database", db.name, "--database", no_relay.name, "--database", "postgres",
+                       "--database", "no_such_db"});
+  INFO(text.out + text.err);
   REQUIRE(text.exit_code == 0);
-  bool row = false;
-  for (const auto& line : text.lines())
-    if (line.rfind(db.name + " ", 0) == 0) row = line.find(" 3 ") != std::string::npos;
-  CHECK(row);
+  auto line_of = [&](const std::string& name) {
+    for (const auto& line : text.lines())
+      if (line.rfind(name + " ", 0) == 0) return line;
+    return std::string();
+  };
+  CHECK(line_of(db.name).find(" streaming ") != std::string::npos);
+  CHECK(line_of(no_relay.name).find(" no slot ") != std::string::npos);
+  CHECK(text.out.find("postgres (no outbox)") != std::string::npos);
   CHECK(text.out.find("no_such_db (no database)") != std::string::npos);
-  // The default: the service databases of the stack.
-  auto services = meshctl({"outbox", "status"});
-  CHECK(services.exit_code == 0);
+  auto missing = status_of(no_relay.name);
+  CHECK_FALSE(missing["exists"].GetBool());
+  CHECK(missing["walStatus"].IsNull());
+  relay.stop();
+  // The default: the service databases of the stack, each with a relay streaming (every service
+  // but cart, which has no events; a relay may be reconnecting after another test's broker restart).
+  std::string last;
+  const bool all_streaming = eventually(
+      [&] {
+        auto services = meshctl({"outbox", "status", "--json"});
+        last = services.out + services.err;
+        int streaming_slots = 0;
+        for (const auto& line : services.lines()) {
+          auto d = parse(line);
+          streaming_slots += d.HasMember("slot") && d["active"].GetBool() ? 1 : 0;
+        }
+        return services.exit_code == 0 && streaming_slots == 7;
+      },
+      30s, 500ms);
+  INFO(last);
+  CHECK(all_streaming);
 }
 
 TEST_CASE("meshctl order: one order's events across topics, in order, with who handled them", "[meshctl]") {

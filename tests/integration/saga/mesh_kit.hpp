@@ -1,7 +1,8 @@
 #pragma once
 // Helpers for the stock, shipping, notification and saga integration tests: publish events to the
-// stack's real topics (as the services' producers would), call services with the identity headers
-// the gateway sets, and read service databases. Header-only, shared by several test files.
+// stack's real topics (as the services' producers would), read what the services published there,
+// call services with the identity headers the gateway sets, and read service databases.
+// Header-only, shared by several test files.
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -9,10 +10,13 @@
 #include <mutex>
 #include <optional>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "bus_fixture.hpp"
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -145,11 +149,24 @@ std::vector<std::vector<std::string>> rows(const std::string& url, const std::st
   return out;
 }
 
-/// A JSON object member of a stored envelope value, e.g. the data.reason of an outbox row.
-inline std::string data_member(const std::string& envelope_value, const char* name) {
-  auto d = json(envelope_value);
-  if (!d.IsObject() || !d.HasMember("data")) return {};
-  return str(d["data"], name);
+/// A string member of an envelope's data, e.g. the data.reason of a published event.
+inline std::string data_member(const events::Envelope& e, const char* name) {
+  return str(json(e.data), name);
+}
+
+/// The events a service published on `topic` under `key`, oldest first, with every event it had
+/// committed before the call: its outbox relay's slot is past them (testing::outbox_caught_up).
+inline std::vector<events::Envelope> published(const std::string& database_url, std::string_view topic,
+                                               const std::string& key) {
+  if (!outbox_caught_up(database_url, std::chrono::seconds(30)))
+    throw std::runtime_error("the outbox relay of a service database did not catch up in 30 s");
+  return published_events(std::string(topic), key, 0, std::chrono::seconds(30));
+}
+
+/// How many of `events` are of `type`.
+inline std::size_t count_type(const std::vector<events::Envelope>& events, std::string_view type) {
+  return static_cast<std::size_t>(
+      std::count_if(events.begin(), events.end(), [&](const events::Envelope& e) { return e.type == type; }));
 }
 
 }  // namespace shopmesh::testing::kit

@@ -85,7 +85,7 @@ TEST_CASE("wire: a response is written as Beast writes it, reason phrase include
   CHECK(wire_bytes(odd) == beast_bytes(odd));
 }
 
-TEST_CASE("wire: head only leaves the body out; a chunked body is refused") {
+TEST_CASE("wire: head only leaves the body out, a chunked body is refused") {
   http::response<http::string_body> res{http::status::ok, 11};
   res.body() = "0123456789";
   res.prepare_payload();

@@ -1,11 +1,19 @@
 #pragma once
-// Transactional outbox: an event is written to the `outbox` table inside the same PostgreSQL
-// transaction as the state change it describes, so it is published if and only if that
-// transaction commits. A relay (OutboxRelay) publishes committed rows to Kafka, in commit order
-// per key, woken by LISTEN/NOTIFY within milliseconds of the commit.
+// Transactional outbox in the write-ahead log: an event is one logical decoding message
+// (pg_logical_emit_message, transactional) written inside the same PostgreSQL transaction as the
+// state change it describes, so it exists if and only if that transaction commits, and costs one
+// WAL record instead of a row inserted, updated and deleted. The relay (OutboxRelay) reads the
+// committed messages in commit order over logical replication and publishes them to Kafka.
 //
-// Tables come from events::migrations() (component "events"), applied at service start:
+// An event is only ever read from the database's replication slot, so the slot must exist before
+// the first event is written: OutboxRelay's constructor creates it, and a service builds its relay
+// (events::add_outbox_relay) before anything that writes events, seeds included. Events written
+// to a database without a slot are never published.
+//
+// The publication the relay reads through and the inbox table come from events::migrations()
+// (component "events"), applied at service start:
 //   run_service({"orders", 8085, {{"events", &events::migrations()}, {"orders", &orders::migrations()}}, ...})
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +24,24 @@
 
 namespace shopmesh::events {
 
-/// The outbox and inbox tables of the event bus.
+/// The event bus's schema: the outbox publication and the inbox table.
 const std::vector<core::Migration>& migrations();
+
+/// The prefix of the outbox's logical decoding messages.
+inline constexpr std::string_view kOutboxPrefix = "shopmesh.outbox";
+
+/// One event as the outbox writes it into the WAL: where it goes and exactly what goes there.
+struct OutboxMessage {
+  std::string topic, key, id, type, traceparent;
+  int version = 0;
+  std::string value;  // the encoded envelope
+
+  /// The message's content: "v1", topic, key, id, type, version and traceparent on one line each,
+  /// then the value. Throws std::invalid_argument when a header field holds a line break.
+  std::string encode() const;
+  /// Nothing when `content` is not an outbox message of a known format.
+  static std::optional<OutboxMessage> decode(std::string_view content);
+};
 
 /// Where an event comes from: the HTTP request (request id, traceparent) or the consumed event
 /// that caused it (its correlation id, its id as causation, its traceparent).
@@ -50,11 +74,11 @@ class Outbox {
   std::string producer_;
 };
 
-/// Gathers the outbox rows written in one transaction and inserts them with one statement at
-/// flush(), instead of one statement per event: a consumer applying a batch of messages keeps
-/// its transaction (and the row locks it holds) short. While it is alive on a thread,
-/// Outbox::add in that transaction adds to it. Rows not flushed are dropped with it (the
-/// transaction is failing then).
+/// Gathers the events written in one transaction and writes them with one statement at flush(),
+/// instead of one statement per event: a consumer applying a batch of messages keeps its
+/// transaction (and the row locks it holds) short. While it is alive on a thread, Outbox::add
+/// in that transaction adds to it. Events not flushed are dropped with it (the transaction is
+/// failing then).
 class OutboxBatch {
  public:
   explicit OutboxBatch(pqxx::transaction_base& tx);
@@ -62,20 +86,16 @@ class OutboxBatch {
   OutboxBatch(const OutboxBatch&) = delete;
   OutboxBatch& operator=(const OutboxBatch&) = delete;
 
-  /// Inserts the gathered rows, in the order they were added. Call before committing.
+  /// Writes the gathered events, in the order they were added. Call before committing.
   void flush();
 
  private:
   friend class Outbox;
-  struct Row {
-    std::string id, topic, key, type, value, traceparent;
-    int version = 0;
-  };
   static OutboxBatch* active(const pqxx::transaction_base& tx);
 
   pqxx::transaction_base& tx_;
   OutboxBatch* outer_;
-  std::vector<Row> rows_;
+  std::vector<std::string> messages_;
 };
 
 }  // namespace shopmesh::events

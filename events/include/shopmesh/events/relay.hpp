@@ -1,19 +1,28 @@
 #pragma once
-// The outbox relay: publishes committed outbox rows to Kafka in commit order (seq), so events of
-// one key keep their order. Woken by LISTEN/NOTIFY at commit time, with a slow poll as fallback;
-// marks rows published after the broker acknowledged them; retries with backoff while the broker
-// is away — delayed, never lost or reordered.
-#include <atomic>
+// The outbox relay: streams the outbox's messages (see outbox.hpp) from the database's logical
+// replication slot, in commit order, and publishes them to Kafka as they arrive, without waiting
+// for one batch's acknowledgements before sending the next. Each transaction's end LSN is
+// confirmed to PostgreSQL once Kafka acknowledged every event of it and of all transactions before
+// it: the slot's confirmed position is the restart point, so a relay that dies or loses the broker
+// starts again after the last fully acknowledged transaction (at-least-once; consumers drop
+// duplicates by event id). No polling and no NOTIFY: the walsender sends a transaction at commit.
+//
+// One active relay per database: the slot admits one reader, and other instances of the service
+// stand by, trying again every few seconds. The slot retains WAL while the relay is away, up to
+// PostgreSQL's max_slot_wal_keep_size; `meshctl outbox status` and the service's health show it.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <functional>
+#include <memory>
 #include <string>
-#include <thread>
 
 #include "shopmesh/core/service.hpp"
 
 namespace prometheus {
 class Registry;
+}
+
+namespace shopmesh::core {
+class PgPool;
 }
 
 namespace shopmesh::events {
@@ -22,27 +31,46 @@ struct RelayOptions {
   std::string database_url;
   std::string brokers;
   std::string producer_name;
-  std::size_t batch_size = 500;
-  std::chrono::milliseconds fallback_poll{1'000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5'000};
-  std::chrono::hours retention{24 * 7};  // published rows older than this are pruned
+  /// Health turns red when the slot retains more WAL than this (the relay is away or behind).
+  long long max_retained_wal_bytes = 512LL * 1024 * 1024;
 };
+
+/// The replication slot of the database `database_name`: "shopmesh_outbox_<name>".
+std::string outbox_slot_name(std::string_view database_name);
+
+/// How far the slot of the database behind `tx` is: WAL it retains, and whether a relay reads it.
+struct SlotStatus {
+  bool exists = false;
+  bool active = false;
+  std::string wal_status;  // reserved, extended, unreserved, lost
+  long long retained_bytes = 0;      // WAL kept for the slot (current LSN - restart LSN)
+  long long unconfirmed_bytes = 0;   // WAL not yet confirmed by the relay (current LSN - confirmed)
+};
+SlotStatus outbox_slot_status(core::PgPool& db);
 
 class OutboxRelay : public core::Component {
  public:
+  /// Creates the database's slot when it is missing, before anything can write an event, and
+  /// republishes events left in the outbox table of earlier versions. Throws when PostgreSQL
+  /// cannot decode logically (wal_level must be 'logical').
   OutboxRelay(RelayOptions options, core::Logger& log, prometheus::Registry& metrics);
   ~OutboxRelay() override;
 
   void start() override;
   void stop() override;
-  /// Wakes the relay now (tests; NOTIFY does this in production).
-  void wake();
+
+  /// A health check for run_service: false when the slot is lost or retains more than allowed.
+  static std::function<bool()> health_check(core::PgPool& db, long long max_retained_wal_bytes);
 
  private:
   void run();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Wires the service's relay: the component, and its "outbox" health check.
+void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name);
 
 }  // namespace shopmesh::events

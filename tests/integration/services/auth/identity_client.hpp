@@ -1,16 +1,19 @@
 #pragma once
 // Small helpers for the auth and users integration tests: HTTP calls against the real stack,
-// JSON parsing, and accounts made fresh for each test (unique e-mails, so runs never collide).
+// JSON parsing, accounts made fresh for each test (unique e-mails, so runs never collide), and the
+// events the services published on identity.events.
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
-#include <pqxx/pqxx>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "../../saga/mesh_kit.hpp"
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/uuid.hpp"
+#include "shopmesh/events/envelope.hpp"
+#include "shopmesh/events/topics.hpp"
 #include "stack_env.hpp"
 
 namespace shopmesh::identity_test {
@@ -125,11 +128,14 @@ inline Headers as_admin() {
   return as_user(core::uuid_v7(), "ops@it.shopmesh.test", "ADMIN");
 }
 
-/// Rows of a service database's outbox for one key and type.
-inline pqxx::result outbox_rows(const char* db_var, const std::string& key, const std::string& type) {
-  pqxx::connection c(testing::stack_var(db_var));
-  pqxx::work tx(c);
-  return tx.exec_params("SELECT id::text, value FROM outbox WHERE key = $1 AND type = $2 ORDER BY seq", key, type);
+/// The events of `type` a service published on identity.events for `key`, oldest first, with
+/// every event it had committed before the call: `db_var` names the service's database URL.
+inline std::vector<events::Envelope> identity_events(const char* db_var, const std::string& key,
+                                                     const std::string& type) {
+  std::vector<events::Envelope> out;
+  for (auto& e : testing::kit::published(testing::stack_var(db_var), events::topic::identity, key))
+    if (e.type == type) out.push_back(std::move(e));
+  return out;
 }
 
 }  // namespace shopmesh::identity_test

@@ -1,6 +1,6 @@
 // The auth service on the real stack: registration, login (JSON and OAuth2 form), token
 // verification, refresh rotation and reuse detection, logout, password and role changes, the
-// JWKS, and the events it writes into its outbox.
+// JWKS, and the events it publishes through its outbox.
 #include <catch2/catch.hpp>
 
 #include "identity_client.hpp"
@@ -21,9 +21,10 @@ std::string kid_of(const std::string& token) {
   return str(d, "kid");
 }
 
-bool outbox_has(const std::string& key, const std::string& type, const std::string& needle) {
-  for (const auto& row : outbox_rows("DATABASE_URL_AUTH", key, type))
-    if (row[1].as<std::string>().find(needle) != std::string::npos) return true;
+// True when auth published an event of `type` for `key` whose data contains `needle`.
+bool published_has(const std::string& key, const std::string& type, const std::string& needle) {
+  for (const auto& e : identity_events("DATABASE_URL_AUTH", key, type))
+    if (e.data.find(needle) != std::string::npos) return true;
   return false;
 }
 
@@ -92,8 +93,8 @@ TEST_CASE("auth: register -> login -> me -> refresh rotation -> reuse revokes th
   auto v_after = verify(access1);
   CHECK_FALSE(v_after["valid"].GetBool());
   CHECK(str(v_after, "reason") == "revoked");
-  CHECK(outbox_has(id, "SESSION_REVOKED", "\"reason\":\"REFRESH_REUSE\""));
-  CHECK(outbox_has(id, "SESSION_REVOKED", "\"sessionId\":\"" + sid + "\""));
+  CHECK(published_has(id, "SESSION_REVOKED", "\"reason\":\"REFRESH_REUSE\""));
+  CHECK(published_has(id, "SESSION_REVOKED", "\"sessionId\":\"" + sid + "\""));
 
   // A fresh session, ended by logout: its refresh token and access token stop working.
   auto t = login(email, "first-pass-1");
@@ -102,7 +103,7 @@ TEST_CASE("auth: register -> login -> me -> refresh rotation -> reuse revokes th
   CHECK(out.status == 204);
   CHECK(refresh(t.refresh).status == 401);
   CHECK_FALSE(verify(t.access)["valid"].GetBool());
-  CHECK(outbox_has(id, "SESSION_REVOKED", "\"sessionId\":\"" + t.sid + "\",\"reason\":\"LOGOUT\""));
+  CHECK(published_has(id, "SESSION_REVOKED", "\"sessionId\":\"" + t.sid + "\",\"reason\":\"LOGOUT\""));
   // Logging out again: the token is no longer valid.
   CHECK(call("POST", auth_url() + "/api/auth/logout", {}, bearer(t.access)).status == 401);
 }
@@ -124,7 +125,7 @@ TEST_CASE("auth: logout with the gateway's identity headers ends exactly that se
   CHECK(refresh(third.refresh).status == 401);
 }
 
-TEST_CASE("auth: duplicate e-mail is 409, case-insensitively; invalid fields are 400 by name", "[auth]") {
+TEST_CASE("auth: duplicate e-mail is 409, case-insensitively, invalid fields are 400 by name", "[auth]") {
   auto a = register_account();
   std::string upper = a.email;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -199,11 +200,11 @@ TEST_CASE("auth: password change keeps the current session and revokes the other
   CHECK(refresh(current.refresh).status == 200);
   CHECK(login_raw(a.email, a.password).status == 401);
   CHECK(login_raw(a.email, "brand-new-pass").status == 200);
-  CHECK(outbox_has(a.id, "SESSION_REVOKED",
-                   "\"exceptSessionId\":\"" + current.sid + "\",\"reason\":\"PASSWORD_CHANGED\""));
+  CHECK(published_has(a.id, "SESSION_REVOKED",
+                      "\"exceptSessionId\":\"" + current.sid + "\",\"reason\":\"PASSWORD_CHANGED\""));
 }
 
-TEST_CASE("auth: admin changes a role; a USER gets 403; the old tokens stop working", "[auth]") {
+TEST_CASE("auth: admin changes a role, a USER gets 403, the old tokens stop working", "[auth]") {
   auto admin = login(stack_var("ADMIN_EMAIL"), stack_var("ADMIN_PASSWORD"));
   CHECK(str(verify(admin.access)["claims"], "role") == "ADMIN");
   auto a = register_account();
@@ -228,7 +229,7 @@ TEST_CASE("auth: admin changes a role; a USER gets 403; the old tokens stop work
   CHECK(str(json(promoted), "role") == "ADMIN");
   CHECK_FALSE(verify(t.access)["valid"].GetBool());  // sessions revoked so the new role takes effect
   CHECK(refresh(t.refresh).status == 401);
-  CHECK(outbox_has(a.id, "SESSION_REVOKED", "\"reason\":\"ROLE_CHANGED\""));
+  CHECK(published_has(a.id, "SESSION_REVOKED", "\"reason\":\"ROLE_CHANGED\""));
   auto again = login(a.email, a.password);
   CHECK(str(verify(again.access)["claims"], "role") == "ADMIN");
 
@@ -239,17 +240,16 @@ TEST_CASE("auth: admin changes a role; a USER gets 403; the old tokens stop work
   CHECK(str(json(demoted), "role") == "USER");
 }
 
-TEST_CASE("auth: USER_REGISTERED is in the outbox as soon as register returns", "[auth]") {
+TEST_CASE("auth: USER_REGISTERED is committed with the account: published once register returned", "[auth]") {
   auto a = register_account("Outbox Check");
-  auto rows = outbox_rows("DATABASE_URL_AUTH", a.id, "USER_REGISTERED");
-  REQUIRE(rows.size() == 1);
-  rapidjson::Document envelope;
-  envelope.Parse(rows[0][1].as<std::string>().c_str());
-  REQUIRE(envelope.IsObject());
-  CHECK(str(envelope, "type") == "USER_REGISTERED");
-  CHECK(str(envelope, "producer") == "auth");
-  CHECK(str(envelope, "key") == a.id);
-  const auto& data = envelope["data"];
+  // Everything auth had committed when register returned is on identity.events by now.
+  auto registered = identity_events("DATABASE_URL_AUTH", a.id, "USER_REGISTERED");
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0].producer == "auth");
+  CHECK(registered[0].key == a.id);
+  CHECK(core::is_uuid(registered[0].id));
+  rapidjson::Document data;
+  data.Parse(registered[0].data.c_str());
   CHECK(str(data, "userId") == a.id);
   CHECK(str(data, "email") == a.email);
   CHECK(str(data, "name") == "Outbox Check");
@@ -281,7 +281,7 @@ TEST_CASE("auth: the JWKS lists the kid of issued tokens, and verify reports why
   CHECK(call("POST", auth_url() + "/api/auth/verify", R"({})").status == 400);
 }
 
-TEST_CASE("auth: public routes work through the gateway; /api/auth/me with a bearer token", "[auth][gateway]") {
+TEST_CASE("auth: public routes work through the gateway, /api/auth/me with a bearer token", "[auth][gateway]") {
   auto a = register_account("Via Gateway", gateway_url());
   auto signed_in = login_raw(a.email, a.password, gateway_url());
   REQUIRE(signed_in.status == 200);

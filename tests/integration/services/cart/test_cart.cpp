@@ -101,7 +101,7 @@ TEST_CASE("cart: lines merge, show current prices, and keep quantities in bounds
   CHECK(kit::http("GET", url()).status == 401);
 }
 
-TEST_CASE("cart: checkout creates the order and empties the cart; the key replays it", "[cart]") {
+TEST_CASE("cart: checkout creates the order and empties the cart, the key replays it", "[cart]") {
   const std::string mug = create_product_id({"Checkout mug", "d", "12.50", "", 100});
   const std::string user = core::uuid_v7();
   auto empty = checkout(user);

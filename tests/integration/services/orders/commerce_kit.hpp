@@ -1,17 +1,14 @@
 #pragma once
 // Helpers for the products, cart and orders integration tests: the services' URLs, products made
-// fresh per test (unique SKUs and search words, so runs never collide), the outbox rows a service
-// wrote, and a reader that finds one event on a real topic. Builds on the saga tests' mesh_kit.
-#include <librdkafka/rdkafkacpp.h>
-
+// fresh per test (unique SKUs and search words, so runs never collide), and the events a service
+// published on a real topic. Builds on the saga tests' mesh_kit.
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "../../saga/mesh_kit.hpp"
-#include "shopmesh/core/json.hpp"
 
 namespace shopmesh::testing::commerce {
 
@@ -88,53 +85,21 @@ inline bool stock_knows(const std::string& product_id) {
   return kit::http("GET", stack_var("STOCK_URL") + "/internal/stock/" + product_id).status == 200;
 }
 
-/// The (type, value) of each outbox row a service wrote for `key`, oldest first.
-inline std::vector<std::pair<std::string, std::string>> outbox(const char* database_var, const std::string& key) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& row :
-       kit::rows(stack_var(database_var), "SELECT type, value FROM outbox WHERE key = $1 ORDER BY seq", key))
-    out.emplace_back(row[0], row[1]);
-  return out;
+/// The events a service published on `topic` under `key`, oldest first, with every event it had
+/// committed before the call; `database_var` names the service's database URL.
+inline std::vector<events::Envelope> published(const char* database_var, std::string_view topic,
+                                               const std::string& key) {
+  return kit::published(stack_var(database_var), topic, key);
 }
+using kit::count_type;
 
-inline std::size_t count_type(const std::vector<std::pair<std::string, std::string>>& rows, const std::string& type) {
-  std::size_t n = 0;
-  for (const auto& [t, v] : rows) n += t == type ? 1 : 0;
-  return n;
-}
-
-/// Reads `topic` from the beginning until a message with this key and event type arrives;
-/// returns its value, or nullopt after `timeout`.
-inline std::optional<std::string> find_on_topic(const std::string& topic, const std::string& key,
-                                                const std::string& type, std::chrono::milliseconds timeout) {
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  conf->set("bootstrap.servers", stack_var("KAFKA_BROKERS"), err);
-  conf->set("group.id", "it-commerce-" + core::uuid_v7(), err);
-  conf->set("auto.offset.reset", "earliest", err);
-  conf->set("enable.auto.commit", "false", err);
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
-  REQUIRE(consumer);
-  consumer->subscribe({topic});
-  std::optional<std::string> found;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!found && std::chrono::steady_clock::now() < deadline) {
-    std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
-    if (m->err() != RdKafka::ERR_NO_ERROR || !m->key() || *m->key() != key || !m->headers()) continue;
-    for (const auto& h : m->headers()->get_all())
-      if (h.key() == "event-type" && h.value() &&
-          std::string(static_cast<const char*>(h.value()), h.value_size()) == type)
-        found.emplace(static_cast<const char*>(m->payload()), m->len());
-  }
-  consumer->close();
-  return found;
-}
-
-/// The `data` object of an envelope as JSON text.
-inline std::string data_of(const std::string& envelope_value) {
-  auto d = kit::json(envelope_value);
-  if (!d.IsObject() || !d.HasMember("data")) return {};
-  return core::json::to_string(d["data"]);
+/// The first event of `type` published on `topic` under `key`, waiting up to `timeout` for it.
+inline std::optional<events::Envelope> first_published(std::string_view topic, const std::string& key,
+                                                       const std::string& type, std::chrono::milliseconds timeout) {
+  auto found = published_events(
+      std::string(topic), [&](const events::Envelope& e) { return e.key == key && e.type == type; }, 1, timeout);
+  if (found.empty()) return std::nullopt;
+  return found.front();
 }
 
 }  // namespace shopmesh::testing::commerce

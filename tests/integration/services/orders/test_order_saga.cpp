@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "commerce_kit.hpp"
+#include "shopmesh/events/topics.hpp"
 
 using namespace shopmesh;
 using namespace std::chrono_literals;
@@ -38,7 +39,7 @@ TEST_CASE("saga: orders are confirmed while stock lasts, then rejected OUT_OF_ST
   };
   const std::string ok = place(3);
   REQUIRE(eventually([&] { return kit::str(order(ok, user), "status") == "CONFIRMED"; }, 30s));
-  CHECK(count_type(outbox("DATABASE_URL_ORDERS", ok), "ORDER_CONFIRMED") == 1);
+  CHECK(count_type(published("DATABASE_URL_ORDERS", events::topic::order, ok), "ORDER_CONFIRMED") == 1);
   // The catalog's figure follows the stock service's STOCK_CHANGED.
   CHECK(eventually([&] { return catalog_stock(product) == 2; }, 30s));
 
@@ -46,7 +47,7 @@ TEST_CASE("saga: orders are confirmed while stock lasts, then rejected OUT_OF_ST
   REQUIRE(eventually([&] { return kit::str(order(too_many, user), "status") == "REJECTED"; }, 30s));
   auto rejected = order(too_many, user);
   CHECK(kit::str(rejected, "statusReason") == "OUT_OF_STOCK");
-  CHECK(count_type(outbox("DATABASE_URL_ORDERS", too_many), "ORDER_REJECTED") == 1);
+  CHECK(count_type(published("DATABASE_URL_ORDERS", events::topic::order, too_many), "ORDER_REJECTED") == 1);
 
   // Cancelling the confirmed order gives its units back.
   REQUIRE(kit::http("POST", orders_url() + "/api/orders/" + ok + "/cancel", "", kit::as_user(user)).status == 200);

@@ -1,5 +1,5 @@
 // The orders service on the real stack: orders priced from the catalog with exact totals,
-// ORDER_CREATED in the same transaction (outbox) and on order.events, Idempotency-Key replays,
+// ORDER_CREATED in the same transaction (outbox) and so on order.events, Idempotency-Key replays,
 // visibility rules, cancellation and the administrators' status changes, and the reactions to
 // the stock service's decisions (conditional, idempotent, never resurrecting a cancelled order).
 #include <catch2/catch.hpp>
@@ -97,12 +97,14 @@ TEST_CASE("orders: an order is PENDING with catalog names and prices, exact tota
   CHECK(r.body.find(R"("totalAmount":60.67)") != std::string::npos);
   CHECK(kit::str(o["shippingAddress"], "city") == "Springfield");
 
-  // The event was committed with the order and is published to order.events.
-  auto rows = outbox("DATABASE_URL_ORDERS", id);
-  REQUIRE(count_type(rows, "ORDER_CREATED") == 1);
-  auto value = find_on_topic(std::string(events::topic::order), id, "ORDER_CREATED", 20s);
-  REQUIRE(value);
-  auto event = contracts::from_json_text<contracts::OrderCreatedV1>(data_of(*value));
+  // The event was committed with the order (everything the service committed by now is on
+  // order.events), once.
+  auto published_now = published("DATABASE_URL_ORDERS", events::topic::order, id);
+  REQUIRE(count_type(published_now, "ORDER_CREATED") == 1);
+  auto created = first_published(events::topic::order, id, "ORDER_CREATED", 20s);
+  REQUIRE(created);
+  CHECK(created->producer == "orders");
+  auto event = contracts::from_json_text<contracts::OrderCreatedV1>(created->data);
   INFO(contracts::describe(event.errors));
   REQUIRE(event.ok());
   const auto& e = *event.value;
@@ -120,7 +122,7 @@ TEST_CASE("orders: an order is PENDING with catalog names and prices, exact tota
   CHECK(e.created_at == kit::str(o, "createdAt"));
 }
 
-TEST_CASE("orders: the same Idempotency-Key and body return the same order; another body is 422", "[orders]") {
+TEST_CASE("orders: the same Idempotency-Key and body return the same order, another body is 422", "[orders]") {
   const std::string product = create_product_id({"Idem", "d", "4.25", "", 100});
   const std::string user = core::uuid_v7();
   const std::string key = "it-" + core::uuid_v7();
@@ -166,7 +168,7 @@ TEST_CASE("orders: concurrent requests with one Idempotency-Key make one order",
   CHECK(ids.size() == 1);
 }
 
-TEST_CASE("orders: unknown or inactive products are 422 naming the line; bad bodies 400; no identity 401", "[orders]") {
+TEST_CASE("orders: unknown or inactive products are 422 naming the line, bad bodies 400, no identity 401", "[orders]") {
   const std::string ok = create_product_id({"Fine", "d", "1.00"});
   const std::string off = create_product_id({"Off", "d", "1.00", "", 5, false});
   const std::string user = core::uuid_v7();
@@ -186,7 +188,7 @@ TEST_CASE("orders: unknown or inactive products are 422 naming the line; bad bod
   CHECK(kit::json(kit::http("GET", url(), "", kit::as_user(user)).body)["total"].GetInt() == 0);  // nothing stored
 }
 
-TEST_CASE("orders: customers see their own orders; admins see all; others' orders are 404", "[orders]") {
+TEST_CASE("orders: customers see their own orders, admins see all, others' orders are 404", "[orders]") {
   const std::string product = create_product_id({"Seen", "d", "2.00", "", 100});
   const std::string ann = core::uuid_v7();
   const std::string bob = core::uuid_v7();
@@ -220,7 +222,7 @@ TEST_CASE("orders: customers see their own orders; admins see all; others' order
   CHECK(cancelled["total"].GetInt() == 1);
 }
 
-TEST_CASE("orders: cancel is allowed once, by the owner or an admin; ORDER_CANCELLED goes out", "[orders]") {
+TEST_CASE("orders: cancel is allowed once, by the owner or an admin, ORDER_CANCELLED goes out", "[orders]") {
   const std::string product = create_product_id({"Cancel", "d", "3.00", "", 100});
   const std::string user = core::uuid_v7();
   const std::string id = kit::str(kit::json(place(user, items({{product, 1}}) + "}").body), "id");
@@ -234,12 +236,12 @@ TEST_CASE("orders: cancel is allowed once, by the owner or an admin; ORDER_CANCE
   auto again = kit::http("POST", url("/" + id + "/cancel"), "", kit::as_user(user));
   CHECK(again.status == 409);
   CHECK(kit::http("DELETE", url("/" + id), "", kit::as_user(user)).status == 409);
-  auto rows = outbox("DATABASE_URL_ORDERS", id);
-  REQUIRE(count_type(rows, "ORDER_CANCELLED") == 1);
-  for (const auto& [type, value] : rows)
-    if (type == "ORDER_CANCELLED") {
-      CHECK(kit::data_member(value, "cancelledBy") == user);
-      CHECK(kit::data_member(value, "userId") == user);
+  auto order_events = published("DATABASE_URL_ORDERS", events::topic::order, id);
+  REQUIRE(count_type(order_events, "ORDER_CANCELLED") == 1);
+  for (const auto& e : order_events)
+    if (e.type == "ORDER_CANCELLED") {
+      CHECK(kit::data_member(e, "cancelledBy") == user);
+      CHECK(kit::data_member(e, "userId") == user);
     }
 
   // DELETE is the same operation; an admin may cancel anyone's order.
@@ -249,7 +251,7 @@ TEST_CASE("orders: cancel is allowed once, by the owner or an admin; ORDER_CANCE
   CHECK(kit::str(kit::json(by_admin.body), "statusReason") == "CANCELLED_BY_ADMIN");
 }
 
-TEST_CASE("orders: stock decisions move PENDING orders once; a cancelled order stays cancelled", "[orders]") {
+TEST_CASE("orders: stock decisions move PENDING orders once, a cancelled order stays cancelled", "[orders]") {
   // Decisions are published here as the stock service would publish them; the stock service
   // itself decides these orders too, which is the race the conditional updates are for.
   const std::string product = create_product_id({"Decide", "d", "1.00", "", 100});
@@ -263,9 +265,9 @@ TEST_CASE("orders: stock decisions move PENDING orders once; a cancelled order s
   REQUIRE(eventually([&] { return consumed(late.id); }, 20s));
   CHECK(status_of(cancelled) == "CANCELLED");
   bool after_cancel = false, confirmed_after_cancel = false;
-  for (const auto& [type, value] : outbox("DATABASE_URL_ORDERS", cancelled)) {
-    confirmed_after_cancel = confirmed_after_cancel || (after_cancel && type == "ORDER_CONFIRMED");
-    after_cancel = after_cancel || type == "ORDER_CANCELLED";
+  for (const auto& e : published("DATABASE_URL_ORDERS", events::topic::order, cancelled)) {
+    confirmed_after_cancel = confirmed_after_cancel || (after_cancel && e.type == "ORDER_CONFIRMED");
+    after_cancel = after_cancel || e.type == "ORDER_CANCELLED";
   }
   CHECK(after_cancel);
   CHECK_FALSE(confirmed_after_cancel);
@@ -278,8 +280,8 @@ TEST_CASE("orders: stock decisions move PENDING orders once; a cancelled order s
   auto contrary = kit::publish(topic, "STOCK_REJECTED", id, stock_rejected(id, product));
   REQUIRE(eventually([&] { return consumed(dup.id) && consumed(contrary.id); }, 20s));
   CHECK(status_of(id) == decided);
-  auto rows = outbox("DATABASE_URL_ORDERS", id);
-  CHECK(count_type(rows, "ORDER_CONFIRMED") + count_type(rows, "ORDER_REJECTED") == 1);
+  auto order_events = published("DATABASE_URL_ORDERS", events::topic::order, id);
+  CHECK(count_type(order_events, "ORDER_CONFIRMED") + count_type(order_events, "ORDER_REJECTED") == 1);
 }
 
 TEST_CASE("orders: admins move CONFIRMED → SHIPPED → DELIVERED, one step at a time", "[orders]") {
@@ -302,8 +304,8 @@ TEST_CASE("orders: admins move CONFIRMED → SHIPPED → DELIVERED, one step at 
   CHECK(kit::http("POST", url("/" + id + "/cancel"), "", kit::as_user(user)).status == 409);
   REQUIRE(patch("DELIVERED", admin()).status == 200);
   CHECK(patch("SHIPPED", admin()).status == 409);
-  auto rows = outbox("DATABASE_URL_ORDERS", id);
-  CHECK(count_type(rows, "ORDER_CONFIRMED") == 1);
-  CHECK(count_type(rows, "ORDER_STATUS_CHANGED") == 2);
+  auto order_events = published("DATABASE_URL_ORDERS", events::topic::order, id);
+  CHECK(count_type(order_events, "ORDER_CONFIRMED") == 1);
+  CHECK(count_type(order_events, "ORDER_STATUS_CHANGED") == 2);
   CHECK(kit::http("PATCH", url("/" + core::uuid_v7() + "/status"), R"({"status":"SHIPPED"})", admin()).status == 404);
 }

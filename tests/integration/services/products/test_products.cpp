@@ -37,7 +37,7 @@ std::string field_of(const core::HttpResult& r) {
 
 }  // namespace
 
-TEST_CASE("products: an admin creates a product; PRODUCT_CREATED goes out with it", "[products]") {
+TEST_CASE("products: an admin creates a product, PRODUCT_CREATED goes out with it", "[products]") {
   const std::string sku = "IT-" + core::uuid_v7().substr(19);
   const std::string body = R"({"sku":")" + sku +
                            R"(","name":"Blue mug","description":"Holds coffee","price":19.99,)"
@@ -64,12 +64,14 @@ TEST_CASE("products: an admin creates a product; PRODUCT_CREATED goes out with i
   REQUIRE(got.status == 200);
   CHECK(kit::str(kit::json(got.body), "name") == "Blue mug");
 
-  // The event is in the outbox, committed with the product, and reaches catalog.events.
-  auto rows = outbox("DATABASE_URL_PRODUCTS", id);
-  REQUIRE(count_type(rows, "PRODUCT_CREATED") == 1);
-  auto value = find_on_topic(std::string(events::topic::catalog), id, "PRODUCT_CREATED", 20s);
-  REQUIRE(value);
-  auto event = contracts::from_json_text<contracts::ProductCreatedV1>(data_of(*value));
+  // The event was committed with the product (everything the service committed by now is on
+  // catalog.events), once.
+  auto published_now = published("DATABASE_URL_PRODUCTS", events::topic::catalog, id);
+  REQUIRE(count_type(published_now, "PRODUCT_CREATED") == 1);
+  auto created = first_published(events::topic::catalog, id, "PRODUCT_CREATED", 20s);
+  REQUIRE(created);
+  CHECK(created->producer == "products");
+  auto event = contracts::from_json_text<contracts::ProductCreatedV1>(created->data);
   INFO(contracts::describe(event.errors));
   REQUIRE(event.ok());
   CHECK(event.value->product_id.value == id);
@@ -83,7 +85,7 @@ TEST_CASE("products: an admin creates a product; PRODUCT_CREATED goes out with i
   CHECK(again.header("content-type") == "application/problem+json");
 }
 
-TEST_CASE("products: writes need an administrator; bad fields are named", "[products]") {
+TEST_CASE("products: writes need an administrator, bad fields are named", "[products]") {
   const std::string body = R"({"sku":"IT-AUTH","name":"X","price":1})";
   CHECK(kit::http("POST", url(), body).status == 401);
   CHECK(kit::http("POST", url(), body, kit::as_user(core::uuid_v7())).status == 403);
@@ -147,7 +149,7 @@ TEST_CASE("products: full-text search, filters, sorting and paging", "[products]
   CHECK(kit::http("GET", gateway_url() + "/api/products/" + cheap).status == 200);
 }
 
-TEST_CASE("products: PUT replaces, PATCH updates; inactive products leave lists but stay readable", "[products]") {
+TEST_CASE("products: PUT replaces, PATCH updates, inactive products leave lists but stay readable", "[products]") {
   const std::string word = token();
   const std::string id = create_product_id({"Lamp " + word, "warm light", "30.00", "", 5});
   auto put =
@@ -166,7 +168,7 @@ TEST_CASE("products: PUT replaces, PATCH updates; inactive products leave lists 
   CHECK_FALSE(patched["active"].GetBool());
   CHECK(kit::str(patched, "sku") == "IT-PUT-" + word);
   CHECK(kit::str(patched, "imageUrl") == "http://img/x.png");
-  CHECK(count_type(outbox("DATABASE_URL_PRODUCTS", id), "PRODUCT_UPDATED") == 2);
+  CHECK(count_type(published("DATABASE_URL_PRODUCTS", events::topic::catalog, id), "PRODUCT_UPDATED") == 2);
 
   CHECK(kit::json(kit::http("GET", url("?q=" + word)).body)["total"].GetInt() == 0);
   auto inactive = kit::http("GET", url("/" + id));
@@ -180,7 +182,7 @@ TEST_CASE("products: PUT replaces, PATCH updates; inactive products leave lists 
   CHECK(kit::http("PATCH", url("/" + id), R"({"sku":")" + other_sku + "\"}", admin()).status == 409);
 }
 
-TEST_CASE("products: soft delete hides the product and frees its SKU; PRODUCT_DELETED goes out", "[products]") {
+TEST_CASE("products: soft delete hides the product and frees its SKU, PRODUCT_DELETED goes out", "[products]") {
   const std::string word = token();
   auto created = create_product({"Vase " + word});
   const std::string id = kit::str(created, "id");
@@ -191,7 +193,7 @@ TEST_CASE("products: soft delete hides the product and frees its SKU; PRODUCT_DE
   CHECK(kit::json(kit::http("GET", url("?q=" + word)).body)["total"].GetInt() == 0);
   CHECK(kit::http("DELETE", url("/" + id), "", admin()).status == 404);
   CHECK(kit::http("PATCH", url("/" + id), R"({"name":"back"})", admin()).status == 404);
-  CHECK(count_type(outbox("DATABASE_URL_PRODUCTS", id), "PRODUCT_DELETED") == 1);
+  CHECK(count_type(published("DATABASE_URL_PRODUCTS", events::topic::catalog, id), "PRODUCT_DELETED") == 1);
   CHECK(kit::http("POST", url(), R"({"sku":")" + sku + R"(","name":"Reborn","price":2})", admin()).status == 201);
 }
 
@@ -226,7 +228,7 @@ TEST_CASE("categories: created by admins, listed publicly, registered on first u
   CHECK(via_gateway.status == 200);
 }
 
-TEST_CASE("products: stock changes go to the stock service; never below zero", "[products]") {
+TEST_CASE("products: stock changes go to the stock service, never below zero", "[products]") {
   const std::string id = create_product_id({"Stocked", "d", "3.00", "", 5});
   REQUIRE(eventually([&] { return stock_knows(id); }, 30s));
   auto up = kit::http("PATCH", url("/" + id + "/stock"), R"({"delta":3})", admin());

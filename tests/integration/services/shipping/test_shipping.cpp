@@ -1,5 +1,5 @@
 // The shipping service on the real stack: order and stock events published to the real topics, in
-// order and out of order; effects checked in its database, its outbox and over its HTTP API. The
+// order and out of order; effects checked in its database, on shipping.events and over its HTTP API. The
 // stack's stock service reacts to every ORDER_CREATED published here (STOCK_RESERVED for a
 // stocked product, STOCK_REJECTED for an unknown one), as it would in production: the tests
 // account for it rather than race it.
@@ -95,14 +95,17 @@ bool processed(const std::string& event_id) {
          1;
 }
 
-// The shipping events published for an order, oldest first, as "TYPE" or "TYPE FROM->TO".
+const std::string shipping_topic(events::topic::shipping);
+
+// The shipping events published for an order (all it had committed), oldest first, as "TYPE" or
+// "TYPE FROM->TO".
 std::vector<std::string> timeline(const std::string& order_id) {
   std::vector<std::string> out;
-  for (const auto& row : kit::rows(db(), "SELECT type, value FROM outbox WHERE key = $1 ORDER BY seq", order_id)) {
-    std::string line = row[0];
-    if (row[0] == "SHIPMENT_STATUS_CHANGED")
-      line += " " + kit::data_member(row[1], "from") + "->" + kit::data_member(row[1], "to");
-    if (row[0] == "SHIPMENT_CREATED") line += " " + kit::data_member(row[1], "status");
+  for (const auto& e : kit::published(db(), shipping_topic, order_id)) {
+    std::string line = e.type;
+    if (e.type == "SHIPMENT_STATUS_CHANGED")
+      line += " " + kit::data_member(e, "from") + "->" + kit::data_member(e, "to");
+    if (e.type == "SHIPMENT_CREATED") line += " " + kit::data_member(e, "status");
     out.push_back(line);
   }
   return out;
@@ -133,9 +136,11 @@ TEST_CASE("shipping: a shipment follows its order from PENDING to DELIVERED", "[
   CHECK(timeline(order) == Timeline{"SHIPMENT_CREATED PENDING", "SHIPMENT_STATUS_CHANGED PENDING->READY",
                                     "SHIPMENT_STATUS_CHANGED READY->SHIPPED",
                                     "SHIPMENT_STATUS_CHANGED SHIPPED->DELIVERED"});
-  auto last = kit::rows(db(), "SELECT value FROM outbox WHERE key = $1 ORDER BY seq DESC LIMIT 1", order);
-  CHECK(kit::data_member(last[0][0], "trackingNumber") == *tracking);
-  CHECK(kit::data_member(last[0][0], "userId") == user);
+  const auto announced = kit::published(db(), shipping_topic, order);
+  REQUIRE_FALSE(announced.empty());
+  const auto& last = announced.back();
+  CHECK(kit::data_member(last, "trackingNumber") == *tracking);
+  CHECK(kit::data_member(last, "userId") == user);
 
   // over HTTP: the owner by order id and by shipment id
   auto r = kit::http("GET", url() + "/api/shipments?orderId=" + order, "", kit::as_user(user));
@@ -154,7 +159,7 @@ TEST_CASE("shipping: a shipment follows its order from PENDING to DELIVERED", "[
   CHECK(kit::str(kit::json(by_id.body), "orderId") == order);
 }
 
-TEST_CASE("shipping: another user's shipment is not found; an admin sees every shipment", "[shipping]") {
+TEST_CASE("shipping: another user's shipment is not found, an admin sees every shipment", "[shipping]") {
   const std::string order = core::uuid_v7();
   const std::string user = core::uuid_v7();
   kit::publish(order_topic, "ORDER_CREATED", order, order_created(order, user, /*with_address=*/false));
@@ -221,7 +226,7 @@ TEST_CASE("shipping: an order's SHIPPED overtaking its STOCK_RESERVED passes thr
                                     "SHIPMENT_STATUS_CHANGED READY->SHIPPED"});
 }
 
-TEST_CASE("shipping: cancellation, rejection and out-of-stock cancel; a late reservation does not revive",
+TEST_CASE("shipping: cancellation, rejection and out-of-stock cancel, a late reservation does not revive",
           "[shipping]") {
   SECTION("ORDER_CANCELLED after READY") {
     const std::string order = core::uuid_v7();

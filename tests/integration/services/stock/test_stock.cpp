@@ -1,7 +1,8 @@
 // The stock service on the real stack: events published to the real topics, effects checked in its
-// database (levels, reservations, the outbox it publishes from) and over its HTTP API.
+// database (levels, reservations), on stock.events and over its HTTP API.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 
 #include "../../saga/mesh_kit.hpp"
@@ -94,9 +95,9 @@ std::string place(const std::string& order_id, const std::vector<std::pair<std::
   return decision(order_id);
 }
 
-// The events the service published (or is publishing) for a key, oldest first: {type, value}.
-std::vector<std::vector<std::string>> outbox(const std::string& key) {
-  return kit::rows(db(), "SELECT type, value FROM outbox WHERE key = $1 ORDER BY seq", key);
+// The events the service published for a key (all it had committed by now), oldest first.
+std::vector<events::Envelope> published(const std::string& key) {
+  return kit::published(db(), events::topic::stock, key);
 }
 
 // True once the consumer has applied (or skipped as a no-op) the event with this id.
@@ -122,17 +123,11 @@ TEST_CASE("stock: PRODUCT_CREATED opens a level once, with its initial stock", "
   auto again = kit::publish(std::string(events::topic::catalog), "PRODUCT_CREATED", id, product_created(id, 99));
   REQUIRE(eventually([&] { return processed(again.id); }, 30s));
   CHECK(level(id) == LevelRow{7, 0});
-  auto events = outbox(id);
-  REQUIRE(events.size() == 1);
-  CHECK(events[0][0] == "STOCK_CHANGED");
-  CHECK(kit::data_member(events[0][1], "reason") == "INITIAL");
-  // the relay publishes it
-  CHECK(eventually(
-      [&] {
-        return kit::scalar<bool>(db(), "SELECT bool_and(published_at IS NOT NULL) FROM outbox WHERE key = $1", id)
-            .value_or(false);
-      },
-      20s));
+  auto changes = published(id);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].type == "STOCK_CHANGED");
+  CHECK(changes[0].producer == "stock");
+  CHECK(kit::data_member(changes[0], "reason") == "INITIAL");
 }
 
 TEST_CASE("stock: levels over HTTP are for administrators", "[stock]") {
@@ -158,17 +153,17 @@ TEST_CASE("stock: an order reserves every line or none", "[stock]") {
   CHECK(place(first, {{b, 1}, {a, 3}, {a, 1}}) == "RESERVED");  // a twice: 4 units of a
   CHECK(level(a) == LevelRow{1, 4});
   CHECK(level(b) == LevelRow{1, 1});
-  auto first_events = outbox(first);
+  auto first_events = published(first);
   REQUIRE(first_events.size() == 1);
-  CHECK(first_events[0][0] == "STOCK_RESERVED");
-  auto reserved = kit::json(first_events[0][1]);
-  REQUIRE(reserved["data"]["items"].Size() == 2);
-  auto changed = outbox(a);
+  CHECK(first_events[0].type == "STOCK_RESERVED");
+  auto reserved = kit::json(first_events[0].data);
+  REQUIRE(reserved["items"].Size() == 2);
+  auto changed = published(a);
   REQUIRE(changed.size() == 2);  // INITIAL, RESERVATION
-  CHECK(kit::data_member(changed[1][1], "reason") == "RESERVATION");
-  CHECK(kit::json(changed[1][1])["data"]["delta"].GetInt64() == -4);
-  CHECK(kit::json(changed[1][1])["data"]["available"].GetInt64() == 1);
-  CHECK(kit::data_member(changed[1][1], "orderId") == first);
+  CHECK(kit::data_member(changed[1], "reason") == "RESERVATION");
+  CHECK(kit::json(changed[1].data)["delta"].GetInt64() == -4);
+  CHECK(kit::json(changed[1].data)["available"].GetInt64() == 1);
+  CHECK(kit::data_member(changed[1], "orderId") == first);
 
   // b is one short: nothing of a is taken either
   const std::string second = core::uuid_v7();
@@ -176,10 +171,12 @@ TEST_CASE("stock: an order reserves every line or none", "[stock]") {
   CHECK(level(a) == LevelRow{1, 4});
   CHECK(level(b) == LevelRow{1, 1});
   CHECK(kit::scalar<long long>(db(), "SELECT count(*) FROM reservations WHERE order_id = $1::uuid", second) == 0);
-  auto rejected = outbox(second);
+  auto rejected = published(second);
   REQUIRE(rejected.size() == 1);
-  CHECK(rejected[0][0] == "STOCK_REJECTED");
-  auto data = kit::json(rejected[0][1])["data"].GetObject();
+  CHECK(rejected[0].type == "STOCK_REJECTED");
+  auto rejected_data = kit::json(rejected[0].data);
+  REQUIRE(rejected_data.IsObject());
+  auto data = rejected_data.GetObject();
   CHECK(std::string(data["reason"].GetString()) == "OUT_OF_STOCK");
   REQUIRE(data["shortItems"].Size() == 1);
   CHECK(std::string(data["shortItems"][0]["productId"].GetString()) == b);
@@ -189,7 +186,9 @@ TEST_CASE("stock: an order reserves every line or none", "[stock]") {
   const std::string third = core::uuid_v7();
   const std::string unknown = core::uuid_v7();
   CHECK(place(third, {{a, 1}, {unknown, 1}}) == "REJECTED");
-  CHECK(kit::data_member(outbox(third)[0][1], "reason") == "UNKNOWN_PRODUCT");
+  auto third_events = published(third);
+  REQUIRE(third_events.size() == 1);
+  CHECK(kit::data_member(third_events[0], "reason") == "UNKNOWN_PRODUCT");
   CHECK(level(a) == LevelRow{1, 4});
 }
 
@@ -204,13 +203,13 @@ TEST_CASE("stock: cancelling releases the reservation exactly once", "[stock]") 
   REQUIRE(eventually([&] { return decision(order) == "CANCELLED"; }, 30s));
   CHECK(level(p) == LevelRow{3, 0});
   CHECK(reserved_units(p) == 0);
-  auto released = outbox(order);
+  auto released = published(order);
   REQUIRE(released.size() == 2);
-  CHECK(released[1][0] == "STOCK_RELEASED");
-  auto changed = outbox(p);
+  CHECK(released[1].type == "STOCK_RELEASED");
+  auto changed = published(p);
   REQUIRE(changed.size() == 3);
-  CHECK(kit::data_member(changed[2][1], "reason") == "RELEASE");
-  CHECK(kit::json(changed[2][1])["data"]["delta"].GetInt64() == 2);
+  CHECK(kit::data_member(changed[2], "reason") == "RELEASE");
+  CHECK(kit::json(changed[2].data)["delta"].GetInt64() == 2);
 
   // a second cancellation (another event id) and a replayed ORDER_CREATED change nothing
   auto cancel_again =
@@ -219,13 +218,13 @@ TEST_CASE("stock: cancelling releases the reservation exactly once", "[stock]") 
       kit::publish(std::string(events::topic::order), "ORDER_CREATED", order, order_created(order, user, {{p, 2}}));
   REQUIRE(eventually([&] { return processed(cancel_again.id) && processed(replayed.id); }, 30s));
   CHECK(level(p) == LevelRow{3, 0});
-  CHECK(outbox(order).size() == 2);
+  CHECK(published(order).size() == 2);
 
   // a cancellation of an order that was never reserved does nothing
   const std::string never = core::uuid_v7();
   kit::publish(std::string(events::topic::order), "ORDER_CANCELLED", never, order_cancelled(never, user));
   REQUIRE(eventually([&] { return decision(never) == "CANCELLED"; }, 30s));
-  CHECK(outbox(never).empty());
+  CHECK(published(never).empty());
 }
 
 TEST_CASE("stock: a redelivered event is applied once", "[stock]") {
@@ -240,8 +239,7 @@ TEST_CASE("stock: a redelivered event is applied once", "[stock]") {
                               order_created(order, core::uuid_v7(), {{p, 3}}));
   REQUIRE(eventually([&] { return processed(barrier.id); }, 30s));
   CHECK(kit::scalar<long long>(db(), "SELECT count(*) FROM inbox WHERE event_id = $1::uuid", e.id) == 1);
-  CHECK(kit::scalar<long long>(db(), "SELECT count(*) FROM outbox WHERE key = $1 AND type = 'STOCK_RESERVED'", order) ==
-        1);
+  CHECK(kit::count_type(published(order), "STOCK_RESERVED") == 1);
   CHECK(level(p) == LevelRow{7, 3});
 }
 
@@ -288,8 +286,12 @@ TEST_CASE("stock: reservations racing administrative adjustments conserve every 
   CHECK(final_level->available + final_level->reserved == 10 + added - removed);
   CHECK(final_level->reserved == count("RESERVED"));
   CHECK(reserved_units(p) == count("RESERVED"));
-  CHECK(kit::scalar<long long>(db(), "SELECT count(*) FROM outbox WHERE type = 'STOCK_RESERVED' AND key = ANY($1)",
-                               ids) == count("RESERVED"));
+  REQUIRE(testing::outbox_caught_up(db(), 30s));
+  const std::set<std::string> order_set(orders.begin(), orders.end());
+  const auto reservations = testing::published_events(
+      std::string(events::topic::stock),
+      [&](const events::Envelope& e) { return e.type == "STOCK_RESERVED" && order_set.count(e.key) == 1; }, 0, 30s);
+  CHECK(static_cast<long long>(reservations.size()) == count("RESERVED"));
 }
 
 TEST_CASE("stock: 100 concurrent buyers for 10 units get exactly 10 reservations", "[stock]") {
@@ -341,11 +343,11 @@ TEST_CASE("stock: adjustments by delta or set, never below zero", "[stock]") {
   CHECK(adjust("{").status == 400);
   CHECK(kit::http("POST", url() + "/internal/stock/" + core::uuid_v7() + "/adjust", R"({"delta": 1})").status == 404);
   CHECK(level(p) == LevelRow{2, 0});
-  auto changes = outbox(p);
+  auto changes = published(p);
   REQUIRE(changes.size() == 3);  // INITIAL, +3, -6
-  CHECK(kit::data_member(changes[1][1], "reason") == "ADJUSTMENT");
-  CHECK(kit::json(changes[2][1])["data"]["delta"].GetInt64() == -6);
-  CHECK(kit::data_member(changes[2][1], "orderId").empty());
+  CHECK(kit::data_member(changes[1], "reason") == "ADJUSTMENT");
+  CHECK(kit::json(changes[2].data)["delta"].GetInt64() == -6);
+  CHECK(kit::data_member(changes[2], "orderId").empty());
 
   // 40 concurrent removals of one unit from 20: exactly 20 succeed
   REQUIRE(adjust(R"({"set": 20})").status == 200);
@@ -372,6 +374,8 @@ TEST_CASE("stock: a deleted product takes no new reservations", "[stock]") {
       30s));
   const std::string order = core::uuid_v7();
   CHECK(place(order, {{p, 1}}) == "REJECTED");
-  CHECK(kit::data_member(outbox(order)[0][1], "reason") == "UNKNOWN_PRODUCT");
+  auto rejected = published(order);
+  REQUIRE(rejected.size() == 1);
+  CHECK(kit::data_member(rejected[0], "reason") == "UNKNOWN_PRODUCT");
   CHECK(kit::http("GET", url() + "/api/stock/" + p, "", kit::as_admin(kAdmin)).status == 404);
 }

@@ -2,6 +2,7 @@
 // (self, admin, 404 for others), validation and mass assignment, admin listing and search, and
 // deletion -> USER_DELETED -> auth refuses the account.
 #include <catch2/catch.hpp>
+#include <pqxx/pqxx>
 
 #include "../auth/identity_client.hpp"
 
@@ -29,9 +30,9 @@ TEST_CASE("users: the profile exists as soon as register returns", "[users]") {
 
 TEST_CASE("users: USER_REGISTERED is consumed by the users group (the safety net)", "[users]") {
   auto a = register_account();
-  auto rows = outbox_rows("DATABASE_URL_AUTH", a.id, "USER_REGISTERED");
-  REQUIRE(rows.size() == 1);
-  const std::string event_id = rows[0][0].as<std::string>();
+  auto registered = identity_events("DATABASE_URL_AUTH", a.id, "USER_REGISTERED");
+  REQUIRE(registered.size() == 1);
+  const std::string event_id = registered[0].id;
   pqxx::connection c(stack_var("DATABASE_URL_USERS"));
   CHECK(eventually(
       [&] {
@@ -108,7 +109,7 @@ TEST_CASE("users: validation and mass assignment are 400 naming the fields", "[u
   CHECK(json(call("GET", users_url() + "/api/users/me", {}, h))["phone"].IsNull());
 }
 
-TEST_CASE("users: admin listing pages and searches; a USER gets 403", "[users]") {
+TEST_CASE("users: admin listing pages and searches, a USER gets 403", "[users]") {
   const std::string tag = "Needle" + core::uuid_v7().substr(28);
   auto a = register_account(tag + " One");
   auto b = register_account(tag + " Two");
@@ -146,13 +147,13 @@ TEST_CASE("users: admin deletes a user -> USER_DELETED -> the account can no lon
   REQUIRE(del.status == 204);
   CHECK(call("GET", users_url() + "/api/users/" + a.id, {}, as_admin()).status == 404);
   CHECK(call("DELETE", users_url() + "/api/users/" + a.id, {}, as_admin()).status == 404);
-  CHECK(outbox_rows("DATABASE_URL_USERS", a.id, "USER_DELETED").size() == 1);
+  CHECK(identity_events("DATABASE_URL_USERS", a.id, "USER_DELETED").size() == 1);
 
   // Auth learns it from the event: logins fail with the ordinary 401, sessions are revoked.
   CHECK(eventually([&] { return login_raw(a.email, a.password).status == 401; }, 30s, 200ms));
   CHECK(refresh(t.refresh).status == 401);
   CHECK_FALSE(verify(t.access)["valid"].GetBool());
-  CHECK(eventually([&] { return !outbox_rows("DATABASE_URL_AUTH", a.id, "SESSION_REVOKED").empty(); }, 5s));
+  CHECK(eventually([&] { return !identity_events("DATABASE_URL_AUTH", a.id, "SESSION_REVOKED").empty(); }, 10s));
   // The deleted profile is not brought back by a read with the old identity.
   CHECK(call("GET", users_url() + "/api/users/me", {}, as_user(a.id, a.email)).status == 404);
 }

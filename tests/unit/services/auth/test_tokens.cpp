@@ -62,7 +62,7 @@ TEST_CASE("auth: access tokens carry the account, session and kid of the current
   CHECK(reason_of(late.error) == "expired");
 }
 
-TEST_CASE("auth: tokens signed by the previous key still verify; foreign keys do not", "[auth][tokens]") {
+TEST_CASE("auth: tokens signed by the previous key still verify, foreign keys do not", "[auth][tokens]") {
   auto issuer = make_issuer();
   const auto now = std::chrono::system_clock::now();
   jwt::Claims c;

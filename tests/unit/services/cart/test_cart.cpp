@@ -45,7 +45,7 @@ TEST_CASE("cart: line bodies are validated", "[cart]") {
   CHECK(rejected([] { cart::parse_quantity_update(R"({"quantity":"2"})"); }).second == Fields{"quantity"});
 }
 
-TEST_CASE("cart: shown with current prices; unavailable lines count nothing", "[cart]") {
+TEST_CASE("cart: shown with current prices, unavailable lines count nothing", "[cart]") {
   std::map<std::string, products::client::CatalogProduct> catalog;
   catalog[kA] = {kA, "SKU-A", "Mug", core::Cents{1999}, true, 5};
   catalog[kB] = {kB, "SKU-B", "Old lamp", core::Cents{500}, false, 0};

@@ -39,7 +39,7 @@ products::client::CatalogProduct product(const std::string& id, const std::strin
 
 }  // namespace
 
-TEST_CASE("orders: a create body is read; client-sent prices, status and user are ignored", "[orders]") {
+TEST_CASE("orders: a create body is read, client-sent prices, status and user are ignored", "[orders]") {
   auto r = orders::parse_order_request(
       R"({"userId":"someone-else","status":"DELIVERED","totalAmount":0,)"
       R"("items":[{"productId":")" +

@@ -92,7 +92,7 @@ TEST_CASE("products: id, stock and timestamps in a body are ignored (mass assign
   CHECK(r.price.value == 250);
 }
 
-TEST_CASE("products: a patch changes only what it names; null clears category and image", "[products]") {
+TEST_CASE("products: a patch changes only what it names, null clears category and image", "[products]") {
   products::Product current;
   current.sku = "OLD";
   current.name = "Old name";

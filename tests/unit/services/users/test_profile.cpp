@@ -25,7 +25,7 @@ std::map<std::string, std::string> field_errors(const std::function<void()>& f) 
 
 }  // namespace
 
-TEST_CASE("users: PATCH changes only what it names; null clears", "[users][profile]") {
+TEST_CASE("users: PATCH changes only what it names, null clears", "[users][profile]") {
   auto c = parse_patch(R"({"phone":"+1 (415) 555-0123"})");
   CHECK_FALSE(c.name);
   REQUIRE(c.phone);

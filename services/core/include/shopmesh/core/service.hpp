@@ -38,6 +38,8 @@ struct ServiceContext {
   Router& router;
   std::vector<std::unique_ptr<Component>> components;
   std::vector<std::pair<std::string, std::function<bool()>>> health_checks;
+  /// Figures shown beside the checks in /health, under "details": name -> a JSON object's text.
+  std::vector<std::pair<std::string, std::function<std::string()>>> health_details;
 };
 
 struct ServiceSpec {
