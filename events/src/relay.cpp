@@ -323,12 +323,21 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
       advance();
       report(false);
     }
-    // Short waits while deliveries are outstanding (their reports come from producer.poll()) or
-    // a confirmation is due; long ones when idle.
-    const auto wait = !in_flight.empty()      ? std::chrono::milliseconds(2)
-                      : confirmed > reported ? std::chrono::milliseconds(100)
-                                             : std::chrono::milliseconds(500);
-    const auto msg = replication.read(wait);
+    // Everything the walsender has already sent is read and handed to the producer first; once
+    // nothing more is waiting, flush() sends it at once (without it, librdkafka 2.0's broker thread
+    // spins through each message's linger.ms with a zero poll timeout) and waits for the
+    // acknowledgements, which serve the delivery reports. Under load, what arrives meanwhile makes
+    // the next batch; idle, the wait is long.
+    auto msg = replication.read(std::chrono::milliseconds(0));
+    if (msg.empty()) {
+      if (!in_flight.empty()) {
+        producer.flush(std::chrono::milliseconds(100));
+        advance();
+        report(false);
+        continue;
+      }
+      msg = replication.read(confirmed > reported ? std::chrono::milliseconds(100) : std::chrono::milliseconds(500));
+    }
     producer.poll(std::chrono::milliseconds(0));
     if (msg.size() >= 25 && msg[0] == 'w') {
       received = std::max<Lsn>(received, read64(msg.data() + 9));
@@ -428,7 +437,11 @@ void OutboxRelay::run() {
         continue;
       }
       standing_by = false;
-      Producer producer({s.options.brokers, s.options.producer_name + "-relay"}, s.log);
+      // No delivery timeout: while the broker is away, events wait in the producer in their
+      // order (at most kMaxUnacked of them, the rest in the slot). A timeout would fail the
+      // oldest while later ones of the same key still went out, and their republication from
+      // the slot would then arrive after them.
+      Producer producer({s.options.brokers, s.options.producer_name + "-relay", std::chrono::milliseconds(0)}, s.log);
       s.log.info("outbox relay started", {{"slot", s.slot}});
       backoff = s.options.backoff_initial;
       s.stream(replication, producer);

@@ -27,7 +27,7 @@ namespace shopmesh::events {
 struct ProducerOptions {
   std::string brokers;
   std::string client_id;
-  std::chrono::milliseconds delivery_timeout{30'000};
+  std::chrono::milliseconds delivery_timeout{30'000};  // 0: none (wait for the broker however long)
   std::chrono::milliseconds linger{1};
 };
 
