@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstring>
@@ -126,6 +127,43 @@ struct InFlight {
   int remaining = 0;      // deliveries not yet reported
   bool failed = false;
   double commit_epoch = 0;  // seconds, for the commit-to-ack histogram
+  std::uint32_t xid = 0;
+  bool sent = false;        // handed to the producer (once the transaction is visible)
+  std::vector<OutboxMessage> events;
+};
+
+// Which transactions a fresh snapshot still sees as running. The walsender decodes a commit as
+// soon as its WAL is flushed, a moment before the committing backend makes it visible to other
+// sessions: an event published in that moment could come back (through another service) before
+// its own transaction can be seen by the service that wrote it.
+class Visibility {
+ public:
+  explicit Visibility(const std::string& url) : conn_(url) {}
+  // Takes a snapshot ("xmin:xmax:xip,...").
+  void refresh() {
+    pqxx::nontransaction tx(conn_);
+    const auto text = tx.exec1("SELECT pg_current_snapshot()::text")[0].as<std::string>();
+    const auto c1 = text.find(':'), c2 = text.find(':', c1 + 1);
+    xmax_ = std::stoull(text.substr(c1 + 1, c2 - c1 - 1));
+    running_.clear();
+    for (std::size_t at = c2 + 1; at < text.size();) {
+      const auto comma = std::min(text.find(',', at), text.size());
+      running_.push_back(std::stoull(text.substr(at, comma - at)));
+      at = comma + 1;
+    }
+  }
+  // A 32-bit xid of the stream, against the last snapshot's 64-bit ones.
+  bool visible(std::uint32_t xid) const {
+    std::uint64_t full = (xmax_ & ~0xffff'ffffULL) | xid;
+    if (full > xmax_ && full >= (1ULL << 32)) full -= 1ULL << 32;
+    if (full >= xmax_) return false;
+    return std::find(running_.begin(), running_.end(), full) == running_.end();
+  }
+
+ private:
+  pqxx::connection conn_;
+  std::uint64_t xmax_ = 0;
+  std::vector<std::uint64_t> running_;
 };
 
 }  // namespace
@@ -285,6 +323,9 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
   } drain_on_exit{producer};
   std::vector<OutboxMessage> events;  // of the transaction being read
   double commit_epoch = 0;
+  std::uint32_t xid = 0;
+  std::size_t unsent = 0;  // transactions read and not yet handed to the producer
+  Visibility visibility(options.database_url);
   bool in_transaction = false;
   Lsn received = 0, confirmed = 0, reported = 0;
   Lsn idle_end = 0;        // the last keepalive's WAL end: confirmable once nothing read before it is pending
@@ -292,7 +333,7 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
   auto last_report = std::chrono::steady_clock::now();
 
   auto advance = [&] {
-    while (!in_flight.empty() && in_flight.front().remaining == 0) {
+    while (!in_flight.empty() && in_flight.front().sent && in_flight.front().remaining == 0) {
       if (in_flight.front().failed) throw Unavailable("Kafka did not acknowledge an event; streaming again from the slot");
       confirmed = std::max(confirmed, in_flight.front().end);
       in_flight.pop_front();
@@ -315,6 +356,45 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
     }
   };
 
+  // Hands the read transactions to the producer, in commit order, as far as they are visible.
+  // False when one is not yet: it and those after it wait for the next look.
+  auto send_visible = [&] {
+    if (unsent == 0) return true;
+    visibility.refresh();
+    for (InFlight& tx : in_flight) {
+      if (tx.sent) continue;
+      if (!visibility.visible(tx.xid)) return false;
+      for (const OutboxMessage& e : tx.events) {
+        Envelope headers_of;
+        headers_of.id = e.id;
+        headers_of.type = e.type;
+        headers_of.version = e.version;
+        headers_of.traceparent = e.traceparent;
+        const bool queued = producer.send(e.topic, e.key, e.value, envelope_headers(headers_of), [&](const Delivery& d) {
+          tx.failed = tx.failed || !d.ok;
+          --tx.remaining;
+          --unacked;
+          if (d.ok) {
+            published.Increment();
+            if (tx.remaining == 0)
+              latency.Observe(
+                  std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                  tx.commit_epoch);
+          } else {
+            failures.Increment();
+          }
+        });
+        // The producer is unusable: nothing after it may go out.
+        if (!queued) throw Unavailable("Kafka producer refused an event; streaming again from the slot");
+        ++unacked;
+      }
+      tx.events.clear();
+      tx.sent = true;
+      --unsent;
+    }
+    return true;
+  };
+
   while (!stopping) {
     // A large backlog is not read faster than Kafka takes it: past kMaxUnacked events handed over,
     // the relay serves acknowledgements before it reads on.
@@ -328,10 +408,14 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
     // spins through each message's linger.ms with a zero poll timeout) and waits for the
     // acknowledgements, which serve the delivery reports. Under load, what arrives meanwhile makes
     // the next batch; idle, the wait is long.
+    if (unsent >= 256) send_visible();  // a stream without pauses: hand over what is there now
     auto msg = replication.read(std::chrono::milliseconds(0));
     if (msg.empty()) {
       if (!in_flight.empty()) {
-        producer.flush(std::chrono::milliseconds(100));
+        // A transaction not yet visible is looked at again in a millisecond (it is a matter of
+        // microseconds); meanwhile what went out gets its acknowledgements.
+        const bool all_sent = send_visible();
+        producer.flush(all_sent ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1));
         advance();
         report(false);
         continue;
@@ -346,6 +430,7 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
       if (n >= 21 && p[0] == 'B') {  // Begin: final LSN, commit time, xid
         in_transaction = true;
         events.clear();
+        xid = read32(p + 17);
         commit_epoch = static_cast<double>(static_cast<long long>(read64(p + 9)) + kPgEpochOffsetUs) / 1e6;
       } else if (n >= 14 && p[0] == 'M') {  // Message: flags, LSN, prefix, length, content
         const char* prefix = p + 10;
@@ -362,32 +447,9 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
         }
       } else if (n >= 26 && p[0] == 'C') {  // Commit: flags, commit LSN, end LSN, commit time
         in_transaction = false;
-        InFlight& tx = in_flight.emplace_back(InFlight{read64(p + 10), static_cast<int>(events.size()), false,
-                                                       commit_epoch});
-        for (const OutboxMessage& e : events) {
-          Envelope headers_of;
-          headers_of.id = e.id;
-          headers_of.type = e.type;
-          headers_of.version = e.version;
-          headers_of.traceparent = e.traceparent;
-          const bool queued = producer.send(e.topic, e.key, e.value, envelope_headers(headers_of), [&](const Delivery& d) {
-            tx.failed = tx.failed || !d.ok;
-            --tx.remaining;
-            --unacked;
-            if (d.ok) {
-              published.Increment();
-              if (tx.remaining == 0)
-                latency.Observe(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                                    .count() -
-                                tx.commit_epoch);
-            } else {
-              failures.Increment();
-            }
-          });
-          // The producer is unusable: nothing after it may go out.
-          if (!queued) throw Unavailable("Kafka producer refused an event; streaming again from the slot");
-          ++unacked;
-        }
+        in_flight.push_back(InFlight{read64(p + 10), static_cast<int>(events.size()), false, commit_epoch, xid, false,
+                                     std::move(events)});
+        ++unsent;
         events.clear();
       }
     } else if (msg.size() >= 18 && msg[0] == 'k') {  // keepalive: server WAL end, time, reply requested
