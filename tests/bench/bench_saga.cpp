@@ -4,20 +4,17 @@
 //
 //   bench_saga [--rate 50|0] [--seconds 20] [--clients 8] [--gateway] [--mode auto|orders|events]
 //
-// orders (auto when the orders service answers): orders are placed over its HTTP API and "commit"
-// is the ORDER_CREATED row's insert time in its outbox, so the orders relay's hop is included.
-// events: the bench publishes ORDER_CREATED to order.events itself and "commit" is the moment it
-// hands the event to the producer (no relay hop: the consumers' share alone). "Applied" is the last write of each
-// consumer's transaction: stock's STOCK_RESERVED outbox row, shipping's SHIPMENT_CREATED outbox row, notification's
-// notification row (all stamped with clock_timestamp() on this machine's clock).
+// orders (auto when the orders service answers): orders are placed over its HTTP API. events: the
+// bench publishes ORDER_CREATED to order.events itself (no relay hop: the consumers' share alone).
 //
-// Stages (orders mode): the bench reads order.events, stock.events and shipping.events from the offsets
-// they had before the first order, and times each order's path from the events the system wrote:
-// ORDER_CREATED's occurredAt (the order's transaction) is "commit"; then (a) ORDER_CREATED's Kafka
-// timestamp (handed to the broker by the relay), (b) STOCK_RESERVED/REJECTED's occurredAt (stock decided),
-// (c) ORDER_CONFIRMED/REJECTED's occurredAt, (d) SHIPMENT_STATUS_CHANGED to READY's occurredAt, (e) the
-// notification row's created_at. `--products N` spreads the orders over N products (default 1: one hot
-// product).
+// Every time comes from what the system recorded: the bench reads order.events, stock.events and
+// shipping.events from the offsets they had before the first order. ORDER_CREATED's occurredAt (set
+// in the order's transaction) is "commit"; then (a) ORDER_CREATED's Kafka timestamp (handed to the
+// broker by the relay), (b) STOCK_RESERVED/REJECTED's occurredAt (stock decided), (c)
+// ORDER_CONFIRMED/REJECTED's occurredAt, (d) SHIPMENT_STATUS_CHANGED to READY's occurredAt, (e) the
+// notification row's created_at. "All three done" is the last of stock decided, SHIPMENT_CREATED's
+// occurredAt and the notification row. `--products N` spreads the orders over N products (default 1:
+// one hot product).
 #include <CLI/CLI.hpp>
 #include <librdkafka/rdkafkacpp.h>
 #include <algorithm>

@@ -271,7 +271,9 @@ class Api:
                 return r.status, payload, dict(r.getheaders())
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
                 self.close()
-                if attempt == 2 or method not in ("GET", "HEAD"):
+                # A broken pipe: the request could not be written on a connection the server had
+                # closed, so it never arrived and may be sent again, whatever its method.
+                if attempt == 2 or (method not in ("GET", "HEAD") and not isinstance(e, BrokenPipeError)):
                     return 0, str(e), {}
             except (OSError, http.client.HTTPException) as e:
                 self.close()
@@ -388,8 +390,9 @@ SEP = "\x1f"
 
 def sql(url: str, query: str, timeout: float = 15) -> list[list[str]]:
     """Rows of a query on one service database, each a list of text columns (NULL is '')."""
-    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1", "-d", url, "-c", query],
-                       capture_output=True, text=True, timeout=timeout,
+    # The query on stdin: with thousands of ids it is longer than an argument may be.
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
+                       input=query, capture_output=True, text=True, timeout=timeout,
                        env={**os.environ, "PGCONNECT_TIMEOUT": "3"})
     if r.returncode != 0:
         raise RuntimeError(f"psql: {r.stderr.strip()[:300]}")
