@@ -34,7 +34,7 @@ import time
 import urllib.error
 import urllib.request
 
-from cost import StackMeter, run_measured
+from cost import StackMeter, children, run_measured
 
 ENV = os.environ
 REPO = pathlib.Path(ENV["SHOPMESH_REPO"])
@@ -92,11 +92,7 @@ def descendants(pid):
     while todo:
         p = todo.pop()
         out.append(p)
-        for task in pathlib.Path(f"/proc/{p}/task").glob("*"):
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
+        todo += children(p)
     return out
 
 

@@ -33,7 +33,8 @@ def _cpu_ms(pid, children=False):
     return own + ((int(fields[13]) + int(fields[14])) * TICK_MS if children else 0.0)
 
 
-def _children(pid):
+def children(pid):
+    """The pids a process's threads have forked."""
     out = []
     for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
         try:
@@ -117,7 +118,7 @@ class StackMeter:
             # Reaped children: backends that ended (their CPU is no longer in /proc/<pid>).
             reaped = _cpu_ms(pm, children=True)
             add("postgres (exited backends)", None if reaped is None else reaped - _cpu_ms(pm))
-            for child in _children(pm):
+            for child in children(pm):
                 add(kinds.get(child, "postgres (background)"), _cpu_ms(child))
         return by
 
