@@ -1,7 +1,9 @@
 #pragma once
 // The outbox relay: streams the outbox's messages (see outbox.hpp) from the database's logical
-// replication slot, in commit order, and publishes them to Kafka as they arrive, without waiting
-// for one batch's acknowledgements before sending the next. Each transaction's end LSN is
+// replication slot, in commit order, and publishes them to Kafka: everything the walsender has
+// already sent goes out as one batch (flushed at once), a transaction only once a snapshot shows it
+// committed (the walsender decodes a commit a moment before other sessions can see it). Each
+// transaction's end LSN is
 // confirmed to PostgreSQL once Kafka acknowledged every event of it and of all transactions before
 // it: the slot's confirmed position is the restart point, so a relay that dies or loses the broker
 // starts again after the last fully acknowledged transaction (at-least-once; consumers drop
