@@ -1,9 +1,13 @@
 #include "shopmesh/events/producer.hpp"
 
-#include <atomic>
-#include <stdexcept>
-
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <stdexcept>
 
 #include "shopmesh/core/log.hpp"
 
@@ -57,6 +61,32 @@ Producer::~Producer() {
     producer_->flush(5000);
     drain();  // run the purged messages' callbacks so nothing leaks
   }
+  producer_.reset();
+  for (int fd : ready_pipe_)
+    if (fd >= 0) ::close(fd);
+}
+
+// librdkafka writes a byte to the pipe when its main queue (delivery reports, errors) turns
+// non-empty.
+void Producer::enable_ready_events() {
+  rd_kafka_queue_t* main = rd_kafka_queue_get_main(producer_->c_ptr());
+  static const char kByte = 1;
+  rd_kafka_queue_io_event_enable(main, ready_pipe_[1], &kByte, 1);
+  rd_kafka_queue_destroy(main);
+}
+
+int Producer::ready_fd() {
+  if (ready_pipe_[0] < 0) {
+    if (::pipe2(ready_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("kafka producer: pipe failed");
+    enable_ready_events();
+  }
+  return ready_pipe_[0];
+}
+
+void Producer::clear_ready() {
+  char buf[64];
+  while (::read(ready_pipe_[0], buf, sizeof buf) > 0) {
+  }
 }
 
 void Producer::create() {
@@ -83,6 +113,7 @@ void Producer::create() {
   if (conf_->set("event_cb", &reports_->errors, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(err);
   producer_.reset(RdKafka::Producer::create(conf_.get(), err));
   if (!producer_) throw std::runtime_error("kafka producer: " + err);
+  if (ready_pipe_[0] >= 0) enable_ready_events();
 }
 
 void Producer::recreate_if_fatal() {

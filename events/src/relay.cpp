@@ -99,6 +99,13 @@ class ReplicationStream {
     }
   }
 
+  // Waits up to `timeout` until the stream (when `stream` is set) or `other` is readable.
+  void wait(std::chrono::milliseconds timeout, int other, bool stream) {
+    pollfd fds[2] = {{other, POLLIN, 0}, {PQsocket(conn_), POLLIN, 0}};
+    if (::poll(fds, stream ? 2 : 1, static_cast<int>(timeout.count())) < 0 && errno != EINTR)
+      throw Unavailable("poll failed");
+  }
+
   // Standby status update: everything up to `flushed` is safely published.
   void feedback(Lsn received, Lsn flushed, bool reply_requested = false) {
     char m[34];
@@ -395,34 +402,8 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
     return true;
   };
 
-  while (!stopping) {
-    // A large backlog is not read faster than Kafka takes it: past kMaxUnacked events handed over,
-    // the relay serves acknowledgements before it reads on.
-    while (unacked > kMaxUnacked && !stopping) {
-      producer.poll(std::chrono::milliseconds(10));
-      advance();
-      report(false);
-    }
-    // Everything the walsender has already sent is read and handed to the producer first; once
-    // nothing more is waiting, flush() sends it at once (without it, librdkafka 2.0's broker thread
-    // spins through each message's linger.ms with a zero poll timeout) and waits for the
-    // acknowledgements, which serve the delivery reports. Under load, what arrives meanwhile makes
-    // the next batch; idle, the wait is long.
-    if (unsent >= 256) send_visible();  // a stream without pauses: hand over what is there now
-    auto msg = replication.read(std::chrono::milliseconds(0));
-    if (msg.empty()) {
-      if (!in_flight.empty()) {
-        // A transaction not yet visible is looked at again in a millisecond (it is a matter of
-        // microseconds); meanwhile what went out gets its acknowledgements.
-        const bool all_sent = send_visible();
-        producer.flush(all_sent ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1));
-        advance();
-        report(false);
-        continue;
-      }
-      msg = replication.read(confirmed > reported ? std::chrono::milliseconds(100) : std::chrono::milliseconds(500));
-    }
-    producer.poll(std::chrono::milliseconds(0));
+  // One message of the stream: a transaction's begin, its events and its commit, or a keepalive.
+  auto handle = [&](std::string_view msg) {
     if (msg.size() >= 25 && msg[0] == 'w') {
       received = std::max<Lsn>(received, read64(msg.data() + 9));
       const char* p = msg.data() + 25;
@@ -458,10 +439,37 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
       if (!in_transaction) idle_end = wal_end;
       advance();
       report(msg[17] != 0);
-      continue;
     }
+  };
+
+  // Pipelined: what the walsender has sent is read and handed to the producer at once, which
+  // sends it without waiting (linger 0; what is produced while a request is in flight makes the
+  // next one, so batches grow with the load by themselves). The thread then sleeps until either
+  // the walsender sends more or librdkafka has acknowledgements to report: no fixed wait, no
+  // stop-and-wait on a flush, and no spinning.
+  const int acks_fd = producer.ready_fd();
+  constexpr std::size_t kReadBurst = 4096;  // messages read before what they carry is handed over
+  while (!stopping) {
+    // A large backlog is not read faster than Kafka takes it: past kMaxUnacked events handed
+    // over, only acknowledgements are waited for.
+    const bool backpressure = unacked > kMaxUnacked;
+    std::size_t read_now = 0;
+    if (!backpressure)
+      for (std::string_view msg; read_now < kReadBurst && !(msg = replication.read(std::chrono::milliseconds(0))).empty();
+           ++read_now)
+        handle(msg);
+    // A transaction not yet visible is looked at again in a millisecond (it is a matter of
+    // microseconds).
+    const bool all_sent = send_visible();
+    producer.clear_ready();  // before serving: a report arriving after poll() sets it again
+    producer.poll(std::chrono::milliseconds(0));
     advance();
     report(false);
+    if (read_now == kReadBurst) continue;  // more is waiting
+    const auto wait = !all_sent ? std::chrono::milliseconds(1)
+                      : confirmed > reported ? std::chrono::milliseconds(100)
+                                             : std::chrono::milliseconds(500);
+    replication.wait(wait, acks_fd, !backpressure);
   }
   // Stopping: what was sent gets its acknowledgements, and the slot learns how far it got.
   producer.flush(std::chrono::seconds(10));
@@ -503,7 +511,10 @@ void OutboxRelay::run() {
       // order (at most kMaxUnacked of them, the rest in the slot). A timeout would fail the
       // oldest while later ones of the same key still went out, and their republication from
       // the slot would then arrive after them.
-      Producer producer({s.options.brokers, s.options.producer_name + "-relay", std::chrono::milliseconds(0)}, s.log);
+      // No linger: an event goes out as soon as the relay hands it over (see stream()).
+      Producer producer({s.options.brokers, s.options.producer_name + "-relay", std::chrono::milliseconds(0),
+                         std::chrono::milliseconds(0)},
+                        s.log);
       s.log.info("outbox relay started", {{"slot", s.slot}});
       backoff = s.options.backoff_initial;
       s.stream(replication, producer);

@@ -57,6 +57,11 @@ class Producer {
             std::function<void(const Delivery&)> done);
   /// Serves delivery reports for up to `timeout`.
   void poll(std::chrono::milliseconds timeout);
+  /// A descriptor that turns readable when delivery reports are waiting (serve them with
+  /// poll(0), then clear it with clear_ready()): lets a caller wait on it beside its own sockets
+  /// instead of blocking in poll() or flush(). Stays valid when the producer is recreated.
+  int ready_fd();
+  void clear_ready();
   /// Waits until everything queued is delivered or failed; false on timeout.
   bool flush(std::chrono::milliseconds timeout);
   /// Purges whatever is still queued or in flight and serves its (failed) delivery reports, so
@@ -68,6 +73,7 @@ class Producer {
  private:
   void create();
   void recreate_if_fatal();
+  void enable_ready_events();
 
   ProducerOptions options_;
   core::Logger& log_;
@@ -76,6 +82,7 @@ class Producer {
   struct Reports;
   std::unique_ptr<Reports> reports_;
   int recreations_ = 0;
+  int ready_pipe_[2] = {-1, -1};
 };
 
 }  // namespace shopmesh::events

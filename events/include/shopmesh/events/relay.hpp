@@ -1,7 +1,8 @@
 #pragma once
 // The outbox relay: streams the outbox's messages (see outbox.hpp) from the database's logical
 // replication slot, in commit order, and publishes them to Kafka: everything the walsender has
-// already sent goes out as one batch (flushed at once), a transaction only once a snapshot shows it
+// already sent is handed to the producer at once and sent without waiting on earlier batches (the
+// thread sleeps on the stream and on librdkafka's report queue together), a transaction only once a snapshot shows it
 // committed (the walsender decodes a commit a moment before other sessions can see it). Each
 // transaction's end LSN is
 // confirmed to PostgreSQL once Kafka acknowledged every event of it and of all transactions before

@@ -46,7 +46,10 @@ struct ServiceConfig {
   int worker_threads = 8;  // also the PostgreSQL pool size: one connection per worker
   std::string database_url;
   std::string kafka_brokers;
-  int consumer_workers = 3;  // threads (group members) per Kafka consumer group
+  // Threads (group members) per Kafka consumer group. One: a fetch then carries every assigned
+  // partition's messages, so batches (one transaction each) grow with the load; scale out by
+  // instances (or raise it on a machine with cores to spare).
+  int consumer_workers = 1;
   // KAFKA_GROUP_INSTANCE_ID: static Kafka group membership, opt-in (events::ConsumerOptions::instance_id);
   // stable across restarts and unique per running instance of the service, e.g. its host name.
   std::string kafka_instance_id;
