@@ -1,14 +1,14 @@
 #pragma once
 // The outbox relay: streams the outbox's messages (see outbox.hpp) from the database's logical
-// replication slot, in commit order, and publishes them to Kafka: everything the walsender has
-// already sent is handed to the producer at once and sent without waiting on earlier batches (the
-// thread sleeps on the stream and on librdkafka's report queue together), a transaction only once a snapshot shows it
-// committed (the walsender decodes a commit a moment before other sessions can see it). Each
-// transaction's end LSN is
-// confirmed to PostgreSQL once Kafka acknowledged every event of it and of all transactions before
-// it: the slot's confirmed position is the restart point, so a relay that dies or loses the broker
-// starts again after the last fully acknowledged transaction (at-least-once; consumers drop
-// duplicates by event id). No polling and no NOTIFY: the walsender sends a transaction at commit.
+// replication slot, in commit order, and publishes them to Kafka. What the walsender has sent is
+// handed to the producer at once and sent without waiting for earlier batches to be acknowledged
+// (the thread sleeps on the stream and on librdkafka's report queue together), each transaction
+// only once a snapshot shows it committed (the walsender decodes a commit a moment before other
+// sessions can see it). Each transaction's end LSN is confirmed to PostgreSQL once Kafka
+// acknowledged every event of it and of all transactions before it: the slot's confirmed position
+// is the restart point, so a relay that dies or loses the broker starts again after the last fully
+// acknowledged transaction (at-least-once; consumers drop duplicates by event id). No polling and
+// no NOTIFY: the walsender sends a transaction at commit.
 //
 // One active relay per database: the slot admits one reader, and other instances of the service
 // stand by, trying again every few seconds. The slot retains WAL while the relay is away, up to
