@@ -686,6 +686,22 @@ def main():
                            check=True)
         results["outbox"] = json.loads(r.stdout)["outbox"]
     results["machine"]["loadAverageAtEnd"] = os.getloadavg()[0]
+    # A run of some sections keeps the others from the previous results, each with the date it ran.
+    ran = [k for k in ("gateway", "orders", "outbox") if k in results]
+    previous = OUT / "results.json"
+    if only != {"gateway", "orders", "outbox"} and previous.exists():
+        old = json.loads(previous.read_text())
+        kept = [k for k in ("gateway", "orders", "outbox") if k in old and k not in results]
+        for k in kept:
+            results[k] = old[k]
+        if kept:
+            old_date = old.get("sectionDates", {})
+            results["sectionDates"] = {**{k: old_date.get(k, old["date"]) for k in kept},
+                                       **{k: results["date"] for k in ran}}
+            by_date = {}
+            for k, d in results["sectionDates"].items():
+                by_date.setdefault(d, []).append(k)
+            results["date"] = "; ".join(f"{d} ({', '.join(ks)})" for d, ks in sorted(by_date.items()))
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (OUT / "results.md").write_text(markdown(results))
     if "gateway" in results:
