@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <stdexcept>
 
 #include "shopmesh/core/log.hpp"

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -358,6 +359,32 @@ TEST_CASE("outbox: two relays on one database: one streams, the other stands by 
   std::vector<int> expected(20);
   std::iota(expected.begin(), expected.end(), 0);
   CHECK(seqs == expected);
+}
+
+TEST_CASE("producer: its ready descriptor wakes a waiting thread for each acknowledgement, and only then", "[bus]") {
+  const std::string topic = "it.ready." + core::uuid_v7();
+  testing::create_topic(topic, 1);
+  testing::Infra infra;
+  events::Producer producer({stack_var("KAFKA_BROKERS"), "it-ready", 30s, 0ms}, infra.log);
+  const int fd = producer.ready_fd();
+  auto readable = [&](std::chrono::milliseconds wait) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+  };
+  CHECK_FALSE(readable(200ms));  // nothing sent, nothing to report
+  for (int round = 0; round < 2; ++round) {
+    int delivered = 0;
+    events::Envelope h;
+    h.id = core::uuid_v7();
+    h.type = "PRODUCT_UPDATED";
+    REQUIRE(producer.send(topic, "k", "{}", events::envelope_headers(h),
+                          [&](const events::Delivery& d) { delivered += d.ok ? 1 : 0; }));
+    REQUIRE(readable(10s));  // the acknowledgement arrived: a waiting thread wakes
+    producer.clear_ready();
+    producer.poll(0ms);
+    CHECK(delivered == 1);
+    CHECK_FALSE(readable(200ms));  // served and cleared: quiet until the next report
+  }
 }
 
 TEST_CASE("consumer: a re-delivered message changes nothing, a poison message goes to the DLQ", "[bus]") {
