@@ -1,8 +1,11 @@
 // The stock service: owns stock levels; reserves all-or-nothing on ORDER_CREATED, releases on
-// ORDER_CANCELLED, opens levels on PRODUCT_CREATED; events leave through the outbox.
+// ORDER_CANCELLED, opens levels on PRODUCT_CREATED (and then decides the orders that waited for
+// it); events leave through the outbox.
+#include <chrono>
 #include <memory>
 
 #include "consumers.hpp"
+#include "parked.hpp"
 #include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
@@ -22,9 +25,12 @@ int main() {
        8086,
        {{"events", &events::migrations()}, {"stock", &stock::migrations()}},
        [&](core::ServiceContext& ctx) {
-         store = std::make_unique<stock::StockStore>(*ctx.db, events::Outbox("stock"));
+         const auto product_wait = ctx.env.millis("STOCK_UNKNOWN_PRODUCT_WAIT_MS", std::chrono::seconds(30),
+                                                  std::chrono::milliseconds(0), std::chrono::hours(24));
+         store = std::make_unique<stock::StockStore>(*ctx.db, events::Outbox("stock"), product_wait);
          stock::register_routes(ctx.router, *store);
          events::add_outbox_relay(ctx, "stock");
+         ctx.components.push_back(std::make_unique<stock::ParkedOrderSweeper>(*ctx.db, *store, ctx.log));
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "stock",
                                      .topics = {std::string(events::topic::order), std::string(events::topic::catalog)},

@@ -14,7 +14,8 @@ void register_consumers(events::ConsumerRunner& runner, StockStore& store) {
   runner.on<contracts::ProductCreatedV1>(
       [&store](pqxx::work& tx, const contracts::ProductCreatedV1& e, const events::Consumed& c) {
         if (e.stock > kMaxLevel) throw events::PermanentError("initial stock exceeds the maximum level");
-        store.open_level(tx, e.product_id.value, e.stock, c.reaction());
+        // Orders that arrived before their product wait for it (migration 0004).
+        if (store.open_level(tx, e.product_id.value, e.stock, c.reaction())) store.resume_parked(tx, e.product_id.value);
       });
   runner.on<contracts::ProductDeletedV1>(
       [&store](pqxx::work& tx, const contracts::ProductDeletedV1& e, const events::Consumed&) {

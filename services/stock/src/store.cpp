@@ -14,7 +14,16 @@ using contracts::StockChangedV1Reason;
 
 const core::Sql kReserveOrders{
     "SELECT o_order, o_status, o_product, o_available, o_active"
-    " FROM reserve_orders($1::uuid[], $2::integer[], $3::uuid[], $4::bigint[])"};
+    " FROM reserve_orders($1::uuid[], $2::integer[], $3::uuid[], $4::bigint[], $5)"};
+
+// The parked orders to retry, one row per line, at most 500 orders a turn, oldest first.
+const core::Sql kParked{
+    "SELECT p.order_id::text, u.product_id::text, u.quantity, p.correlation_id, p.causation_id, p.traceparent,"
+    " p.parked_at <= now() - $2::bigint * interval '1 millisecond'"
+    " FROM (SELECT * FROM parked_orders WHERE $1::uuid IS NULL OR product_ids @> ARRAY[$1::uuid]"
+    "        ORDER BY parked_at LIMIT 500 FOR UPDATE SKIP LOCKED) AS p,"
+    "      unnest(p.product_ids, p.quantities) AS u (product_id, quantity)"
+    " ORDER BY p.parked_at, p.order_id, u.product_id"};
 
 }  // namespace
 
@@ -50,7 +59,8 @@ bool StockStore::retire_level(pqxx::work& tx, const std::string& product_id) {
   return r.affected_rows() > 0;
 }
 
-std::vector<ReserveOutcome> StockStore::reserve(pqxx::work& tx, const std::vector<OrderLines>& orders) {
+std::vector<ReserveOutcome> StockStore::reserve(pqxx::work& tx, const std::vector<OrderLines>& orders,
+                                                bool may_wait) {
   std::vector<std::vector<Line>> lines;  // per order: distinct products, in id order
   core::ArrayLiteral ids, counts, products, quantities;
   for (const auto& order : orders) {
@@ -62,7 +72,8 @@ std::vector<ReserveOutcome> StockStore::reserve(pqxx::work& tx, const std::vecto
       quantities.add(line.quantity);
     }
   }
-  const auto rows = core::exec(tx, kReserveOrders, ids.str(), counts.str(), products.str(), quantities.str());
+  const auto rows =
+      core::exec(tx, kReserveOrders, ids.str(), counts.str(), products.str(), quantities.str(), may_wait);
   std::vector<std::vector<pqxx::row>> rows_of(orders.size());
   for (const auto& row : rows) rows_of.at(static_cast<std::size_t>(row[0].as<int>() - 1)).push_back(row);
 
@@ -77,6 +88,10 @@ ReserveOutcome StockStore::settle(pqxx::work& tx, const OrderLines& order, const
   const std::string& order_id = order.order_id;
   const std::string status = rows.empty() ? "REFUSED" : rows[0][1].as<std::string>();
   if (status == "DECIDED") return ReserveOutcome::already_decided;
+  if (status == "WAITING") {
+    park(tx, order, lines);
+    return ReserveOutcome::waiting;
+  }
 
   std::map<std::string, LevelView> levels;  // REFUSED: as found; RESERVED: after the reservation
   for (const auto& row : rows) levels[row[2].as<std::string>()] = {row[3].as<std::int64_t>(), row[4].as<bool>()};
@@ -104,6 +119,48 @@ ReserveOutcome StockStore::settle(pqxx::work& tx, const OrderLines& order, const
     stock_changed(tx, line.product_id, levels.at(line.product_id).available, -line.quantity,
                   StockChangedV1Reason::kReservation, order_id, order.ctx);
   return ReserveOutcome::reserved;
+}
+
+void StockStore::park(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines) {
+  core::exec(tx,
+             SHOPMESH_SQL("INSERT INTO parked_orders (order_id, product_ids, quantities, correlation_id, causation_id,"
+                          " traceparent) VALUES ($1::uuid, $2::uuid[], $3::bigint[], $4, $5, $6)"
+                          " ON CONFLICT (order_id) DO NOTHING"),
+             order.order_id, core::array_literal(lines, [](const Line& l) { return std::string_view(l.product_id); }),
+             core::array_literal(lines, [](const Line& l) { return static_cast<long long>(l.quantity); }),
+             order.ctx.correlation_id, order.ctx.causation_id, order.ctx.traceparent);
+  parked_hint_ = true;
+}
+
+ResumeResult StockStore::resume_parked(pqxx::work& tx, const std::optional<std::string>& product_id) {
+  std::vector<OrderLines> fresh, expired;
+  for (const auto& row : core::exec(tx, kParked, product_id, static_cast<long long>(product_wait_.count()))) {
+    auto& into = row[6].as<bool>() ? expired : fresh;
+    const auto order_id = row[0].as<std::string>();
+    if (into.empty() || into.back().order_id != order_id)
+      into.push_back({order_id, {}, {row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()}});
+    into.back().lines.push_back({row[1].as<std::string>(), row[2].as<std::int64_t>()});
+  }
+  ResumeResult result;
+  core::ArrayLiteral done;
+  auto settle_all = [&](const std::vector<OrderLines>& orders, bool may_wait) {
+    if (orders.empty()) return;
+    const auto outcomes = reserve(tx, orders, may_wait);
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+      if (outcomes[i] == ReserveOutcome::waiting) {
+        ++result.waiting;
+        continue;
+      }
+      ++result.decided;
+      if (!may_wait && outcomes[i] == ReserveOutcome::rejected) ++result.expired;
+      done.add(orders[i].order_id);
+    }
+  };
+  settle_all(fresh, true);
+  settle_all(expired, false);
+  if (result.decided > 0)
+    core::exec(tx, SHOPMESH_SQL("DELETE FROM parked_orders WHERE order_id = ANY ($1::uuid[])"), done.str());
+  return result;
 }
 
 std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_id, Ending ending,

@@ -2,6 +2,8 @@
 // PostgreSQL access of the stock service. Every change of a level writes its events to the
 // outbox in the same transaction: STOCK_RESERVED / STOCK_REJECTED / STOCK_RELEASED (key orderId)
 // and STOCK_CHANGED (key productId) on stock.events.
+#include <atomic>
+#include <chrono>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -17,7 +19,14 @@ class PgPool;
 
 namespace shopmesh::stock {
 
-enum class ReserveOutcome { reserved, rejected, already_decided };
+enum class ReserveOutcome { reserved, rejected, already_decided, waiting };
+
+/// What a retry of parked orders did.
+struct ResumeResult {
+  std::size_t decided = 0;   // reserved, rejected or found decided (e.g. cancelled meanwhile)
+  std::size_t expired = 0;   // of those: rejected UNKNOWN_PRODUCT after waiting too long
+  std::size_t waiting = 0;   // still parked
+};
 
 struct AdjustResult {
   enum class Status { ok, not_found, out_of_range };
@@ -27,7 +36,10 @@ struct AdjustResult {
 
 class StockStore {
  public:
-  StockStore(core::PgPool& db, events::Outbox outbox) : db_(db), outbox_(std::move(outbox)) {}
+  /// `product_wait`: how long an order naming a product with no level yet waits for its
+  /// PRODUCT_CREATED before it is rejected UNKNOWN_PRODUCT (zero: at once).
+  StockStore(core::PgPool& db, events::Outbox outbox, std::chrono::milliseconds product_wait)
+      : db_(db), outbox_(std::move(outbox)), product_wait_(product_wait) {}
 
   // Effects of consumed events: they run inside the consumer's transaction `tx`.
 
@@ -43,8 +55,20 @@ class StockStore {
     events::EventContext ctx;
   };
   /// Reserves every line of each order or none, never below zero, in the given order; one round
-  /// trip for all of them. An order already decided is left as it is.
-  std::vector<ReserveOutcome> reserve(pqxx::work& tx, const std::vector<OrderLines>& orders);
+  /// trip for all of them. An order already decided is left as it is. An order naming a product
+  /// whose PRODUCT_CREATED has not arrived yet is parked (`waiting`) when `may_wait`, else
+  /// rejected UNKNOWN_PRODUCT like an order for a deleted product.
+  std::vector<ReserveOutcome> reserve(pqxx::work& tx, const std::vector<OrderLines>& orders, bool may_wait);
+  std::vector<ReserveOutcome> reserve(pqxx::work& tx, const std::vector<OrderLines>& orders) {
+    return reserve(tx, orders, product_wait_.count() > 0);
+  }
+  /// Retries the parked orders naming `product_id` (a level just opened), or all of them; those
+  /// parked for longer than the product wait are decided now. Locked rows are skipped (another
+  /// transaction is retrying them).
+  ResumeResult resume_parked(pqxx::work& tx, const std::optional<std::string>& product_id);
+  /// True when orders may be parked (set when one is parked here, and at start); clears it.
+  bool take_parked_hint() { return parked_hint_.exchange(false); }
+  void set_parked_hint() { parked_hint_ = true; }
   /// How an order ended when its reservation is released.
   enum class Ending { cancelled, rejected };
   /// Releases what is still reserved for an order and records how it ended (a rejection decided
@@ -64,8 +88,12 @@ class StockStore {
                      contracts::StockChangedV1Reason reason, const std::optional<std::string>& order_id,
                      const events::EventContext& ctx);
 
+  void park(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines);
+
   core::PgPool& db_;
   events::Outbox outbox_;
+  std::chrono::milliseconds product_wait_;
+  std::atomic<bool> parked_hint_{true};
 };
 
 }  // namespace shopmesh::stock
