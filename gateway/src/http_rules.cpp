@@ -105,6 +105,16 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
     out.refusal = Refusal{http::status::bad_request, "Unsupported Transfer-Encoding."};
     return out;
   }
+  if (header.method() == http::verb::unknown) {
+    out.refusal = Refusal{http::status::not_implemented, "This method is not implemented."};
+    return out;
+  }
+  const auto length = parser.content_length();
+  if (header.method() == http::verb::trace && (parser.chunked() || length.value_or(0) > 0)) {
+    // RFC 9110 §9.3.8: a TRACE request carries no content (Beast cannot even frame one onward).
+    out.refusal = Refusal{http::status::bad_request, "A TRACE request carries no content."};
+    return out;
+  }
   if (!normalized) {
     out.path = std::string(target.substr(0, std::min<std::size_t>(q, 256)));
     out.refusal = Refusal{http::status::bad_request, "Malformed request path."};
@@ -113,7 +123,6 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
   if (auto rewritten = routes.rewrite(method, out.path)) out.path = std::move(*rewritten);
   out.route = routes.match(method, out.path);
   if (out.route != nullptr) out.body_limit = out.route->body_limit;
-  const auto length = parser.content_length();
   if (length && *length > out.body_limit)
     out.refusal = Refusal{http::status::payload_too_large, "Request body is too large."};
   return out;

@@ -63,8 +63,9 @@ struct CheckedHead {
 /// Checks a parsed request head. Beast has already refused Content-Length with Transfer-Encoding and
 /// conflicting Content-Lengths; here a repeated Content-Length (even with one value, which Beast
 /// merges) or one that is not plain digits is refused, then Transfer-Encoding in an HTTP/1.0 request
-/// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then the path (dot
-/// segments), then the route's body limit against Content-Length. Rewrites apply before matching.
+/// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then a method Beast
+/// does not know (501) and a TRACE with content (400), then the path (dot segments), then the
+/// route's body limit against Content-Length. Rewrites apply before matching.
 CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
 
 /// Scans raw request-head bytes, in the pieces the parser consumes them, for obsolete line folding

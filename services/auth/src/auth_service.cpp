@@ -182,11 +182,13 @@ void AuthService::seed_admin(const std::string& email, const std::string& passwo
     case AuthStore::SeedOutcome::created:
       log_.info("admin account created", {{"email", email}});
       break;
-    case AuthStore::SeedOutcome::promoted:
-      log_.warn("existing account promoted to admin", {{"email", email}});
-      break;
-    case AuthStore::SeedOutcome::unchanged:
+    case AuthStore::SeedOutcome::admin:
       log_.info("admin account present", {{"email", email}});
+      break;
+    case AuthStore::SeedOutcome::not_admin:
+      log_.warn("ADMIN_EMAIL belongs to an account that is not an admin; it is not promoted (an admin can change "
+                "its role, or set another ADMIN_EMAIL)",
+                {{"email", email}});
       break;
   }
 }

@@ -247,24 +247,24 @@ bool AuthStore::delete_account(pqxx::work& tx, const std::string& user_id, const
 AuthStore::SeedOutcome AuthStore::seed_admin(const std::string& email, const std::string& name,
                                              const std::function<std::string()>& hash,
                                              const events::EventContext& ctx) {
-  auto promoted = db_.transact([&](pqxx::work& tx) -> std::optional<bool> {
-    auto rows = core::exec(tx,
-                           SHOPMESH_SQL("SELECT user_id::text, role FROM credentials WHERE lower(email) = lower($1) "
-                                        "AND deleted_at IS NULL FOR UPDATE"),
-                           email);
-    if (rows.empty()) return std::nullopt;
-    if (rows[0][1].as<std::string>() == "ADMIN") return false;
-    const std::string id = rows[0][0].as<std::string>();
-    core::exec(tx, SHOPMESH_SQL("UPDATE credentials SET role = 'ADMIN', updated_at = now() WHERE user_id = $1"), id);
-    revoke_all(tx, id, std::nullopt, RevokeReason::role_changed, ctx);
-    return true;
-  });
-  if (promoted) return *promoted ? SeedOutcome::promoted : SeedOutcome::unchanged;
+  // Never promotes: an account someone registered with this address (before the seeded admin, or
+  // after it was deleted, or under a changed ADMIN_EMAIL) stays what it is, and so does a demoted
+  // admin. Only when no live account has the address is the admin created.
+  auto existing = [&]() -> std::optional<SeedOutcome> {
+    auto role = db_.transact([&](pqxx::work& tx) {
+      return core::exec(
+          tx, SHOPMESH_SQL("SELECT role FROM credentials WHERE lower(email) = lower($1) AND deleted_at IS NULL"), email);
+    });
+    if (role.empty()) return std::nullopt;
+    return role[0][0].as<std::string>() == "ADMIN" ? SeedOutcome::admin : SeedOutcome::not_admin;
+  };
+  if (auto outcome = existing()) return *outcome;
   const std::string password_hash = hash();  // outside the transaction: no connection held while hashing
   auto created = db_.transact([&](pqxx::work& tx) {
     return insert_account(tx, core::uuid_v7(), email, name, Role::admin, password_hash, ctx);
   });
-  return created ? SeedOutcome::created : SeedOutcome::unchanged;  // another instance won the race
+  if (created) return SeedOutcome::created;
+  return existing().value_or(SeedOutcome::not_admin);  // someone else took the address meanwhile
 }
 
 void AuthStore::revoke_all(pqxx::work& tx, const std::string& user_id, const std::optional<std::string>& keep,

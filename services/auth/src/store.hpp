@@ -94,8 +94,9 @@ class AuthStore {
   /// consumer's transaction; false when unknown or already deleted.
   bool delete_account(pqxx::work& tx, const std::string& user_id, const events::EventContext& ctx);
 
-  enum class SeedOutcome { created, promoted, unchanged };
-  /// Makes sure a live ADMIN account with `email` exists; `hash` is called only to create it.
+  enum class SeedOutcome { created, admin, not_admin };
+  /// Creates an ADMIN account with `email` when no live account has that address; an existing
+  /// account is left as it is, whatever its role (never promoted). `hash` is called only to create.
   SeedOutcome seed_admin(const std::string& email, const std::string& name, const std::function<std::string()>& hash,
                          const events::EventContext& ctx);
 

@@ -281,6 +281,12 @@ Router::Match Router::match(Request& request) const {
     if (!ok) continue;
     if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) {
       result.path_matched = true;
+      const auto add = [&](std::string_view m) {
+        if (!result.allow.empty()) result.allow += ", ";
+        result.allow += m;
+      };
+      add(route.method);
+      if (route.method == "GET") add("HEAD");
       continue;
     }
     request.path_params = std::move(params);

@@ -182,8 +182,12 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
       keep_alive = msg.keep_alive();
       auto match = router.match(request);
       if (match.handler == nullptr) {
-        response = match.path_matched ? problem(405, "This method is not allowed on this resource.", request)
-                                      : problem(404, "No such route.", request);
+        if (match.path_matched) {
+          response = problem(405, "This method is not allowed on this resource.", request);
+          response.headers.add("Allow", match.allow);
+        } else {
+          response = problem(404, "No such route.", request);
+        }
       } else {
         route = match.pattern;
         if (match.dispatch == Dispatch::inline_io) {

@@ -24,6 +24,12 @@ TEST_CASE("http: router matches patterns, captures params, reports 405 paths", "
   auto m2 = router.match(post);
   CHECK(m2.handler == nullptr);
   CHECK(m2.path_matched);
+  CHECK(m2.allow == "GET, HEAD");
+  router.add("DELETE", "/api/products/{id}", [](Request&) { return Response::no_content(); });
+  Request trace;
+  trace.method = "TRACE";
+  trace.path = "/api/products/x";
+  CHECK(router.match(trace).allow == "GET, HEAD, DELETE");
 
   Request missing;
   missing.method = "GET";

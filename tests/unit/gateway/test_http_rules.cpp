@@ -52,6 +52,15 @@ TEST_CASE("gateway http rules: Transfer-Encoding in an HTTP/1.0 request is fault
   CHECK(refused_with("POST /api/auth/verify HTTP/1.0\r\nHost: x\r\nContent-Length: 2\r\n\r\n") == 0);
 }
 
+TEST_CASE("gateway http rules: unknown methods are 501, a TRACE with content is 400", "[gateway][hostile]") {
+  CHECK(refused_with("BREW /api/products HTTP/1.1\r\nHost: x\r\n\r\n") == 501);
+  CHECK(refused_with("TRACE /api/products HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n") == 400);
+  CHECK(refused_with("TRACE /api/products HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
+  CHECK(refused_with("TRACE /api/products HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") == 0);
+  CHECK(refused_with("TRACE /api/products HTTP/1.1\r\nHost: x\r\n\r\n") == 0);  // the service answers 405
+  CHECK(refused_with("PROPFIND /api/products HTTP/1.1\r\nHost: x\r\n\r\n") == 0);
+}
+
 TEST_CASE("gateway http rules: obsolete line folding is found wherever the reads split the head",
           "[gateway][hostile]") {
   const std::string plain = "GET /api/users/me HTTP/1.1\r\nHost: x\r\nX-Note: a b\r\n\r\n";

@@ -112,6 +112,7 @@ class Router {
     Dispatch dispatch = Dispatch::worker;
     std::string_view pattern;  // for metrics labels: bounded cardinality
     bool path_matched = false;  // path exists for another method -> 405
+    std::string allow;          // then: its methods, for the Allow header ("GET, HEAD, PUT")
   };
 
   void add(std::string method, std::string pattern, Handler handler, Dispatch dispatch = Dispatch::worker);
