@@ -690,7 +690,7 @@ def main():
     call("POST", ENV["GATEWAY_URL"] + "/api/auth/register",
          {"email": email, "password": "bench-password-123", "name": "Bench Reader"})
     token = login(email, "bench-password-123")
-    admin = login(ENV.get("ADMIN_EMAIL", "admin@shopmesh.local"), ENV.get("ADMIN_PASSWORD", "change-me-admin-123"))
+    admin = login(ENV.get("ADMIN_EMAIL", "admin@shopmesh.local"), ENV["ADMIN_PASSWORD"])
     if "gateway" in only:
         results["gateway"] = gateway_bench(token, admin)
     if "orders" in only:

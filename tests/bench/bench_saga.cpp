@@ -26,6 +26,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "shopmesh/contracts/order_created_v1.hpp"
@@ -192,8 +193,10 @@ void sign_in(Placement& how) {
   if (!how.via_gateway) return;
   const char* admin_email = std::getenv("ADMIN_EMAIL");
   const char* admin_password = std::getenv("ADMIN_PASSWORD");
-  how.admin_token = login(admin_email ? admin_email : "admin@shopmesh.local",
-                          admin_password ? admin_password : "change-me-admin-123");
+  // scripts/stack exports the admin's credentials (generated into its state dir when not set).
+  if (admin_password == nullptr || *admin_password == '\0')
+    throw std::runtime_error("ADMIN_PASSWORD is not set: run under scripts/stack, or export it");
+  how.admin_token = login(admin_email ? admin_email : "admin@shopmesh.local", admin_password);
   for (int c = 0; c < how.clients; ++c) {
     const std::string email = "bench-" + core::uuid_v7() + "@example.com";
     auto r = http("POST", stack_var("GATEWAY_URL") + "/api/auth/register",

@@ -70,7 +70,7 @@ GW_HOST, GW_PORT = _u.hostname, _u.port
 STATE_DIR = os.environ.get("SHOPMESH_STATE_DIR", "")
 BUILD_DIR = os.environ.get("SHOPMESH_BUILD_DIR", "build/dev")
 ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@shopmesh.local")
-ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "change-me-admin-123")
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")  # exported by scripts/stack (generated when not set)
 SERVICES = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
 DB = {s: os.environ.get(f"DATABASE_URL_{s.upper()}", "") for s in SERVICES}
 

@@ -355,8 +355,8 @@ class Admin:
 
     def __init__(self, base: str) -> None:
         self.api = Api(base)
-        self.user = User(os.environ.get("ADMIN_EMAIL", "admin@shopmesh.local"),
-                         os.environ.get("ADMIN_PASSWORD", "change-me-admin-123"))
+        # The stack exports the admin's credentials (generated into its state dir when not set).
+        self.user = User(os.environ.get("ADMIN_EMAIL", "admin@shopmesh.local"), os.environ["ADMIN_PASSWORD"])
         self.user.login(self.api)
 
     def call(self, method: str, path: str, body=None):
