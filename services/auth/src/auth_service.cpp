@@ -6,6 +6,7 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "store.hpp"
+#include "throttle.hpp"
 #include "users_client.hpp"
 
 namespace shopmesh::auth {
@@ -47,12 +48,29 @@ Account AuthService::register_account(const RegisterRequest& request, const Call
   return *account;
 }
 
+void AuthService::failed_check(const std::string& subject) {
+  const int count = store_.record_failure(subject);
+  if (count == kFreeFailures || (count > kFreeFailures && count % 10 == 0))
+    log_.warn("password checks of an account locked after failures in a row",
+              {core::num("failures", static_cast<long long>(count)),
+               core::num("lockSeconds", static_cast<long long>(lock_after(count).count()))});
+}
+
 TokenPair AuthService::login(const LoginRequest& request) {
+  // Counted per e-mail whether or not an account has it, so a lock tells nothing either; checked
+  // before any hashing, so a locked account costs no Argon2 work.
+  const std::string subject = throttle_subject(request.email);
+  const auto failures = store_.failures(subject);
+  if (failures.locked_for.count() > 0) throw TooManyAttempts(failures.locked_for);
   auto credential = store_.find_live_by_email(request.email);
   // The same Argon2 work whether or not the account exists, so timing does not tell.
   const bool ok =
       credential ? hasher_.verify(credential->password_hash, request.password) : hasher_.verify_dummy(request.password);
-  if (!ok) throw core::unauthorized(kBadCredentials);
+  if (!ok) {
+    failed_check(subject);
+    throw core::unauthorized(kBadCredentials);
+  }
+  if (failures.count > 0) store_.clear_failures(subject);
   std::optional<std::string> rehash;
   if (hasher_.needs_rehash(credential->password_hash)) {
     try {
@@ -144,8 +162,15 @@ Account AuthService::me(const Identity& caller) {
 void AuthService::change_password(const Identity& caller, const PasswordChange& change, const CallContext& ctx) {
   auto credential = store_.find_live_by_id(caller.user_id);
   if (!credential) throw core::unauthorized("The account no longer exists.");
-  if (!hasher_.verify(credential->password_hash, change.current_password))
+  // A token holder guessing the current password is throttled like a login for that account.
+  const std::string subject = throttle_subject(credential->account.email);
+  const auto failures = store_.failures(subject);
+  if (failures.locked_for.count() > 0) throw TooManyAttempts(failures.locked_for);
+  if (!hasher_.verify(credential->password_hash, change.current_password)) {
+    failed_check(subject);
     throw core::bad_request("The current password is not correct.", {{"currentPassword", "is not correct"}});
+  }
+  if (failures.count > 0) store_.clear_failures(subject);
   const std::string hash = hasher_.hash(change.new_password);
   const std::optional<std::string> keep =
       caller.session_id.empty() ? std::nullopt : std::optional<std::string>(caller.session_id);

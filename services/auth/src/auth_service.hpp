@@ -72,6 +72,8 @@ class AuthService {
   void seed_admin(const std::string& email, const std::string& password, const std::string& name);
 
  private:
+  /// Counts a failed password check of the account `subject` (throttle.hpp).
+  void failed_check(const std::string& subject);
   TokenPair issue(const Grantee& grantee, const std::string& session_id, const std::string& refresh_token);
 
   AuthStore& store_;

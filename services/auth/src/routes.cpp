@@ -4,6 +4,7 @@
 
 #include "auth_service.hpp"
 #include "passwords.hpp"
+#include "throttle.hpp"
 #include "requests.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
@@ -58,6 +59,10 @@ core::Handler guarded(core::Handler handler) {
   return [handler = std::move(handler)](Request& req) -> Response {
     try {
       return handler(req);
+    } catch (const TooManyAttempts& e) {
+      Response r = problem(req, 429, "Too Many Requests", e.what());
+      r.headers.set("Retry-After", std::to_string(e.retry_after.count()));
+      return r;
     } catch (const HashingOverloaded&) {
       Response r = problem(req, 503, "Service Unavailable", "Too many sign-ins at once; retry in a moment.");
       r.headers.set("Retry-After", "1");

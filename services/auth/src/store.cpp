@@ -4,6 +4,7 @@
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "throttle.hpp"
 
 namespace shopmesh::auth {
 namespace {
@@ -33,6 +34,44 @@ Grantee read_grantee(const pqxx::row& r) {
 }
 
 }  // namespace
+
+AuthStore::Failures AuthStore::failures(const std::string& subject) {
+  return db_.transact([&](pqxx::work& tx) {
+    auto r = core::exec(tx,
+                        SHOPMESH_SQL("SELECT failures, greatest(0, ceil(extract(epoch FROM locked_until - now())))::int"
+                                     " FROM login_failures WHERE subject = $1"),
+                        subject);
+    if (r.empty()) return Failures{};
+    return Failures{r[0][0].as<int>(), std::chrono::seconds(r[0][1].as<int>())};
+  });
+}
+
+int AuthStore::record_failure(const std::string& subject) {
+  return db_.transact([&](pqxx::work& tx) {
+    const int count =
+        core::exec1(tx,
+                    SHOPMESH_SQL("INSERT INTO login_failures AS f (subject, failures, last_failure_at)"
+                                 " VALUES ($1, 1, now()) ON CONFLICT (subject) DO UPDATE SET"
+                                 " failures = CASE WHEN f.last_failure_at < now() - $2::int * interval '1 second'"
+                                 "            THEN 1 ELSE f.failures + 1 END,"
+                                 " last_failure_at = now() RETURNING failures"),
+                    subject, static_cast<int>(std::chrono::seconds(kFailureMemory).count()))[0]
+            .as<int>();
+    const auto lock = lock_after(count);
+    if (lock.count() > 0)
+      core::exec(tx,
+                 SHOPMESH_SQL("UPDATE login_failures SET locked_until = now() + $2::int * interval '1 second'"
+                              " WHERE subject = $1"),
+                 subject, static_cast<int>(lock.count()));
+    return count;
+  });
+}
+
+void AuthStore::clear_failures(const std::string& subject) {
+  db_.transact([&](pqxx::work& tx) {
+    core::exec(tx, SHOPMESH_SQL("DELETE FROM login_failures WHERE subject = $1"), subject);
+  });
+}
 
 bool AuthStore::live_email_exists(const std::string& email) {
   return db_.transact([&](pqxx::work& tx) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <chrono>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -53,6 +54,18 @@ struct RoleChange {
 class AuthStore {
  public:
   AuthStore(core::PgPool& db, events::Outbox outbox) : db_(db), outbox_(std::move(outbox)) {}
+
+  /// Failed password checks of one account (throttle.hpp): how many in a row, and for how long
+  /// its password checks are still locked.
+  struct Failures {
+    int count = 0;
+    std::chrono::seconds locked_for{0};
+  };
+  Failures failures(const std::string& subject);
+  /// Counts a failure (a new run when the last one is older than kFailureMemory) and locks the
+  /// account as lock_after says; returns the new count.
+  int record_failure(const std::string& subject);
+  void clear_failures(const std::string& subject);
 
   /// True when a live account has this e-mail (case-insensitive).
   bool live_email_exists(const std::string& email);
