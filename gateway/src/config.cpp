@@ -81,6 +81,8 @@ GatewayConfig GatewayConfig::from_env(core::EnvReader& env) {
   c.shutdown_grace = env.millis("SHUTDOWN_GRACE_MS", c.shutdown_grace, std::chrono::milliseconds{0});
   c.health_timeout = env.millis("HEALTH_TIMEOUT_MS", c.health_timeout);
   c.max_connections = size_var(env, "GATEWAY_MAX_CONNECTIONS", c.max_connections, 1, 1'000'000);
+  c.max_connections_per_address =
+      size_var(env, "GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", c.max_connections_per_address, 1, 1'000'000);
   c.max_idle_upstream = size_var(env, "UPSTREAM_MAX_IDLE", c.max_idle_upstream, 0, 10'000);
 
   c.jwt_issuer = env.str("JWT_ISSUER", c.jwt_issuer);

@@ -86,6 +86,7 @@ struct GatewayConfig {
   std::chrono::milliseconds shutdown_grace{10'000};
   std::chrono::milliseconds health_timeout{2'000};
   std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_address = 512;  // IPv4 address or IPv6 /64, as the rate limits key
   std::size_t max_idle_upstream = 64;  // idle keep-alive connections kept per upstream instance
   std::size_t header_limit = 8 * 1024;
 

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <thread>
 
@@ -49,8 +50,9 @@ constexpr auto kSweepEvery = std::chrono::seconds(10);
 using Response = http::response<http::string_body>;
 
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  Connection(tcp::socket s, std::string address) : socket(std::move(s)), address(std::move(address)) {}
   tcp::socket socket;
+  std::string address;  // client_rate_key of the peer: what the per-address connection cap counts
   core::IoDeadline deadline{socket};
   std::atomic<bool> busy{false};
 };
@@ -190,6 +192,7 @@ struct GatewayServer::Impl {
   std::atomic<std::size_t> connection_count{0};
   std::mutex connections_mutex;
   std::map<Connection*, std::weak_ptr<Connection>> connections;
+  std::unordered_map<std::string, std::size_t> connections_of;  // open connections per client address
 };
 
 Response GatewayServer::Impl::problem(http::status status, std::string_view detail, const Exchange& ex,
@@ -236,19 +239,31 @@ asio::awaitable<void> GatewayServer::Impl::accept_loop() {
       }
       continue;
     }
-    if (connection_count.load() >= config.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);  // over the cap: refuse rather than degrade everyone
+    beast::error_code ignored;
+    const auto peer = socket.remote_endpoint(ignored);
+    std::string address = ignored ? std::string() : client_rate_key(peer.address().to_string());
+    bool admitted = connection_count.load() < config.max_connections;  // over the cap: refuse, not degrade
+    std::shared_ptr<Connection> conn;
+    if (admitted) {
+      // One address (a client holding idle connections, a flood) gets only its share of the cap,
+      // so a request from anyone else is still served at once.
+      std::lock_guard lock(connections_mutex);
+      auto& held = connections_of[address];
+      admitted = held < config.max_connections_per_address;
+      if (admitted) {
+        ++held;
+        conn = std::make_shared<Connection>(std::move(socket), std::move(address));
+        connections.emplace(conn.get(), conn);
+      } else if (held == 0) {
+        connections_of.erase(address);
+      }
+    }
+    if (!admitted) {
+      socket.close(ignored);
       metrics.connection_refused();
       continue;
     }
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<Connection>(std::move(socket));
-    {
-      std::lock_guard lock(connections_mutex);
-      connections.emplace(conn.get(), conn);
-    }
+    conn->socket.set_option(tcp::no_delay(true), ignored);
     ++connection_count;
     auto ex = conn->socket.get_executor();
     asio::co_spawn(ex, session(std::move(conn)), asio::detached);
@@ -419,6 +434,8 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
   {
     std::lock_guard lock(connections_mutex);
     connections.erase(conn.get());
+    if (auto it = connections_of.find(conn->address); it != connections_of.end() && --it->second == 0)
+      connections_of.erase(it);
   }
   --connection_count;
   metrics.connection_closed();

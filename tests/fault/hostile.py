@@ -212,6 +212,29 @@ def parse_responses(data: bytes) -> list:
     return [r for r in out if not 100 <= r[0] < 200]
 
 
+def raw_from(source: str, data: bytes, timeout: float = 5.0) -> RawResult:
+    """One request from another local address (127.0.0.2 ... stand for other clients)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    t0 = time.monotonic()
+    buf, closed = b"", False
+    try:
+        s.bind((source, 0))
+        s.connect((GW_HOST, GW_PORT))
+        s.sendall(data)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return RawResult(buf, closed, False, time.monotonic() - t0, parse_responses(buf))
+
+
 def raw(data: bytes | list, timeout: float = 5.0, shut_wr: bool = False, gap: float = 0.0) -> RawResult:
     """Sends bytes exactly as given (a list is sent piece by piece, `gap` seconds apart), then reads
     until the gateway closes the connection or `timeout` passes."""
@@ -738,7 +761,13 @@ def case_idle_connections(r: Runner, c: Case, n: int = 10_000) -> None:
     drain()
     refused_at_once = len(closed_at)
     rss_open = r.gw.rss_mib()
-    # A normal request while they are all held: over the cap it is refused (closed unanswered).
+    # Another client (another loopback address) while they are all held: served at once, as the
+    # flooding address gets only its share of the cap (GATEWAY_MAX_CONNECTIONS_PER_ADDRESS).
+    t_other = time.monotonic()
+    other = raw_from("127.0.0.2", b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=3)
+    other_s = time.monotonic() - t_other
+    other_ok = other.status == 200
+    # A normal request from the flooding address while they are all held: it may be refused.
     first_ok, first_detail = r.normal_request(timeout=3)
     served_after = 0.0 if first_ok else None
     attempts = 1
@@ -767,6 +796,7 @@ def case_idle_connections(r: Runner, c: Case, n: int = 10_000) -> None:
         "connectionsOpened": len(socks), "connectErrors": connect_errors, "openedInS": round(opened_in, 2),
         "connectionCap": MAX_CONNECTIONS, "closedByGatewayAtOnce": refused_at_once,
         "refusedConnectionsMetric": refused,
+        "otherAddressWhileHeld": {"status": other.status, "tookS": round(other_s, 2)},
         "normalRequestWhileHeld": "served" if first_ok else f"refused ({first_detail})",
         "normalRequestServedAfterS": round(served_after, 2) if served_after is not None else None,
         "normalRequestAttempts": attempts,
@@ -800,13 +830,16 @@ def case_idle_connections(r: Runner, c: Case, n: int = 10_000) -> None:
     c.check(rss_again <= rss_held + 16, f"a second flood grew RSS again ({rss_held:.0f} -> {rss_again:.0f} MiB)")
     c.check(ok_again, "no normal request served once the second flood's clients left")
     c.check(len(socks) >= n - 10, f"only {len(socks)} of {n} connections could be opened")
+    c.check(other_ok and other_s < 1.0, f"another address was not served at once while {n} were held "
+                                        f"(status {other.status} after {other_s:.1f}s)")
     c.check(served_after is not None and served_after <= HEADER_TIMEOUT_S + 3,
             f"no normal request served within {HEADER_TIMEOUT_S + 3:g}s of holding {n} idle connections")
     c.check(still_open == 0, f"{still_open} idle connections still open after {HEADER_TIMEOUT_S + 10:g}s")
     c.check(rss_held - rss0 <= r.rss_bound, f"RSS grew {rss_held - rss0:.0f} MiB with {n} idle connections")
     c.observed = (
         f"{len(socks)} opened in {opened_in:.1f}s; cap {MAX_CONNECTIONS}: {refused:.0f} refused (accepted then "
-        f"closed unanswered); normal request {'served at once' if first_ok else 'refused at first'}"
+        f"closed unanswered); another address served {'at once' if other_ok else 'NOT'} ({other_s:.2f}s); "
+        f"normal request {'served at once' if first_ok else 'refused at first'}"
         + (f", served after {served_after:.1f}s" if served_after is not None and not first_ok else "")
         + (f"; idle ones closed by the gateway after {held[0]:.1f}-{held[-1]:.1f}s (header timeout)" if held else "")
         + f"; RSS {rss0:.0f} -> {rss_held:.0f} (10k held) -> {rss_released:.0f} MiB (closed; kept by the allocator), "

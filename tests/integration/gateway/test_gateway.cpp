@@ -78,7 +78,14 @@ std::uint16_t free_port() {
 /// A blocking TCP client that speaks raw bytes, for what no HTTP library would send.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  /// Connects to 127.0.0.1:`port`, from `source` (another loopback address stands for another client).
+  explicit RawClient(std::uint16_t port, const char* source = nullptr) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      REQUIRE(::inet_pton(AF_INET, source, &from.sin_addr) == 1);
+      REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0);
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -424,6 +431,37 @@ TEST_CASE("gateway: a client that sends half a header is closed after the header
   auto s = silent.read_until_close(5s);
   CHECK(s.closed);
   CHECK(s.elapsed < 3000ms);
+}
+
+TEST_CASE("gateway: one address holding connections gets its share of the cap, other clients are served at once",
+          "[gateway]") {
+  // 127.0.0.3 and .4 stand for two clients (this process's HTTP client keeps a connection from .1).
+  GatewayProcess gw({{"GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "4"}}, test_routes());
+  const std::string health = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<RawClient>(gw.port(), "127.0.0.3"));
+  std::this_thread::sleep_for(300ms);  // accepted and counted
+  RawClient over(gw.port(), "127.0.0.3");
+  over.send(health);
+  auto refused = over.read_until_close(3s);
+  CHECK(refused.closed);
+  CHECK(refused.data.empty());  // closed at accept, unanswered
+
+  RawClient other(gw.port(), "127.0.0.4");
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(other.send(health));
+  auto served = other.read_until_close(3s);
+  CHECK(served.data.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+
+  held.pop_back();  // one closes: the address may open another
+  CHECK(eventually(
+      [&] {
+        RawClient again(gw.port(), "127.0.0.3");
+        again.send(health);
+        return again.read_until_close(2s).data.rfind("HTTP/1.1 200", 0) == 0;
+      },
+      5s));
 }
 
 TEST_CASE("gateway: an idle keep-alive connection is closed after the idle timeout", "[gateway]") {
