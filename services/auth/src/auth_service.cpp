@@ -48,29 +48,33 @@ Account AuthService::register_account(const RegisterRequest& request, const Call
   return *account;
 }
 
-void AuthService::failed_check(const std::string& subject) {
+bool AuthService::throttled_check(const std::string& email, const std::function<bool()>& check) {
+  // Checked before any hashing, so a locked account costs no Argon2 work.
+  const std::string subject = throttle_subject(email);
+  const auto failures = store_.failures(subject);
+  if (failures.locked_for.count() > 0) throw TooManyAttempts(failures.locked_for);
+  if (check()) {
+    if (failures.count > 0) store_.clear_failures(subject);
+    return true;
+  }
   const int count = store_.record_failure(subject);
   if (count == kFreeFailures || (count > kFreeFailures && count % 10 == 0))
     log_.warn("password checks of an account locked after failures in a row",
               {core::num("failures", static_cast<long long>(count)),
                core::num("lockSeconds", static_cast<long long>(lock_after(count).count()))});
+  return false;
 }
 
 TokenPair AuthService::login(const LoginRequest& request) {
-  // Counted per e-mail whether or not an account has it, so a lock tells nothing either; checked
-  // before any hashing, so a locked account costs no Argon2 work.
-  const std::string subject = throttle_subject(request.email);
-  const auto failures = store_.failures(subject);
-  if (failures.locked_for.count() > 0) throw TooManyAttempts(failures.locked_for);
-  auto credential = store_.find_live_by_email(request.email);
-  // The same Argon2 work whether or not the account exists, so timing does not tell.
-  const bool ok =
-      credential ? hasher_.verify(credential->password_hash, request.password) : hasher_.verify_dummy(request.password);
-  if (!ok) {
-    failed_check(subject);
-    throw core::unauthorized(kBadCredentials);
-  }
-  if (failures.count > 0) store_.clear_failures(subject);
+  // Counted per e-mail whether or not an account has it, so a lock tells nothing either.
+  std::optional<Credential> credential;
+  const bool ok = throttled_check(request.email, [&] {
+    credential = store_.find_live_by_email(request.email);
+    // The same Argon2 work whether or not the account exists, so timing does not tell.
+    return credential ? hasher_.verify(credential->password_hash, request.password)
+                      : hasher_.verify_dummy(request.password);
+  });
+  if (!ok) throw core::unauthorized(kBadCredentials);
   std::optional<std::string> rehash;
   if (hasher_.needs_rehash(credential->password_hash)) {
     try {
@@ -163,14 +167,9 @@ void AuthService::change_password(const Identity& caller, const PasswordChange& 
   auto credential = store_.find_live_by_id(caller.user_id);
   if (!credential) throw core::unauthorized("The account no longer exists.");
   // A token holder guessing the current password is throttled like a login for that account.
-  const std::string subject = throttle_subject(credential->account.email);
-  const auto failures = store_.failures(subject);
-  if (failures.locked_for.count() > 0) throw TooManyAttempts(failures.locked_for);
-  if (!hasher_.verify(credential->password_hash, change.current_password)) {
-    failed_check(subject);
+  if (!throttled_check(credential->account.email,
+                       [&] { return hasher_.verify(credential->password_hash, change.current_password); }))
     throw core::bad_request("The current password is not correct.", {{"currentPassword", "is not correct"}});
-  }
-  if (failures.count > 0) store_.clear_failures(subject);
   const std::string hash = hasher_.hash(change.new_password);
   const std::optional<std::string> keep =
       caller.session_id.empty() ? std::nullopt : std::optional<std::string>(caller.session_id);

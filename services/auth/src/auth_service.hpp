@@ -3,6 +3,7 @@
 // admin seeding. Plain functions over the store, the hasher and the token issuer; client errors
 // are core::ClientError, mapped to problem+json by the HTTP layer.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -72,8 +73,9 @@ class AuthService {
   void seed_admin(const std::string& email, const std::string& password, const std::string& name);
 
  private:
-  /// Counts a failed password check of the account `subject` (throttle.hpp).
-  void failed_check(const std::string& subject);
+  /// Runs one password check of the account with `email` under its failure count (throttle.hpp):
+  /// TooManyAttempts while it is locked, a failure counted, a success clearing the count.
+  bool throttled_check(const std::string& email, const std::function<bool()>& check);
   TokenPair issue(const Grantee& grantee, const std::string& session_id, const std::string& refresh_token);
 
   AuthStore& store_;

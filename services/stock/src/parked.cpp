@@ -1,6 +1,5 @@
 #include "parked.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
