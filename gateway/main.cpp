@@ -19,6 +19,7 @@
 #include "routes.hpp"
 #include "server.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 std::string_view default_routes_json();
 
@@ -77,7 +78,10 @@ int main() {
     auth_settings.verify.max_token_bytes = config.jwt_max_token_bytes;
     auth_settings.cache_capacity = config.token_cache_size;
     Authenticator auth(auth_settings, revocations);
-    JwksClient jwks({config.jwks_urls, config.jwks_refresh, config.jwks_refetch_min_interval}, auth, log);
+    const core::MeshAuth mesh("gateway", config.mesh_keys);
+    JwksClient jwks({config.jwks_urls, config.jwks_refresh, config.jwks_refetch_min_interval,
+                     std::chrono::milliseconds{2'000}, &mesh},
+                    auth, log);
     CorsPolicy cors(config.cors_origins, config.cors_max_age);
     DocsSite docs(config.swagger_ui_dir, config.openapi_file);
     KafkaProbe kafka(config.kafka_brokers);
@@ -107,7 +111,7 @@ int main() {
         log);
 
     GatewayServer server(
-        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, cors, docs});
+        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, cors, docs, mesh});
     server.listen();
     jwks.start();
     if (config.events_enabled) consumer.start();

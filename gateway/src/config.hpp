@@ -124,6 +124,7 @@ struct GatewayConfig {
   std::string swagger_ui_dir;
   std::string openapi_file = "contracts/openapi.yaml";
   std::string metrics_token;
+  std::vector<std::string> mesh_keys;  // MESH_KEY, MESH_KEY_PREVIOUS: signs what the gateway forwards
 
   static GatewayConfig from_env(core::EnvReader& env);
 };

@@ -171,15 +171,24 @@ void prepare_upstream_request(Request& req, const ForwardInfo& info) {
     else
       ++it;
   }
-  if (info.identity != nullptr)
+  core::MeshIdentity signed_identity;
+  if (info.identity != nullptr) {
     for (const auto& [name, value] : identity_headers(*info.identity))
       req.set(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
+    signed_identity = {info.identity->user_id, info.identity->role, info.identity->email, info.identity->session_id};
+  }
   req.target(beast::string_view(info.target.data(), info.target.size()));
   req.version(11);
   req.set("X-Request-Id", beast::string_view(info.request_id.data(), info.request_id.size()));
   req.set("traceparent", beast::string_view(info.traceparent.data(), info.traceparent.size()));
   req.set("X-Forwarded-For", beast::string_view(info.remote.data(), info.remote.size()));
   req.set("X-Forwarded-Proto", "http");
+  if (info.mesh != nullptr) {
+    const std::string credential = info.mesh->sign(view(req.method_string()), info.target, signed_identity);
+    req.set(beast::string_view(core::MeshAuth::kHeader.data(), core::MeshAuth::kHeader.size()), credential);
+  } else {
+    req.erase(beast::string_view(core::MeshAuth::kHeader.data(), core::MeshAuth::kHeader.size()));
+  }
   req.keep_alive(true);
   req.prepare_payload();
 }

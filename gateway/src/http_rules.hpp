@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "routes.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::gateway {
 
@@ -89,11 +90,12 @@ struct ForwardInfo {
   std::string_view traceparent;
   std::string_view remote;             // the client's address, for X-Forwarded-For
   const Identity* identity = nullptr;  // the verified caller, if any
+  const core::MeshAuth* mesh = nullptr;  // signs the request for the service (X-Mesh-Auth)
 };
 
 /// Edits a client's request in place into the upstream request: hop-by-hop fields, client-supplied
 /// identity headers and forwarding headers out; the verified identity, request id, trace context and
-/// X-Forwarded-* in; HTTP/1.1 keep-alive with framing recomputed from the body.
+/// X-Forwarded-* in, and the mesh credential over them; HTTP/1.1 keep-alive with framing recomputed.
 void prepare_upstream_request(Request& req, const ForwardInfo& info);
 
 }  // namespace shopmesh::gateway

@@ -62,6 +62,7 @@ bool JwksClient::fetch_once() {
   core::HttpCall call;
   call.url = url;
   call.timeout = settings_.request_timeout;
+  call.mesh = settings_.mesh;
   call.headers.emplace_back("Accept", "application/json");
   auto r = core::http_call(call);
   std::string problem;

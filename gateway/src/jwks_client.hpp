@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "shopmesh/core/mesh_auth.hpp"
+
 namespace shopmesh::core {
 class Logger;
 }
@@ -26,6 +28,7 @@ class JwksClient {
     std::chrono::milliseconds refresh{300'000};
     std::chrono::milliseconds min_refetch_interval{5'000};
     std::chrono::milliseconds request_timeout{2'000};
+    const core::MeshAuth* mesh = nullptr;  // signs the fetch (auth answers only the mesh)
   };
 
   JwksClient(Settings settings, Authenticator& auth, core::Logger& log);

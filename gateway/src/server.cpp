@@ -615,7 +615,8 @@ asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex,
 
   // The upstream request is the client's, edited in place.
   const std::string target = ex.path + ex.query;
-  prepare_upstream_request(req, {target, ex.request_id, ex.trace.traceparent, remote, outcome.identity.get()});
+  prepare_upstream_request(req,
+                           {target, ex.request_id, ex.trace.traceparent, remote, outcome.identity.get(), &parts.mesh});
 
   auto result = co_await pool_it->second->send(req, route.timeout);
   ex.upstream = result.instance;

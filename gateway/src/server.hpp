@@ -10,6 +10,7 @@ class Registry;
 
 namespace shopmesh::core {
 class Logger;
+class MeshAuth;
 }
 
 namespace shopmesh::gateway {
@@ -41,6 +42,7 @@ struct GatewayParts {
   RevocationSet& revocations;
   const CorsPolicy& cors;
   DocsSite& docs;
+  const core::MeshAuth& mesh;  // signs every forwarded request
 };
 
 class GatewayServer {

@@ -44,7 +44,7 @@ int main() {
                                                       config.tokens);
          store = std::make_unique<auth::AuthStore>(*ctx.db, events::Outbox("auth"));
          if (!config.users_url.empty())
-           users = std::make_unique<auth::UsersClient>(config.users_url, config.users_timeout, ctx.log);
+           users = std::make_unique<auth::UsersClient>(config.users_url, config.users_timeout, ctx.mesh, ctx.log);
          service = std::make_unique<auth::AuthService>(*store, *hasher, *issuer, users.get(), ctx.log);
          // The relay creates the outbox slot: events written before it exists are never read, and
          // seeding the admin writes USER_REGISTERED.

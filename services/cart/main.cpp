@@ -24,8 +24,8 @@ int main() {
                               const auto config = cart::CartConfig::from_env(ctx.env);
                               store = std::make_unique<cart::CartStore>(*ctx.db);
                               catalog = std::make_unique<products::client::HttpCatalog>(config.products_url,
-                                                                                        config.products_timeout);
-                              orders = std::make_unique<cart::HttpOrders>(config.orders_url, config.orders_timeout);
+                                                                                        config.products_timeout, ctx.mesh);
+                              orders = std::make_unique<cart::HttpOrders>(config.orders_url, config.orders_timeout, ctx.mesh);
                               checkout = std::make_unique<cart::Checkout>(*store, *orders);
                               cart::register_routes(ctx.router, *store, *catalog, *checkout);
                             }});

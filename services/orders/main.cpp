@@ -31,7 +31,7 @@ int main() {
        [&](core::ServiceContext& ctx) {
          const auto config = orders::OrdersConfig::from_env(ctx.env);
          store = std::make_unique<orders::OrderStore>(*ctx.db, events::Outbox("orders"));
-         catalog = std::make_unique<products::client::HttpCatalog>(config.products_url, config.products_timeout);
+         catalog = std::make_unique<products::client::HttpCatalog>(config.products_url, config.products_timeout, ctx.mesh);
          ordering = std::make_unique<orders::Ordering>(*store, *catalog);
          orders::register_routes(ctx.router, *store, *ordering);
          events::add_outbox_relay(ctx, "orders");

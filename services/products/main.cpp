@@ -29,7 +29,7 @@ int main() {
        [&](core::ServiceContext& ctx) {
          const auto config = products::ProductsConfig::from_env(ctx.env);
          store = std::make_unique<products::ProductStore>(*ctx.db, events::Outbox("products"));
-         stock = std::make_unique<products::StockClient>(config.stock_url, config.stock_timeout);
+         stock = std::make_unique<products::StockClient>(config.stock_url, config.stock_timeout, ctx.mesh);
          products::register_routes(ctx.router, *store, *stock);
          events::add_outbox_relay(ctx, "products");
          auto consumer = std::make_unique<events::ConsumerRunner>(

@@ -36,6 +36,9 @@ import urllib.request
 
 from cost import StackMeter, children, run_measured
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
+import mesh_credential  # noqa: E402  (the stack's services answer only requests signed with MESH_KEY)
+
 ENV = os.environ
 REPO = pathlib.Path(ENV["SHOPMESH_REPO"])
 BIN = pathlib.Path(ENV["SHOPMESH_BUILD_DIR"]) / "bin"
@@ -298,7 +301,7 @@ def summarize(runs):
     return out
 
 
-def measure(route, upstream, path, systems, headers):
+def measure(route, upstream, path, systems, base_headers):
     """Every system ROUNDS times, a fresh process each time, in list order then reversed, so that
     a machine slowing down or speeding up part-way favours no system. nginx (first in the list)
     sets the fixed rate in its first round: one rate for the whole route."""
@@ -306,6 +309,9 @@ def measure(route, upstream, path, systems, headers):
     rounds, rate = {key: [] for key, _, _ in systems}, None
     for n in range(ROUNDS):
         for key, _, start in systems if n % 2 == 0 else systems[::-1]:
+            # What reaches the products service unsigned (straight, through nginx or Express) carries
+            # a mesh credential, as from another service; the Shopmesh gateway signs its own.
+            headers = mesh_credential.signed("GET", path, base_headers, lifetime=300)
             proc, base = start(upstream)
             try:
                 if proc:
@@ -344,7 +350,8 @@ def gateway_bench(token, admin_token):
     if status != 201:
         raise SystemExit(f"creating the bench product failed: HTTP {status}")
     path = f"/api/products/{product['id']}"
-    with urllib.request.urlopen(ENV["PRODUCTS_URL"] + path) as r:
+    with urllib.request.urlopen(urllib.request.Request(ENV["PRODUCTS_URL"] + path,
+                                                       headers=mesh_credential.signed("GET", path))) as r:
         body = r.read()
     (OUT / "config").mkdir(parents=True, exist_ok=True)
     (OUT / "config" / "product.json").write_bytes(body)

@@ -57,7 +57,7 @@ double percentile(std::vector<double> v, double p) {
 
 core::HttpResult http(const std::string& method, const std::string& url, const std::string& body,
                       std::vector<std::pair<std::string, std::string>> headers) {
-  core::HttpCall c{method, url, std::move(headers), body, 30s};
+  core::HttpCall c{method, url, std::move(headers), body, 30s, &testing::mesh()};
   if (!body.empty()) c.headers.emplace_back("Content-Type", "application/json");
   return core::http_call(c);
 }

@@ -33,7 +33,7 @@ APP_SERVICES = {
 DB_SERVICES = [s for s in APP_SERVICES if s != "gateway"]  # one database each, named after it
 UPSTREAM_URLS = {f"{s.upper()}_URL": s for s in DB_SERVICES}
 COMMON_ENV = ["KAFKA_BROKERS", "LOG_LEVEL", "ADMIN_EMAIL", "ADMIN_PASSWORD", "JWT_ISSUER",
-              "JWT_AUDIENCE", "SMTP_URL", *UPSTREAM_URLS]
+              "JWT_AUDIENCE", "SMTP_URL", "MESH_KEY", *UPSTREAM_URLS]
 BINARIES = [f"shopmesh-{s}" for s in APP_SERVICES] + ["meshctl"]
 KAFKA_ENV = ["KAFKA_NODE_ID", "KAFKA_PROCESS_ROLES", "KAFKA_LISTENERS", "KAFKA_ADVERTISED_LISTENERS",
              "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_CONTROLLER_LISTENER_NAMES",
@@ -269,6 +269,17 @@ def check_compose(c: Checker, root: Path) -> None:
                     f"gateway publishes its port 8080 (got {ports!r})")
         else:
             c.check(not ports, f"{name} publishes no port (got {ports!r})")
+
+    # --- networks: everything on the internal `mesh`; only the gateway also reaches the host
+    nets = doc.get("networks") or {}
+    c.check((nets.get("mesh") or {}).get("internal") is True, "network mesh is internal (no route out)")
+    for name, svc in services.items():
+        joined = (svc or {}).get("networks") or []
+        joined = list(joined) if isinstance(joined, (list, dict)) else []
+        c.check("mesh" in joined, f"{name} joins the internal network mesh (got {joined!r})")
+        outside = [n for n in joined if n != "mesh"]
+        allowed = {"gateway": ["edge"], "notification": ["egress"]}.get(name, [])
+        c.check(outside == allowed, f"{name} joins no other network than {allowed!r} (got {outside!r})")
 
     # --- ${VAR} references against compose/.env.example
     check_variables(c, root, strip_yaml_comments(text))

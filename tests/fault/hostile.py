@@ -17,7 +17,8 @@ must never run), header injection and client-supplied identity headers, path tra
 /internal/* and gateway paths, SQL-injection strings in every parameter of openapi.yaml, hostile
 JSON bodies (deep nesting, lone surrogates, bytes that are not UTF-8), forged, expired and
 `alg: none` tokens, another user's ids on every owned resource, mass assignment, and password
-guessing (429 + Retry-After, then the real user gets in).
+guessing (429 + Retry-After, then the real user gets in), methods and known default passwords, and
+identity headers sent straight to the services' ports without a valid mesh credential.
 
 Python 3.11 standard library only; SQL through the psql CLI and RSA signatures through the openssl
 CLI (both installed by scripts/bootstrap). The stack's processes are only watched, never signalled;
@@ -48,6 +49,10 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
+import mesh_credential  # noqa: E402  (tests/support: X-Mesh-Auth as the mesh signs it)
 
 MIB = 1024 * 1024
 
@@ -1970,6 +1975,92 @@ def case_methods_and_defaults(r: Runner, c: Case) -> None:
     summarize(c, probes, "probes: 400/405/501, never 5xx; no known admin password logs in")
 
 
+def service_call(service: str, method: str, target: str, headers: dict | None = None, body=None) -> Resp:
+    """One request straight to a service's port, bypassing the gateway."""
+    u = urllib.parse.urlsplit(env(f"{service.upper()}_URL"))
+    data = json.dumps(body).encode() if body is not None else None
+    h = dict(headers or {})
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        conn.request(method, target, body=data, headers=h)
+        r = conn.getresponse()
+        return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    finally:
+        conn.close()
+
+
+def case_forged_identity(r: Runner, c: Case) -> None:
+    """A process that reaches a service's port cannot act as a user or an admin, nor call /internal/*."""
+    w, probes = r.w, []
+    pid, victim = w.products[0]["id"], w.victim
+    admin_as = {"X-User-Id": w.admin.id, "X-User-Role": "ADMIN", "X-User-Email": ADMIN_EMAIL}
+    victim_as = {"X-User-Id": victim.id, "X-User-Role": "USER", "X-User-Email": victim.email}
+    stock_before = api("GET", f"/api/stock/{pid}", w.admin.token).json()
+    attempts = [
+        ("orders", "GET", f"/api/orders/{w.order['id']}", victim_as, None),
+        ("orders", "GET", "/api/orders", admin_as, None),
+        ("users", "GET", "/api/users/me", victim_as, None),
+        ("users", "GET", "/api/users", admin_as, None),
+        ("products", "DELETE", f"/api/products/{pid}", admin_as, None),
+        ("stock", "POST", f"/internal/stock/{pid}/adjust", {}, {"delta": 500}),
+        ("products", "PATCH", f"/api/products/{pid}/stock", admin_as, {"stock": 5000}),
+        ("products", "GET", f"/internal/products?ids={pid}", {}, None),
+        ("users", "POST", "/internal/users", {}, {"id": victim.id, "email": victim.email, "name": "Owned"}),
+        ("auth", "GET", "/api/auth/me", victim_as, None),
+        ("auth", "PATCH", f"/api/auth/users/{w.attacker.id}/role", admin_as, {"role": "ADMIN"}),
+        ("cart", "GET", "/api/cart", victim_as, None),
+        ("shipping", "GET", f"/api/shipments?orderId={w.order['id']}", victim_as, None),
+        ("notification", "GET", "/api/notifications", victim_as, None),
+    ]
+    wrong_key = "k" * 43
+    for service, method, target, identity, body in attempts:
+        label = f"{service} {method} {target.split('?')[0]}"
+        # No credential, a credential under another key, one that expired, one for other headers or
+        # another target, and a valid one for the same request alongside a second X-User-Id.
+        variants = [
+            ("no credential", identity),
+            ("another key", mesh_credential.signed(method, target, identity, key=wrong_key)),
+            ("expired", mesh_credential.signed(method, target, identity, lifetime=-5)),
+            ("signed for another target", {**identity, mesh_credential.HEADER:
+                                           mesh_credential.sign(method, "/health", identity)}),
+        ]
+        if identity:
+            anonymous = mesh_credential.sign(method, target, {})
+            variants.append(("signed without identity, identity added", {**identity, mesh_credential.HEADER: anonymous}))
+            as_user = {**identity, "X-User-Role": "USER"}
+            variants.append(("signed as USER, role raised", {**identity, "X-User-Role": "ADMIN", mesh_credential.HEADER:
+                                                             mesh_credential.sign(method, target, as_user)}))
+        for what, headers in variants:
+            res = service_call(service, method, target, headers, body)
+            probes.append((f"{label}: {what}", res.status == 401, f"status {res.status}"))
+    # Duplicated identity headers cannot smuggle a second identity past a valid credential.
+    signed = mesh_credential.signed("GET", "/api/users/me", victim_as)
+    conn = http.client.HTTPConnection(*urllib.parse.urlsplit(env("USERS_URL")).netloc.split(":"), timeout=10)
+    conn.putrequest("GET", "/api/users/me")
+    for k, v in signed.items():
+        conn.putheader(k, v)
+    conn.putheader("X-User-Id", w.attacker.id)
+    conn.endheaders()
+    res = conn.getresponse()
+    res.read()
+    conn.close()
+    probes.append(("users GET /api/users/me: a second X-User-Id", res.status == 401, f"status {res.status}"))
+    # The probes stay open, and a correctly signed call works (the refusals above are about the credential).
+    res = service_call("stock", "GET", "/health")
+    probes.append(("stock GET /health without a credential", res.status == 200, f"status {res.status}"))
+    res = service_call("users", "GET", "/api/users/me", mesh_credential.signed("GET", "/api/users/me", victim_as))
+    me = res.json() or {}
+    probes.append(("users GET /api/users/me, signed with the mesh key", res.status == 200 and me.get("id") == victim.id,
+                   f"status {res.status}"))
+    stock_after = api("GET", f"/api/stock/{pid}", w.admin.token).json()
+    probes.append(("stock unchanged", stock_after == stock_before, f"{stock_before} -> {stock_after}"))
+    product = api("GET", f"/api/products/{pid}")
+    probes.append(("product still there", product.status == 200, f"status {product.status}"))
+    summarize(c, probes, "direct calls answered 401 unless signed with the mesh key; nothing changed")
+
+
 def print_table(cases: list[Case], gw_figures: dict) -> None:
     print()
     print(f"{'case':<44} {'result':<6} observed")
@@ -1991,7 +2082,7 @@ def main() -> int:
                     help="comma-separated cases to run (default: all): 1 slow headers, 1b slow bodies, 2 idle "
                          "connections, 3 oversized, 4 chunked, 5 framing, 6 header injection, 7 traversal, 8 SQL "
                          "injection, 8b JSON bodies, 9 tokens, 10 other users' ids, 11 mass assignment, "
-                         "12 password guessing, 13 methods and known credentials")
+                         "12 password guessing, 13 methods and known credentials, 14 forged identity at service ports")
     args = ap.parse_args()
     for name in ("GATEWAY_URL", "SHOPMESH_STATE_DIR", "DATABASE_URL_AUTH"):
         env(name)
@@ -2042,6 +2133,9 @@ def main() -> int:
         ("13", "methods and known credentials", "TRACE with a body 400, unknown method 501, 405 with Allow; "
                                                 "no known default admin password logs in",
          case_methods_and_defaults),
+        ("14", "forged identity straight to service ports",
+         "401 without a valid mesh credential (none, another key, expired, another request's, identity added or "
+         "raised, a second X-User-Id); /health open; nothing changed", case_forged_identity),
     ]
     for n, name, expected, fn in plan:
         if want(n):

@@ -49,6 +49,7 @@ struct Gateway {
   ParserLimits limits{kHeaderLimit, routes};
   CorsPolicy cors{{"https://shop.example.com", "http://localhost:3000/"}, std::chrono::seconds(600)};
   std::vector<std::pair<std::string, RateSpec>> rate_classes;
+  shopmesh::core::MeshAuth mesh{"gateway", {"fuzz-mesh-key-0123456789abcdef0123456789"}};
 
   Gateway() {
     for (const auto& rc : rate_class_defaults()) rate_classes.emplace_back(rc.name, *RateSpec::parse(rc.fallback));
@@ -103,6 +104,13 @@ void check_upstream_bytes(const Request& upstream) {
 }
 
 void check_upstream_request(const Request& upstream, const Identity* identity) {
+  // The mesh credential covers exactly the method, target and identity the service will read.
+  const auto& mesh = fixture().mesh;
+  FUZZ_CHECK(upstream.count("x-mesh-auth") == 1);
+  shopmesh::core::MeshIdentity signed_id;
+  if (identity != nullptr) signed_id = {identity->user_id, identity->role, identity->email, identity->session_id};
+  FUZZ_CHECK(mesh.verify(view(upstream["x-mesh-auth"]), view(upstream.method_string()), view(upstream.target()),
+                         signed_id) == "gateway");
   for (const auto& f : upstream) {
     const std::string_view name = view(f.name_string());
     FUZZ_CHECK(!has_crlf(view(f.value())));
@@ -170,7 +178,7 @@ void handle(Request& req, const CheckedHead& head, RateLimiter& limiter, Authent
     if (!d.allowed) return;
   }
   const std::string target = head.path + head.query;
-  prepare_upstream_request(req, {target, id, trace.traceparent, kRemote, outcome.identity.get()});
+  prepare_upstream_request(req, {target, id, trace.traceparent, kRemote, outcome.identity.get(), &g.mesh});
   check_upstream_request(req, outcome.identity.get());
 }
 

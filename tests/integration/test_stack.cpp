@@ -23,6 +23,7 @@ core::HttpResult get(const std::string& url, std::vector<std::pair<std::string, 
   call.url = url;
   call.headers = std::move(headers);
   call.timeout = std::chrono::seconds(5);
+  call.mesh = &testing::mesh();
   return core::http_call(call);
 }
 
@@ -189,6 +190,7 @@ TEST_CASE("stack: HEAD answers carry the GET answer's headers and Content-Length
   create.body = R"({"sku":"HEAD-)" + core::uuid_v7().substr(24) +
                 R"(","name":"Head lamp","description":"HEAD test","price":5,"category":"tests","initialStock":1})";
   create.timeout = std::chrono::seconds(5);
+  create.mesh = &testing::mesh();
   auto created = core::http_call(create);
   INFO(created.body);
   REQUIRE(created.status == 201);
@@ -202,6 +204,7 @@ TEST_CASE("stack: HEAD answers carry the GET answer's headers and Content-Length
     call.method = "HEAD";
     call.url = url;
     call.timeout = std::chrono::seconds(5);
+    call.mesh = &testing::mesh();
     auto head = core::http_call(call);
     CHECK(head.status == 200);
     CHECK(head.body.empty());

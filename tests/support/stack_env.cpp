@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "shopmesh/core/mesh_auth.hpp"
+
 namespace shopmesh::testing {
 
 std::string stack_var(const char* name) {
@@ -13,6 +15,11 @@ std::string stack_var(const char* name) {
     std::exit(4);
   }
   return v;
+}
+
+const core::MeshAuth& mesh() {
+  static const core::MeshAuth signer("test", {stack_var("MESH_KEY")});
+  return signer;
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,

@@ -1,6 +1,7 @@
 #include "users_client.hpp"
 
 #include "shopmesh/core/http_client.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/log.hpp"
 
 namespace shopmesh::auth {
@@ -13,6 +14,7 @@ bool UsersClient::provision(const Account& account, const std::string& request_i
   if (!traceparent.empty()) call.headers.emplace_back("traceparent", traceparent);
   call.body = account_json(account);
   call.timeout = timeout_;
+  call.mesh = &mesh_;
   const auto result = core::http_call(call);
   if (result.status == 200 || result.status == 201) return true;
   log_.warn("profile not created synchronously; the USER_REGISTERED event will create it",

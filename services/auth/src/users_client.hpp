@@ -9,6 +9,7 @@
 
 namespace shopmesh::core {
 class Logger;
+class MeshAuth;
 }
 
 namespace shopmesh::auth {
@@ -23,13 +24,14 @@ class ProfileProvisioner {
 
 class UsersClient : public ProfileProvisioner {
  public:
-  UsersClient(std::string base_url, std::chrono::milliseconds timeout, core::Logger& log)
-      : base_url_(std::move(base_url)), timeout_(timeout), log_(log) {}
+  UsersClient(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh, core::Logger& log)
+      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh), log_(log) {}
   bool provision(const Account& account, const std::string& request_id, const std::string& traceparent) override;
 
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  const core::MeshAuth& mesh_;
   core::Logger& log_;
 };
 

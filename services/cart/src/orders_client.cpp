@@ -5,6 +5,7 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_client.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::cart {
 namespace {
@@ -35,6 +36,7 @@ OrdersAnswer HttpOrders::create(const std::string& body, const std::string& idem
   call.headers.emplace_back("Idempotency-Key", idempotency_key);
   call.body = body;
   call.timeout = timeout_;
+  call.mesh = &mesh_;
   auto result = core::http_call(call);
   // No answer: the order may or may not exist. The same key makes the second attempt safe.
   if (result.status == 0) result = core::http_call(call);
@@ -46,6 +48,7 @@ OrdersAnswer HttpOrders::get(const std::string& order_id, const Identity& who) {
   call.url = base_url_ + "/api/orders/" + order_id;
   call.headers = identity_headers(who);
   call.timeout = timeout_;
+  call.mesh = &mesh_;
   return answer_of(core::http_call(call));
 }
 

@@ -4,6 +4,10 @@
 #include <chrono>
 #include <string>
 
+namespace shopmesh::core {
+class MeshAuth;
+}
+
 namespace shopmesh::cart {
 
 /// The caller as the gateway identified them, passed on to the orders service.
@@ -36,14 +40,15 @@ class OrdersApi {
 
 class HttpOrders : public OrdersApi {
  public:
-  HttpOrders(std::string base_url, std::chrono::milliseconds timeout)
-      : base_url_(std::move(base_url)), timeout_(timeout) {}
+  HttpOrders(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
+      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
   OrdersAnswer create(const std::string& body, const std::string& idempotency_key, const Identity& who) override;
   OrdersAnswer get(const std::string& order_id, const Identity& who) override;
 
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  const core::MeshAuth& mesh_;
 };
 
 }  // namespace shopmesh::cart

@@ -82,6 +82,20 @@ void EnvReader::finish() const {
   throw ConfigError(text);
 }
 
+std::vector<std::string> mesh_keys_from_env(EnvReader& env) {
+  std::vector<std::string> keys;
+  auto add = [&](const char* name, bool required) {
+    std::string key = env.str(name, "", required);
+    if (key.empty()) return;
+    if (key.size() < 32)
+      env.fail(name, "must have at least 32 characters (scripts/stack generates one into var/secrets/mesh.env)");
+    keys.push_back(std::move(key));
+  };
+  add("MESH_KEY", true);
+  add("MESH_KEY_PREVIOUS", false);
+  return keys;
+}
+
 ServiceConfig ServiceConfig::from_env(EnvReader& env, const std::string& name, std::uint16_t default_port,
                                       bool needs_database) {
   ServiceConfig c;
@@ -95,6 +109,7 @@ ServiceConfig ServiceConfig::from_env(EnvReader& env, const std::string& name, s
   c.consumer_workers = static_cast<int>(env.integer("CONSUMER_WORKERS", c.consumer_workers, 1, 64));
   c.kafka_instance_id = env.str("KAFKA_GROUP_INSTANCE_ID", "");
   c.log_level = env.str("LOG_LEVEL", "info");
+  c.mesh_keys = mesh_keys_from_env(env);
   c.header_timeout = env.millis("HTTP_HEADER_TIMEOUT_MS", c.header_timeout);
   c.idle_timeout = env.millis("HTTP_IDLE_TIMEOUT_MS", c.idle_timeout);
   c.shutdown_grace = env.millis("SHUTDOWN_GRACE_MS", c.shutdown_grace, std::chrono::milliseconds{0});

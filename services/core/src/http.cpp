@@ -50,6 +50,10 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+std::size_t Headers::count(std::string_view name) const {
+  return static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(), [&](const auto& kv) { return iequals(kv.first, name); }));
+}
+
 void Headers::remove(std::string_view name) {
   std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
 }

@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include "shopmesh/core/mesh_auth.hpp"
+
 namespace shopmesh::core {
 namespace {
 
@@ -18,6 +20,25 @@ struct CurlHandle {
   ~CurlHandle() { curl_easy_cleanup(handle); }
   CURL* handle;
 };
+
+// The request target curl sends for `url` (path and query; "/" when the URL has no path).
+std::string_view target_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (slash == std::string_view::npos) return "/";
+  auto target = url.substr(slash);
+  if (const auto fragment = target.find('#'); fragment != std::string_view::npos) target = target.substr(0, fragment);
+  return target;
+}
+
+std::string_view header_value(const HttpCall& call, std::string_view name) {
+  for (const auto& [k, v] : call.headers)
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return v;
+  return {};
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -68,6 +89,13 @@ HttpResult http_call(const HttpCall& call) {
   }
   struct curl_slist* list = nullptr;
   for (const auto& [k, v] : call.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  if (call.mesh != nullptr) {
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);  // the target signed is the target sent
+    const MeshIdentity identity{header_value(call, kIdentityHeaders[0]), header_value(call, kIdentityHeaders[1]),
+                                header_value(call, kIdentityHeaders[2]), header_value(call, kIdentityHeaders[3])};
+    const std::string credential = call.mesh->sign(call.method, target_of(call.url), identity);
+    list = curl_slist_append(list, (std::string(MeshAuth::kHeader) + ": " + credential).c_str());
+  }
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
   CURLcode rc = curl_easy_perform(h);

@@ -22,6 +22,7 @@
 #include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/offload.hpp"
 #include "shopmesh/core/uuid.hpp"
 
@@ -57,12 +58,28 @@ Response problem(int status, std::string_view detail, const Request& r, const st
   return resp;
 }
 
+// The liveness and metrics probes answer whoever reaches the port; nothing else does.
+bool is_probe(const Request& r) {
+  return (r.method == "GET" || r.method == "HEAD") && (r.path == "/health" || r.path == "/metrics");
+}
+
+// The caller named by a valid X-Mesh-Auth credential for this request (see mesh_auth.hpp). An
+// identity header given twice is refused: handlers read the first, the credential binds the first.
+std::optional<std::string> mesh_caller(const MeshAuth& mesh, const Request& r) {
+  auto credential = r.headers.get(MeshAuth::kHeader);
+  if (!credential) return std::nullopt;
+  for (std::string_view name : kIdentityHeaders)
+    if (r.headers.count(name) > 1) return std::nullopt;
+  return mesh.verify(*credential, r.method, r.target, MeshIdentity::of(r.headers));
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const ServiceConfig& c, const Router& r, Logger& l, prometheus::Registry& registry)
+  Impl(const ServiceConfig& c, const Router& r, const MeshAuth& m, Logger& l, prometheus::Registry& registry)
       : config(c),
         router(r),
+        mesh(m),
         log(l),
         ioc(c.io_threads),
         workers(static_cast<std::size_t>(c.worker_threads)),
@@ -91,6 +108,7 @@ struct HttpServer::Impl {
 
   const ServiceConfig& config;
   const Router& router;
+  const MeshAuth& mesh;
   Logger& log;
   asio::io_context ioc;
   asio::thread_pool workers;
@@ -180,8 +198,14 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
       request.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : uuid_v7();
       if (auto tp = request.headers.get("traceparent")) request.traceparent = std::string(*tp);
       keep_alive = msg.keep_alive();
+      std::optional<std::string> caller;
+      if (!is_probe(request)) caller = mesh_caller(mesh, request);
       auto match = router.match(request);
-      if (match.handler == nullptr) {
+      if (!is_probe(request) && !caller) {
+        response = problem(401, "This service answers only callers inside the mesh (a valid X-Mesh-Auth credential).",
+                           request);
+        response.headers.add("WWW-Authenticate", "Mesh");
+      } else if (match.handler == nullptr) {
         if (match.path_matched) {
           response = problem(405, "This method is not allowed on this resource.", request);
           response.headers.add("Allow", match.allow);
@@ -189,6 +213,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
           response = problem(404, "No such route.", request);
         }
       } else {
+        request.caller = caller.value_or("");
         route = match.pattern;
         if (match.dispatch == Dispatch::inline_io) {
           response = invoke(*match.handler, request);
@@ -300,8 +325,9 @@ void HttpServer::Impl::begin_shutdown() {
   asio::post(ioc, [check] { (*check)(); });
 }
 
-HttpServer::HttpServer(const ServiceConfig& config, const Router& router, Logger& log, prometheus::Registry& metrics)
-    : impl_(std::make_unique<Impl>(config, router, log, metrics)) {}
+HttpServer::HttpServer(const ServiceConfig& config, const Router& router, const MeshAuth& mesh, Logger& log,
+                       prometheus::Registry& metrics)
+    : impl_(std::make_unique<Impl>(config, router, mesh, log, metrics)) {}
 
 HttpServer::~HttpServer() {
   impl_->workers.join();

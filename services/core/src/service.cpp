@@ -88,7 +88,8 @@ int run_service(const ServiceSpec& spec) {
       int applied = migrate(*db, spec.migrations, configured_log);
       configured_log.info("database ready", {num("migrationsApplied", static_cast<long long>(applied))});
     }
-    ServiceContext ctx{config, env, configured_log, db.get(), *registry, router, {}, {}, {}};
+    const MeshAuth mesh(config.service_name, config.mesh_keys);
+    ServiceContext ctx{config, env, configured_log, db.get(), *registry, router, mesh, {}, {}, {}};
     if (db) ctx.health_checks.emplace_back("postgres", [pool = db.get()] { return pool->ping(); });
     spec.wire(ctx);
     try {
@@ -100,7 +101,7 @@ int run_service(const ServiceSpec& spec) {
     add_health_route(ctx);
     add_metrics_route(router, *registry);
 
-    HttpServer server(config, router, configured_log, *registry);
+    HttpServer server(config, router, mesh, configured_log, *registry);
     server.listen();
     for (auto& c : ctx.components) c->start();
     server.run();

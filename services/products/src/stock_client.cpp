@@ -4,6 +4,7 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_client.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::products {
 namespace {
@@ -27,6 +28,7 @@ StockLevel StockClient::adjust(const std::string& product_id, const StockChange&
   if (!ctx.traceparent.empty()) call.headers.emplace_back("traceparent", ctx.traceparent);
   call.body = stock_change_json(change);
   call.timeout = timeout_;
+  call.mesh = &mesh_;
   const auto result = core::http_call(call);
   if (result.status == 200) {
     rapidjson::Document d;

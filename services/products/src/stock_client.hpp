@@ -7,6 +7,10 @@
 
 #include "catalog.hpp"
 
+namespace shopmesh::core {
+class MeshAuth;
+}
+
 namespace shopmesh::products {
 
 /// A product's level as the stock service reports it.
@@ -31,13 +35,14 @@ class StockAdjuster {
 
 class StockClient : public StockAdjuster {
  public:
-  StockClient(std::string base_url, std::chrono::milliseconds timeout)
-      : base_url_(std::move(base_url)), timeout_(timeout) {}
+  StockClient(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
+      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
   StockLevel adjust(const std::string& product_id, const StockChange& change, const CallContext& ctx) override;
 
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  const core::MeshAuth& mesh_;
 };
 
 }  // namespace shopmesh::products

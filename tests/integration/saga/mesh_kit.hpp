@@ -79,7 +79,7 @@ inline std::string stocked_product(std::int64_t units) {
   const std::string url = stack_var("STOCK_URL") + "/internal/stock/" + id;
   if (!eventually(
           [&] {
-            return core::http_call({"GET", url, {}, "", std::chrono::seconds(5)}).status == 200;
+            return core::http_call({"GET", url, {}, "", std::chrono::seconds(5), &mesh()}).status == 200;
           },
           std::chrono::seconds(30)))
     throw std::runtime_error("the stock service never opened product " + id);
@@ -107,6 +107,7 @@ inline core::HttpResult http(const std::string& method, const std::string& url, 
   c.headers = std::move(headers);
   if (!body.empty()) c.headers.emplace_back("Content-Type", "application/json");
   c.timeout = timeout;
+  c.mesh = &mesh();
   return core::http_call(c);
 }
 

@@ -53,3 +53,32 @@ TEST_CASE("config: Kafka consumers are dynamic group members unless KAFKA_GROUP_
   ::unsetenv("KAFKA_GROUP_INSTANCE_ID");
   ::unsetenv("DATABASE_URL");
 }
+
+TEST_CASE("config: services need a mesh key of at least 32 characters, and may add a previous one", "[config]") {
+  ::setenv("DATABASE_URL", "postgresql://x@127.0.0.1:1/x", 1);
+  ::unsetenv("MESH_KEY");
+  ::unsetenv("MESH_KEY_PREVIOUS");
+  {
+    EnvReader env;
+    ServiceConfig::from_env(env, "stock", 8086, true);
+    CHECK_THROWS_WITH(env.finish(), Catch::Contains("MESH_KEY is required"));
+  }
+  ::setenv("MESH_KEY", "short", 1);
+  {
+    EnvReader env;
+    ServiceConfig::from_env(env, "stock", 8086, true);
+    CHECK_THROWS_WITH(env.finish(), Catch::Contains("MESH_KEY must have at least 32 characters"));
+  }
+  ::setenv("MESH_KEY", "0123456789abcdef0123456789abcdef", 1);
+  ::setenv("MESH_KEY_PREVIOUS", "fedcba9876543210fedcba9876543210", 1);
+  {
+    EnvReader env;
+    const auto config = ServiceConfig::from_env(env, "stock", 8086, true);
+    env.finish();
+    CHECK(config.mesh_keys ==
+          std::vector<std::string>{"0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"});
+  }
+  ::unsetenv("MESH_KEY");
+  ::unsetenv("MESH_KEY_PREVIOUS");
+  ::unsetenv("DATABASE_URL");
+}

@@ -165,6 +165,13 @@ TEST_CASE("gateway config: defaults, rate-limit variables and JWKS URL", "[gatew
   for (const auto& rc : rate_class_defaults()) unsetenv(rc.variable);
   unsetenv("JWKS_URL");
   setenv("AUTH_URL", "http://10.1.1.1:9001,http://10.1.1.2:9001", 1);
+  unsetenv("MESH_KEY");
+  {
+    shopmesh::core::EnvReader env;
+    GatewayConfig::from_env(env);
+    CHECK_THROWS_WITH(env.finish(), Catch::Contains("MESH_KEY is required"));  // it signs what it forwards
+  }
+  setenv("MESH_KEY", "0123456789abcdef0123456789abcdef", 1);
   {
     shopmesh::core::EnvReader env;
     auto c = GatewayConfig::from_env(env);
@@ -203,6 +210,7 @@ TEST_CASE("gateway config: defaults, rate-limit variables and JWKS URL", "[gatew
   unsetenv("RATE_LIMIT_LOGIN");
   unsetenv("RATE_LIMIT_DEFAULT");
   unsetenv("JWKS_URL");
+  unsetenv("MESH_KEY");
   unsetenv("AUTH_URL");
 }
 

@@ -11,6 +11,8 @@ using namespace shopmesh::gateway;
 
 namespace {
 
+const shopmesh::core::MeshAuth kMesh("gateway", {"0123456789abcdef0123456789abcdef-unit"});
+
 Request client_request() {
   Request req{http::verb::post, "/api//orders/?x=1", 10};
   req.set(http::field::host, "api.shop.example");
@@ -24,6 +26,7 @@ Request client_request() {
   req.set(http::field::te, "trailers");
   req.set(http::field::expect, "100-continue");
   req.set(http::field::content_type, "application/json");
+  req.set("X-Mesh-Auth", "v1.orders.9999999999.forged");
   req.body() = R"({"items":[]})";
   return req;
 }
@@ -35,7 +38,7 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
   Identity id;
   id.user_id = "u-1";
   id.role = "USER";
-  prepare_upstream_request(req, {"/api/orders?x=1", "rid-1", "00-trace", "203.0.113.7", &id});
+  prepare_upstream_request(req, {"/api/orders?x=1", "rid-1", "00-trace", "203.0.113.7", &id, &kMesh});
   CHECK(req.target() == "/api/orders?x=1");
   CHECK(req.version() == 11);
   CHECK(req["X-User-Id"] == "u-1");
@@ -51,12 +54,19 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
   CHECK(req[http::field::content_length] == "12");
   CHECK(req[http::field::content_type] == "application/json");
   CHECK(req.keep_alive());
+  // The mesh credential is the gateway's, over exactly what the service receives.
+  REQUIRE(req.count("X-Mesh-Auth") == 1);
+  const std::string credential(req["X-Mesh-Auth"]);
+  CHECK(kMesh.verify(credential, "POST", "/api/orders?x=1", {"u-1", "USER", "", ""}) == "gateway");
+  CHECK_FALSE(kMesh.verify(credential, "POST", "/api/orders?x=1", {"u-1", "ADMIN", "", ""}));
+  CHECK_FALSE(kMesh.verify(credential, "GET", "/api/orders?x=1", {"u-1", "USER", "", ""}));
 }
 
 TEST_CASE("gateway upstream request: without a verified caller no identity header is forwarded", "[gateway]") {
   Request req = client_request();
-  prepare_upstream_request(req, {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr});
+  prepare_upstream_request(req, {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr, &kMesh});
   for (const auto& f : req) CHECK_FALSE(is_identity_header({f.name_string().data(), f.name_string().size()}));
+  CHECK(kMesh.verify(std::string(req["X-Mesh-Auth"]), "POST", "/api/orders", {}) == "gateway");
 }
 
 TEST_CASE("gateway http rules: read errors close quietly or refuse with a status", "[gateway]") {

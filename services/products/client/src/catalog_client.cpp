@@ -6,6 +6,7 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_client.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::products::client {
 namespace {
@@ -56,6 +57,7 @@ std::map<std::string, CatalogProduct> HttpCatalog::lookup(const std::vector<std:
     call.headers = {{"X-Request-Id", trace.request_id}};
     if (!trace.traceparent.empty()) call.headers.emplace_back("traceparent", trace.traceparent);
     call.timeout = timeout_;
+    call.mesh = &mesh_;
     const auto result = core::http_call(call);
     if (result.status != 200) {
       throw core::Unavailable("catalog lookup failed: " +

@@ -29,6 +29,7 @@ inline core::HttpResult call(const std::string& method, const std::string& url, 
   c.headers = std::move(headers);
   if (!body.empty()) c.headers.emplace_back("Content-Type", content_type);
   c.timeout = std::chrono::seconds(10);
+  c.mesh = &testing::mesh();
   return core::http_call(c);
 }
 

@@ -4,6 +4,7 @@
 
 #include "cart.hpp"
 #include "orders_client.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/http.hpp"
 
 using namespace shopmesh;
@@ -88,7 +89,8 @@ TEST_CASE("cart: the order body lists the lines and passes the address on", "[ca
 }
 
 TEST_CASE("cart: an unreachable orders service is a 503 (core::Unavailable)", "[cart]") {
-  cart::HttpOrders orders("http://127.0.0.1:1", std::chrono::milliseconds(500));
+  const core::MeshAuth mesh("cart", {"0123456789abcdef0123456789abcdef"});
+  cart::HttpOrders orders("http://127.0.0.1:1", std::chrono::milliseconds(500), mesh);
   cart::Identity who;
   who.user_id = kA;
   who.request_id = "rid";

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "order.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/http.hpp"
 
 using namespace shopmesh;
@@ -207,6 +208,7 @@ TEST_CASE("orders: the order JSON carries exact amounts and the documented membe
 
 TEST_CASE("orders: an unreachable catalog is a 503 (core::Unavailable), never a 4xx", "[orders]") {
   // Port 1 on loopback: nothing listens, the connection is refused at once.
-  products::client::HttpCatalog catalog("http://127.0.0.1:1", std::chrono::milliseconds(500));
+  const core::MeshAuth mesh("orders", {"0123456789abcdef0123456789abcdef"});
+  products::client::HttpCatalog catalog("http://127.0.0.1:1", std::chrono::milliseconds(500), mesh);
   CHECK_THROWS_AS(catalog.lookup({kA}, {"rid", ""}), core::Unavailable);
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/products/catalog_client.hpp"
 #include "stock_client.hpp"
@@ -202,7 +203,8 @@ TEST_CASE("products: list query rejects unknown sort and bad category text", "[p
 }
 
 TEST_CASE("products: an unreachable stock service is a 503 (core::Unavailable)", "[products]") {
-  products::StockClient stock("http://127.0.0.1:1", std::chrono::milliseconds(500));
+  const core::MeshAuth mesh("products", {"0123456789abcdef0123456789abcdef"});
+  products::StockClient stock("http://127.0.0.1:1", std::chrono::milliseconds(500), mesh);
   CHECK_THROWS_AS(
       stock.adjust("0190a3c2-7b1e-7c3d-8e4f-123456789abc", products::parse_stock_change(R"({"delta":1})"), {"rid", ""}),
       core::Unavailable);

@@ -37,6 +37,10 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The mesh keys (see mesh_auth.hpp): MESH_KEY, required, signs and verifies; MESH_KEY_PREVIOUS,
+/// optional, still verifies while a new key is rolled out.
+std::vector<std::string> mesh_keys_from_env(EnvReader& env);
+
 /// Settings every HTTP service shares.
 struct ServiceConfig {
   std::string service_name;
@@ -54,6 +58,7 @@ struct ServiceConfig {
   // stable across restarts and unique per running instance of the service, e.g. its host name.
   std::string kafka_instance_id;
   std::string log_level;
+  std::vector<std::string> mesh_keys;  // MESH_KEY first, then MESH_KEY_PREVIOUS when set
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};

@@ -19,6 +19,7 @@ class Headers {
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
   void set(std::string_view name, std::string value);
   std::optional<std::string_view> get(std::string_view name) const;
+  std::size_t count(std::string_view name) const;
   void remove(std::string_view name);
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
 
@@ -37,6 +38,7 @@ struct Request {
   std::string remote_address;
   std::string request_id;
   std::string traceparent;
+  std::string caller;  // who signed the request's mesh credential: "gateway" or a service's name
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
 
   /// The first value of a query parameter, percent-decoded; see strict_query_param (a value that

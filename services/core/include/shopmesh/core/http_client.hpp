@@ -8,6 +8,8 @@
 
 namespace shopmesh::core {
 
+class MeshAuth;
+
 struct HttpResult {
   int status = 0;  // 0 when no response was received (see `error`)
   std::string body;
@@ -24,6 +26,9 @@ struct HttpCall {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{2000};
+  /// Signs the call (X-Mesh-Auth over its method, target and identity headers) when set: every
+  /// call to a service's API needs it; its /health and /metrics do not.
+  const MeshAuth* mesh = nullptr;
 };
 
 /// Performs one request; never throws for network errors (status 0 + error instead).

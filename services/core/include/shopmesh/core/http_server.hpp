@@ -13,12 +13,15 @@ class Registry;
 namespace shopmesh::core {
 
 class Logger;
+class MeshAuth;
 class Router;
 struct ServiceConfig;
 
 class HttpServer {
  public:
-  HttpServer(const ServiceConfig& config, const Router& router, Logger& log, prometheus::Registry& metrics);
+  /// Every request but GET /health and GET /metrics must carry a credential `mesh` verifies (401 otherwise).
+  HttpServer(const ServiceConfig& config, const Router& router, const MeshAuth& mesh, Logger& log,
+             prometheus::Registry& metrics);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -9,6 +9,7 @@
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/migrate.hpp"
 
 namespace prometheus {
@@ -36,6 +37,7 @@ struct ServiceContext {
   PgPool* db;  // null for services without a database
   prometheus::Registry& metrics;
   Router& router;
+  const MeshAuth& mesh;  // signs this service's calls to other services (HttpCall::mesh)
   std::vector<std::unique_ptr<Component>> components;
   std::vector<std::pair<std::string, std::function<bool()>>> health_checks;
   /// Figures shown beside the checks in /health, under "details": name -> a JSON object's text.

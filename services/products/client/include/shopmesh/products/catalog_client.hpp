@@ -10,6 +10,10 @@
 
 #include "shopmesh/core/money.hpp"
 
+namespace shopmesh::core {
+class MeshAuth;
+}
+
 namespace shopmesh::products::client {
 
 /// A live product (deleted products are never returned).
@@ -38,13 +42,14 @@ class Catalog {
 
 class HttpCatalog : public Catalog {
  public:
-  HttpCatalog(std::string base_url, std::chrono::milliseconds timeout)
-      : base_url_(std::move(base_url)), timeout_(timeout) {}
+  HttpCatalog(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
+      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
   std::map<std::string, CatalogProduct> lookup(const std::vector<std::string>& ids, const Trace& trace) override;
 
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  const core::MeshAuth& mesh_;
 };
 
 /// Parses the internal endpoint's answer `{"items":[product, ...]}`; false when malformed.

@@ -1,0 +1,100 @@
+#include "shopmesh/core/mesh_auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/jwt.hpp"
+
+namespace shopmesh::core {
+namespace {
+
+constexpr std::string_view kVersion = "v1";
+
+bool valid_caller(std::string_view caller) {
+  if (caller.empty() || caller.size() > 64) return false;
+  for (char c : caller)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+long long unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+MeshIdentity MeshIdentity::of(const Headers& headers) {
+  MeshIdentity id;
+  id.user_id = headers.get(kIdentityHeaders[0]).value_or("");
+  id.role = headers.get(kIdentityHeaders[1]).value_or("");
+  id.email = headers.get(kIdentityHeaders[2]).value_or("");
+  id.session_id = headers.get(kIdentityHeaders[3]).value_or("");
+  return id;
+}
+
+MeshAuth::MeshAuth(std::string caller, std::vector<std::string> keys) : caller_(std::move(caller)), keys_(std::move(keys)) {
+  if (!valid_caller(caller_)) throw std::invalid_argument("a mesh caller name is [a-z0-9-]{1,64}: " + caller_);
+  if (keys_.empty()) throw std::invalid_argument("no mesh key");
+  for (const auto& k : keys_)
+    if (k.size() < kMinKeyLength)
+      throw std::invalid_argument("a mesh key has at least " + std::to_string(kMinKeyLength) + " characters");
+}
+
+std::string MeshAuth::mac(const std::string& key, std::string_view caller, std::string_view expires,
+                          std::string_view method, std::string_view target, const MeshIdentity& id) const {
+  // Fields are separated by '\n', which no header value, method or target can contain.
+  std::string message;
+  message.reserve(96 + target.size() + id.user_id.size() + id.email.size() + id.session_id.size());
+  for (std::string_view part : {kVersion, caller, expires, method, target, id.user_id, id.role, id.email, id.session_id}) {
+    message.append(part);
+    message.push_back('\n');
+  }
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+           message.size(), out, &length) == nullptr)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), length));
+}
+
+std::string MeshAuth::sign(std::string_view method, std::string_view target, const MeshIdentity& identity,
+                           std::chrono::seconds lifetime) const {
+  const std::string expires = std::to_string(unix_now() + lifetime.count());
+  std::string out;
+  out.reserve(80);
+  out.append(kVersion).append(".").append(caller_).append(".").append(expires).append(".");
+  out.append(mac(keys_.front(), caller_, expires, method, target, identity));
+  return out;
+}
+
+std::optional<std::string> MeshAuth::verify(std::string_view credential, std::string_view method,
+                                            std::string_view target, const MeshIdentity& identity) const {
+  // v1.<caller>.<expires>.<mac>
+  std::string_view parts[4];
+  for (int i = 0; i < 3; ++i) {
+    const auto dot = credential.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    parts[i] = credential.substr(0, dot);
+    credential.remove_prefix(dot + 1);
+  }
+  parts[3] = credential;
+  if (parts[0] != kVersion || !valid_caller(parts[1]) || parts[3].empty()) return std::nullopt;
+  long long expires = 0;
+  const auto [end, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), expires);
+  if (ec != std::errc{} || end != parts[2].data() + parts[2].size()) return std::nullopt;
+  const long long now = unix_now();
+  if (expires < now || expires > now + kMaxLifetime.count()) return std::nullopt;
+  for (const auto& key : keys_) {
+    const std::string expected = mac(key, parts[1], parts[2], method, target, identity);
+    if (expected.size() == parts[3].size() && CRYPTO_memcmp(expected.data(), parts[3].data(), expected.size()) == 0)
+      return std::string(parts[1]);
+  }
+  return std::nullopt;
+}
+
+}  // namespace shopmesh::core
