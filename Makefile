@@ -6,7 +6,7 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration e2e bench fault fuzz clean replay meshctl meshctl-bin
+.PHONY: help bootstrap configure build up down ps logs test unit integration e2e hostile bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,10 +41,14 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit tests, a fuzzing smoke, then newman + integration tests on one ephemeral real stack
+test: build ## Everything: unit tests, a fuzzing smoke, then newman, integration tests and the hostile clients on one ephemeral real stack
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
-	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration'
+	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration && \
+	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
+
+hostile: build ## The hostile clients (tests/fault/hostile.py, ~1 min) on an ephemeral stack; report in build/<preset>/hostile.json
+	@scripts/stack ephemeral -- python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json
 
 
 fault: build ## Kafka/consumer/PostgreSQL/service faults under order load, poison, hostile clients, fuzzing; build/fault/report.md

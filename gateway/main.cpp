@@ -69,6 +69,7 @@ int main() {
     GatewayMetrics metrics(registry, route_metric_labels(patterns), services, classes);
 
     RevocationSet revocations(config.revocation_retention.count());
+    RevocationFeed feed;
     ResponseCache cache(
         {config.cache_max_entries, config.cache_max_bytes, config.cache_max_entry_bytes, config.cache_ttl});
     Authenticator::Settings auth_settings;
@@ -77,6 +78,7 @@ int main() {
     auth_settings.verify.leeway = config.jwt_leeway;
     auth_settings.verify.max_token_bytes = config.jwt_max_token_bytes;
     auth_settings.cache_capacity = config.token_cache_size;
+    auth_settings.max_lifetime = config.access_ttl;
     Authenticator auth(auth_settings, revocations);
     const core::MeshAuth mesh("gateway", config.mesh_keys);
     JwksClient jwks({config.jwks_urls, config.jwks_refresh, config.jwks_refetch_min_interval,
@@ -89,7 +91,7 @@ int main() {
     GatewayEventHandler handler(config.identity_topic, config.cache_topics, revocations, cache);
     EventConsumer consumer(
         {config.kafka_brokers, config.consumer_group, config.identity_topic, config.cache_topics,
-         config.revocation_retention},
+         config.revocation_retention, &feed},
         [&](std::string_view topic, std::string_view value) {
           const auto now_s =
               std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -111,7 +113,7 @@ int main() {
         log);
 
     GatewayServer server(
-        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, cors, docs, mesh});
+        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, feed, cors, docs, mesh});
     server.listen();
     jwks.start();
     if (config.events_enabled) consumer.start();

@@ -199,6 +199,11 @@ AuthOutcome Authenticator::authenticate(std::optional<std::string_view> authoriz
       out.reason = "malformed";
       return out;
     }
+    if (settings_.max_lifetime.count() > 0 &&
+        c.exp - c.iat > settings_.max_lifetime.count() + settings_.verify.leeway.count()) {
+      out.reason = "lifetime";
+      return out;
+    }
     auto fresh = std::make_shared<Identity>();
     fresh->user_id = std::move(c.sub);
     fresh->role = std::move(c.role);

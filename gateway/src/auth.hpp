@@ -68,6 +68,9 @@ class Authenticator {
   struct Settings {
     core::jwt::VerifyOptions verify;  // issuer, audience, leeway, max token size
     std::size_t cache_capacity = 20'000;
+    // Tokens claiming to live longer (exp - iat) than this plus the leeway are refused ("lifetime"):
+    // the revocation set forgets a revocation after that long. Zero: no limit.
+    std::chrono::seconds max_lifetime{0};
   };
 
   Authenticator(Settings settings, const RevocationSet& revocations);

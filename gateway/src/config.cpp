@@ -68,6 +68,8 @@ GatewayConfig GatewayConfig::from_env(core::EnvReader& env) {
   GatewayConfig c;
   c.host = env.str("HTTP_HOST", c.host);
   c.port = static_cast<std::uint16_t>(env.integer("HTTP_PORT", c.port, 0, 65535));
+  c.admin_host = env.str("GATEWAY_ADMIN_HOST", c.admin_host);
+  c.admin_port = static_cast<std::uint16_t>(env.integer("GATEWAY_ADMIN_PORT", c.admin_port, 0, 65535));
   c.io_threads = static_cast<int>(env.integer("HTTP_IO_THREADS", c.io_threads, 1, 64));
   c.kafka_brokers = env.str("KAFKA_BROKERS", "127.0.0.1:9092");
   c.log_level = env.str("LOG_LEVEL", c.log_level);
@@ -99,8 +101,12 @@ GatewayConfig GatewayConfig::from_env(core::EnvReader& env) {
   c.consumer_group = env.str("GATEWAY_CONSUMER_GROUP", default_consumer_group());
   c.identity_topic = env.str("GATEWAY_IDENTITY_TOPIC", c.identity_topic);
   c.cache_topics = env.list("GATEWAY_CACHE_TOPICS", "catalog.events,stock.events");
-  c.revocation_retention = std::chrono::seconds(
-      env.integer("GATEWAY_REVOCATION_RETENTION_S", c.revocation_retention.count(), 1, 86'400 * 7));
+  c.access_ttl = std::chrono::seconds(env.integer("JWT_ACCESS_TTL_SECONDS", c.access_ttl.count(), 30, 24 * 3600));
+  c.revocation_retention = c.access_ttl + c.jwt_leeway;
+  c.revocation_max_lag = env.millis("GATEWAY_REVOCATION_MAX_LAG_MS", c.revocation_max_lag,
+                                    std::chrono::milliseconds{100}, std::chrono::milliseconds{60'000});
+  c.session_check_ttl = env.millis("GATEWAY_SESSION_CHECK_TTL_MS", c.session_check_ttl, std::chrono::milliseconds{0},
+                                   std::chrono::milliseconds{60'000});
 
   for (const auto& rc : rate_class_defaults()) {
     const std::string text = env.str(rc.variable, rc.fallback);

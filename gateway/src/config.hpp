@@ -3,6 +3,9 @@
 //
 // Variables (default in brackets):
 //   HTTP_HOST [0.0.0.0], HTTP_PORT [8080], HTTP_IO_THREADS [2]   where and how the gateway listens
+//   GATEWAY_ADMIN_HOST [127.0.0.1], GATEWAY_ADMIN_PORT [9901]   the admin listener (Envoy's admin
+//                                         interface is the model): /metrics and /health, never on the
+//                                         public listener; port 0 picks a free one
 //   LOG_LEVEL [info]                      debug | info | warn | error
 //   GATEWAY_ROUTES_FILE [built-in gateway/routes.json]   route table (JSON) to use instead
 //   AUTH_URL … NOTIFICATION_URL [http://127.0.0.1:8081 … :8088]   upstream instances per service:
@@ -31,9 +34,14 @@
 //   GATEWAY_CONSUMER_GROUP [gateway-<hostname>-<pid>]   must be unique per gateway instance
 //   GATEWAY_IDENTITY_TOPIC [identity.events]            SESSION_REVOKED comes from here
 //   GATEWAY_CACHE_TOPICS [catalog.events,stock.events]  events that invalidate the response cache
-//   GATEWAY_REVOCATION_RETENTION_S [960]  how long a revocation is remembered (access-token
-//                                         lifetime 15 min + leeway); also how far back the
-//                                         gateway replays identity.events at start
+//   JWT_ACCESS_TTL_SECONDS [900]          auth's access-token lifetime (the same variable auth reads):
+//                                         a revocation is remembered this long plus JWT_LEEWAY_S, the
+//                                         gateway replays identity.events that far back before it is
+//                                         ready, and refuses tokens that claim to live longer
+//   GATEWAY_REVOCATION_MAX_LAG_MS [500]   the revocation feed counts as stale when it cannot vouch for
+//                                         events published this long ago (broker down, consumer
+//                                         behind); tokens are then checked with auth (session state)
+//   GATEWAY_SESSION_CHECK_TTL_MS [1000]   how long an "active" answer from auth is reused
 //   RATE_LIMIT_DEFAULT ["1000/s burst 2000"]  per client IP, routes of class "default"
 //   RATE_LIMIT_AUTH ["100/s burst 200"]       per client IP, class "auth" (/api/auth/*)
 //   RATE_LIMIT_LOGIN ["20/s burst 100"]       per client IP, class "login" (/api/auth/login)
@@ -71,6 +79,8 @@ struct UpstreamAddress {
 struct GatewayConfig {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;
+  std::string admin_host = "127.0.0.1";
+  std::uint16_t admin_port = 9901;
   int io_threads = 2;
   std::string kafka_brokers;
   std::string log_level = "info";
@@ -106,7 +116,10 @@ struct GatewayConfig {
   std::string consumer_group;
   std::string identity_topic = "identity.events";
   std::vector<std::string> cache_topics{"catalog.events", "stock.events"};
-  std::chrono::seconds revocation_retention{960};
+  std::chrono::seconds access_ttl{900};
+  std::chrono::seconds revocation_retention{930};  // access_ttl + jwt_leeway
+  std::chrono::milliseconds revocation_max_lag{500};
+  std::chrono::milliseconds session_check_ttl{1'000};
 
   // Rate limits: class name -> spec ("user" is the per-user class)
   std::vector<std::pair<std::string, RateSpec>> rate_classes;

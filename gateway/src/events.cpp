@@ -94,6 +94,8 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
     if (err != RdKafka::ERR__ASSIGN_PARTITIONS) {
       consumer->unassign();
       owner_.assigned_ = false;
+      owner_.identity_partitions_.clear();
+      if (owner_.settings_.feed) owner_.settings_.feed->unassigned();
       return;
     }
     // Identity events are replayed over the revocation window (a restarted gateway must still
@@ -112,6 +114,10 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
                                                                       : RdKafka::Topic::OFFSET_END);
     }
     // (offsetsForTimes leaves -1, i.e. OFFSET_END, where no message is that recent.)
+    owner_.identity_partitions_.clear();
+    for (auto* tp : partitions)
+      if (tp->topic() == owner_.settings_.identity_topic) owner_.identity_partitions_.push_back(tp->partition());
+    if (owner_.settings_.feed) owner_.settings_.feed->assigned();
     consumer->assign(partitions);
     owner_.assigned_ = true;
     owner_.log_.info("kafka partitions assigned", {core::num("partitions", static_cast<long long>(partitions.size()))});
@@ -150,6 +156,7 @@ void EventConsumer::loop() {
       {"auto.offset.reset", "latest"},
       {"partition.assignment.strategy", "range"},  // not cooperative-sticky (librdkafka 2.0.2 bugs)
       {"fetch.wait.max.ms", "100"},                // revocations must land within a second
+      {"enable.partition.eof", "true"},            // reaching the end is progress (RevocationFeed)
       {"session.timeout.ms", "10000"},
       {"allow.auto.create.topics", "false"},
       {"topic.metadata.refresh.interval.ms", "10000"},
@@ -179,16 +186,26 @@ void EventConsumer::loop() {
     log_.info("kafka consumer started", {{"group", settings_.group_id}, {"topics", list}});
   }
   auto last_warning = std::chrono::steady_clock::time_point{};
+  auto next_probe = std::chrono::steady_clock::now();
+  const auto wait_ms = static_cast<int>(std::min<long long>(100, settings_.probe_interval.count()));
   while (!stopping_.load()) {
-    std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
+    if (settings_.feed && !identity_partitions_.empty() && std::chrono::steady_clock::now() >= next_probe) {
+      probe(*consumer);
+      next_probe = std::chrono::steady_clock::now() + settings_.probe_interval;
+    }
+    std::unique_ptr<RdKafka::Message> msg(consumer->consume(wait_ms));
     if (!msg) continue;
+    const bool identity = settings_.feed && msg->topic_name() == settings_.identity_topic;
     switch (msg->err()) {
       case RdKafka::ERR_NO_ERROR:
         consumed_.fetch_add(1, std::memory_order_relaxed);
         sink_(msg->topic_name(), std::string_view(static_cast<const char*>(msg->payload()), msg->len()));
+        if (identity) settings_.feed->progress(msg->partition(), msg->offset() + 1);
+        break;
+      case RdKafka::ERR__PARTITION_EOF:
+        if (identity) settings_.feed->progress(msg->partition(), msg->offset());
         break;
       case RdKafka::ERR__TIMED_OUT:
-      case RdKafka::ERR__PARTITION_EOF:
         break;
       default: {
         const auto now = std::chrono::steady_clock::now();
@@ -201,6 +218,22 @@ void EventConsumer::loop() {
   }
   consumer->close();
   log_.info("kafka consumer closed");
+}
+
+void EventConsumer::probe(RdKafka::KafkaConsumer& consumer) {
+  // The end offsets as of now: one ListOffsets round trip per partition, bounded so that a broker
+  // that does not answer leaves the feed to go stale instead of stalling the loop.
+  const auto sent = RevocationFeed::Clock::now();
+  const int timeout_ms = static_cast<int>(std::clamp<long long>(settings_.probe_interval.count(), 50, 1000));
+  RevocationFeed::Offsets ends;
+  for (const std::int32_t partition : identity_partitions_) {
+    std::int64_t low = 0, high = 0;
+    if (consumer.query_watermark_offsets(settings_.identity_topic, partition, &low, &high, timeout_ms) !=
+        RdKafka::ERR_NO_ERROR)
+      return;
+    ends[partition] = high;
+  }
+  settings_.feed->probed(sent, ends);
 }
 
 }  // namespace shopmesh::gateway

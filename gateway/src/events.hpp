@@ -3,7 +3,9 @@
 // unit-tested): SESSION_REVOKED from the identity topic goes into the revocation set; catalog
 // and stock-level events clear the response cache. EventConsumer is the Kafka side: an
 // rdkafka++ consumer on its own thread, in a consumer group unique to this gateway instance so
-// that every instance sees every event, committing nothing.
+// that every instance sees every event, committing nothing. It reports to a RevocationFeed what it
+// has read of the identity topic and, every `probe_interval`, the topic's end offsets, so that the
+// gateway knows whether its revocation set is complete (revocation_feed.hpp).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +18,11 @@
 #include <vector>
 
 #include "revocation.hpp"
+#include "revocation_feed.hpp"
+
+namespace RdKafka {
+class KafkaConsumer;
+}
 
 namespace shopmesh::core {
 class Logger;
@@ -52,6 +59,8 @@ class EventConsumer {
     std::string identity_topic;
     std::vector<std::string> cache_topics;
     std::chrono::seconds identity_replay{960};  // read identity events this far back at start
+    RevocationFeed* feed = nullptr;              // told what was read of the identity topic
+    std::chrono::milliseconds probe_interval{250};
   };
   using Sink = std::function<void(std::string_view topic, std::string_view value)>;
 
@@ -70,6 +79,7 @@ class EventConsumer {
  private:
   class Rebalance;
   void loop();
+  void probe(RdKafka::KafkaConsumer& consumer);
 
   Settings settings_;
   Sink sink_;
@@ -79,6 +89,7 @@ class EventConsumer {
   std::atomic<bool> assigned_{false};
   std::atomic<std::uint64_t> consumed_{0};
   std::thread thread_;
+  std::vector<std::int32_t> identity_partitions_;  // assigned; touched on the consumer thread only
 };
 
 }  // namespace shopmesh::gateway

@@ -78,6 +78,11 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry, const std::vector
                               .Help("Client connections closed at once because the connection cap was reached")
                               .Register(registry)
                               .Add({});
+  session_checks_ = &prometheus::BuildCounter()
+                         .Name("gateway_session_checks_total")
+                         .Help("Tokens checked with auth because the revocation feed was stale or not loaded")
+                         .Register(registry)
+                         .Add({});
   revocations_ = &prometheus::BuildGauge()
                       .Name("gateway_revocations_active")
                       .Help("Session revocations currently remembered")
@@ -151,6 +156,10 @@ void GatewayMetrics::connection_refused() {
 }
 void GatewayMetrics::revocations(std::size_t active) {
   revocations_->Set(static_cast<double>(active));
+}
+
+void GatewayMetrics::session_check() {
+  session_checks_->Increment();
 }
 
 }  // namespace shopmesh::gateway

@@ -51,6 +51,7 @@ class GatewayMetrics {
   void connection_closed();
   void connection_refused();
   void revocations(std::size_t active);
+  void session_check();
 
  private:
   struct Shard {
@@ -72,6 +73,7 @@ class GatewayMetrics {
   prometheus::Gauge* open_connections_;
   prometheus::Counter* refused_connections_;
   prometheus::Gauge* revocations_;
+  prometheus::Counter* session_checks_;
   std::array<Shard, 8> shards_;
 };
 

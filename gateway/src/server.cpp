@@ -27,7 +27,9 @@
 #include "rate_limit.hpp"
 #include "response_cache.hpp"
 #include "revocation.hpp"
+#include "revocation_feed.hpp"
 #include "routes.hpp"
+#include "session_check.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
@@ -50,9 +52,11 @@ constexpr auto kSweepEvery = std::chrono::seconds(10);
 using Response = http::response<http::string_body>;
 
 struct Connection {
-  Connection(tcp::socket s, std::string address) : socket(std::move(s)), address(std::move(address)) {}
+  Connection(tcp::socket s, std::string address, bool admin)
+      : socket(std::move(s)), address(std::move(address)), admin(admin) {}
   tcp::socket socket;
   std::string address;  // client_rate_key of the peer: what the per-address connection cap counts
+  bool admin;           // accepted on the admin listener
   core::IoDeadline deadline{socket};
   std::atomic<bool> busy{false};
 };
@@ -147,6 +151,7 @@ struct GatewayServer::Impl {
         ioc(p.config.io_threads),
         acceptor_strand(asio::make_strand(ioc)),
         acceptor(acceptor_strand),
+        admin_acceptor(acceptor_strand),
         parser_limits(p.config.header_limit, p.routes),
         user_rate_class(p.limiter.class_id("user")) {
     std::size_t service_id = 0;
@@ -158,16 +163,22 @@ struct GatewayServer::Impl {
       route_rate_class.push_back(p.limiter.class_id(r.rate_class));
       if (r.cache) cached_services.push_back(r.service);
     }
+    auto auth_pool = pools.find("auth");
+    sessions = std::make_unique<SessionChecker>(auth_pool == pools.end() ? nullptr : auth_pool->second.get(), p.mesh,
+                                                config.session_check_ttl, std::chrono::milliseconds{2'000});
   }
 
   std::size_t builtin(BuiltinRoute b) const { return builtin_route_id(routes.routes().size(), b); }
 
-  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> accept_loop(tcp::acceptor& from, bool admin);
   asio::awaitable<void> session(std::shared_ptr<Connection> conn);
   asio::awaitable<Response> handle(Request& req, Exchange& ex, const std::string& remote, const std::string& rate_key);
+  Response admin_endpoint(const Request& req, Exchange& ex);
   asio::awaitable<Response> proxy(Request& req, Exchange& ex, const std::string& remote, const AuthOutcome& outcome);
   asio::awaitable<Response> health(const Request& req);
   asio::awaitable<void> wait_for_jwks();
+  asio::awaitable<std::optional<Response>> refuse_if_revoked(const Identity& identity, const Exchange& ex,
+                                                             unsigned version);
   asio::awaitable<void> sweeper();
   std::optional<Response> builtin_endpoint(const Request& req, Exchange& ex);
   Response problem(http::status status, std::string_view detail, const Exchange& ex, unsigned version) const;
@@ -182,12 +193,14 @@ struct GatewayServer::Impl {
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> acceptor_strand;
   tcp::acceptor acceptor;
+  tcp::acceptor admin_acceptor;
   const ParserLimits parser_limits;
   const int user_rate_class;
   std::vector<int> route_rate_class;         // by route index
   std::vector<std::string> cached_services;  // services behind a cached route
   std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
   std::map<std::string, std::size_t> service_ids;
+  std::unique_ptr<SessionChecker> sessions;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connection_count{0};
   std::mutex connections_mutex;
@@ -223,13 +236,13 @@ Response GatewayServer::Impl::unauthorized(const Exchange& ex, unsigned version,
   return res;
 }
 
-asio::awaitable<void> GatewayServer::Impl::accept_loop() {
+asio::awaitable<void> GatewayServer::Impl::accept_loop(tcp::acceptor& from, bool admin) {
   while (!stopping) {
     // A connection's handlers run one at a time: on its own strand when several threads run the
     // io_context, directly on it when one does (no strand to pay for).
     const asio::any_io_executor executor = config.io_threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
                                                                  : asio::any_io_executor(ioc.get_executor());
-    auto [ec, socket] = co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await from.async_accept(executor, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
       log.warn("accept failed", {{"error", ec.message()}});
@@ -252,7 +265,7 @@ asio::awaitable<void> GatewayServer::Impl::accept_loop() {
       admitted = held < config.max_connections_per_address;
       if (admitted) {
         ++held;
-        conn = std::make_shared<Connection>(std::move(socket), std::move(address));
+        conn = std::make_shared<Connection>(std::move(socket), std::move(address), admin);
         connections.emplace(conn.get(), conn);
       } else if (held == 0) {
         connections_of.erase(address);
@@ -362,7 +375,11 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
           auto req = parser.release();
           keep_alive = req.keep_alive();
           try {
-            res = co_await handle(req, ex, remote, rate_key);
+            // (No co_await inside ?: : GCC 12 destroys such a temporary twice.)
+            if (conn->admin)
+              res = admin_endpoint(req, ex);
+            else
+              res = co_await handle(req, ex, remote, rate_key);
           } catch (const std::exception& e) {
             log.error("request failed", {{"requestId", ex.request_id}, {"error", e.what()}});
             res = problem(http::status::internal_server_error, "The gateway failed to handle this request.", ex,
@@ -441,17 +458,14 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
   metrics.connection_closed();
 }
 
-std::optional<Response> GatewayServer::Impl::builtin_endpoint(const Request& req, Exchange& ex) {
-  if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
-  const std::string& path = ex.path;
-  if (path == "/health") {  // liveness of the gateway process itself
-    ex.route_id = builtin(BuiltinRoute::health);
-    Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = R"({"service":"gateway","status":"ok"})";
+// The admin listener (loopback by default): metrics and liveness, nothing routed, no rate limits.
+Response GatewayServer::Impl::admin_endpoint(const Request& req, Exchange& ex) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    Response res = problem(http::status::method_not_allowed, "The admin listener only answers GET.", ex, req.version());
+    res.set(http::field::allow, "GET, HEAD");
     return res;
   }
+  const std::string& path = ex.path;
   if (path == "/metrics") {
     ex.route_id = builtin(BuiltinRoute::metrics);
     if (!config.metrics_token.empty()) {
@@ -464,6 +478,21 @@ std::optional<Response> GatewayServer::Impl::builtin_endpoint(const Request& req
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
     res.body() = prometheus::TextSerializer().Serialize(parts.registry.Collect());
+    return res;
+  }
+  if (path == "/health") return *builtin_endpoint(req, ex);
+  return problem(http::status::not_found, "The admin listener serves /metrics and /health.", ex, req.version());
+}
+
+std::optional<Response> GatewayServer::Impl::builtin_endpoint(const Request& req, Exchange& ex) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
+  const std::string& path = ex.path;
+  if (path == "/health") {  // liveness of the gateway process itself
+    ex.route_id = builtin(BuiltinRoute::health);
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = R"({"service":"gateway","status":"ok"})";
     return res;
   }
   if (path == "/api/openapi.yaml") {
@@ -566,6 +595,9 @@ asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, Exchange& ex
       co_return res;
     }
   }
+  if (outcome.identity) {
+    if (auto refusal = co_await refuse_if_revoked(*outcome.identity, ex, version)) co_return std::move(*refusal);
+  }
   if (outcome.identity && user_rate_class >= 0) {
     auto d = parts.limiter.check(user_rate_class, outcome.identity->user_id, std::chrono::steady_clock::now());
     if (d.enabled && (!ex.rate.enabled || !d.allowed || d.remaining < ex.rate.remaining)) ex.rate = d;
@@ -578,6 +610,34 @@ asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, Exchange& ex
     }
   }
   co_return co_await proxy(req, ex, remote, outcome);
+}
+
+// Revocation fails closed. The revocation set alone decides only while the feed vouches for every
+// revocation published up to GATEWAY_REVOCATION_MAX_LAG_MS ago; before the start-up replay is
+// complete a token is not served (503); when the feed is stale (broker down, consumer behind, or
+// events off) auth is asked about the session, and no answer is a 503, never a pass.
+asio::awaitable<std::optional<Response>> GatewayServer::Impl::refuse_if_revoked(const Identity& identity,
+                                                                               const Exchange& ex, unsigned version) {
+  if (parts.feed.fresh(std::chrono::system_clock::now(), config.revocation_max_lag)) co_return std::nullopt;
+  auto unavailable = [&](std::string_view detail) {
+    Response res = problem(http::status::service_unavailable, detail, ex, version);
+    res.set(http::field::retry_after, "1");
+    return res;
+  };
+  if (config.events_enabled && !parts.feed.replayed())
+    co_return unavailable("The gateway is still loading recent session revocations; retry shortly.");
+  metrics.session_check();
+  switch (co_await sessions->check(identity, ex.request_id)) {
+    case SessionChecker::State::active:
+      co_return std::nullopt;
+    case SessionChecker::State::revoked:
+      metrics.auth_failure("revoked");
+      co_return unauthorized(ex, version, true, "revoked");
+    case SessionChecker::State::unknown:
+      break;
+  }
+  co_return unavailable("Sessions cannot be checked right now (the revocation feed is behind and auth did not "
+                        "answer); retry shortly.");
 }
 
 asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex, const std::string& remote,
@@ -754,7 +814,15 @@ asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
   core::json::kv(w, "kafka", kafka_ok ? "ok" : "down");
   core::json::kv(w, "postgres", postgres_ok ? "ok" : "down");
   core::json::kv(w, "auth", parts.auth.has_keys() ? "ok" : "no-keys");
-  const bool all_ok = up_count == pools.size() && kafka_ok && postgres_ok;
+  // Not ready until the revocations of the last access-token lifetime are loaded; "stale": tokens
+  // are being checked with auth because the feed is behind.
+  const bool replayed = !config.events_enabled || parts.feed.replayed();
+  core::json::kv(w, "revocations",
+                 !config.events_enabled ? "off"
+                 : !replayed            ? "replaying"
+                 : parts.feed.fresh(std::chrono::system_clock::now(), config.revocation_max_lag) ? "ok"
+                                                                                                  : "stale");
+  const bool all_ok = up_count == pools.size() && kafka_ok && postgres_ok && replayed;
   core::json::kv(w, "status", all_ok ? "ok" : (up_count == 0 ? "down" : "degraded"));
   w.EndObject();
   Response res{all_ok ? http::status::ok : http::status::service_unavailable, req.version()};
@@ -783,6 +851,7 @@ void GatewayServer::Impl::begin_shutdown() {
   asio::post(acceptor_strand, [this] {
     beast::error_code ignored;
     acceptor.close(ignored);
+    admin_acceptor.close(ignored);
   });
   std::vector<std::shared_ptr<Connection>> live;
   {
@@ -815,12 +884,15 @@ GatewayServer::GatewayServer(const GatewayParts& parts) : impl_(std::make_unique
 GatewayServer::~GatewayServer() = default;
 
 void GatewayServer::listen() {
-  auto& a = impl_->acceptor;
-  tcp::endpoint ep(asio::ip::make_address(impl_->config.host), impl_->config.port);
-  a.open(ep.protocol());
-  a.set_option(asio::socket_base::reuse_address(true));
-  a.bind(ep);
-  a.listen(asio::socket_base::max_listen_connections);
+  auto open = [](tcp::acceptor& a, const std::string& host, std::uint16_t port) {
+    tcp::endpoint ep(asio::ip::make_address(host), port);
+    a.open(ep.protocol());
+    a.set_option(asio::socket_base::reuse_address(true));
+    a.bind(ep);
+    a.listen(asio::socket_base::max_listen_connections);
+  };
+  open(impl_->acceptor, impl_->config.host, impl_->config.port);
+  open(impl_->admin_acceptor, impl_->config.admin_host, impl_->config.admin_port);
 }
 
 unsigned short GatewayServer::port() const {
@@ -833,9 +905,13 @@ void GatewayServer::run() {
   signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) impl_->begin_shutdown();
   });
-  asio::co_spawn(s.acceptor_strand, s.accept_loop(), asio::detached);
+  asio::co_spawn(s.acceptor_strand, s.accept_loop(s.acceptor, false), asio::detached);
+  asio::co_spawn(s.acceptor_strand, s.accept_loop(s.admin_acceptor, true), asio::detached);
   asio::co_spawn(asio::make_strand(s.ioc), s.sweeper(), asio::detached);
-  s.log.info("listening", {{"address", s.config.host}, core::num("port", static_cast<long long>(port()))});
+  s.log.info("listening", {{"address", s.config.host},
+                           core::num("port", static_cast<long long>(port())),
+                           {"adminAddress", s.config.admin_host},
+                           core::num("adminPort", static_cast<long long>(s.admin_acceptor.local_endpoint().port()))});
   std::vector<std::thread> extra;
   for (int i = 1; i < s.config.io_threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();

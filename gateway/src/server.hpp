@@ -23,6 +23,7 @@ class JwksClient;
 class RateLimiter;
 class ResponseCache;
 class RevocationSet;
+class RevocationFeed;
 class CorsPolicy;
 class DocsSite;
 class GatewayMetrics;
@@ -40,6 +41,7 @@ struct GatewayParts {
   RateLimiter& limiter;
   ResponseCache& cache;
   RevocationSet& revocations;
+  const RevocationFeed& feed;  // whether the revocation set can be trusted alone
   const CorsPolicy& cors;
   DocsSite& docs;
   const core::MeshAuth& mesh;  // signs every forwarded request

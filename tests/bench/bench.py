@@ -220,7 +220,7 @@ def routes_file(name, auth, cache):
 
 def start_gateway(name, upstream, auth="user", cache=False, token_cache=True):
     port = free_port()
-    env = {"HTTP_PORT": str(port), "HTTP_IO_THREADS": "1", "PRODUCTS_URL": upstream,
+    env = {"HTTP_PORT": str(port), "GATEWAY_ADMIN_PORT": "0", "HTTP_IO_THREADS": "1", "PRODUCTS_URL": upstream,
            "GATEWAY_ROUTES_FILE": routes_file(name, auth, cache), "RATE_LIMIT_DEFAULT": "off",
            "RATE_LIMIT_USER": "off", "GATEWAY_CONSUMER_GROUP": f"bench-{name}-{port}"}
     if not token_cache:

@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,12 @@ class Resp:
 
 
 _local = threading.local()
+
+
+def admin_metrics() -> str:
+    """The gateway's Prometheus text, from its loopback admin listener."""
+    with urllib.request.urlopen(env("GATEWAY_ADMIN_URL") + "/metrics", timeout=10) as r:
+        return r.read().decode()
 
 
 def _conn() -> http.client.HTTPConnection:
@@ -722,7 +729,7 @@ def case_idle_connections(r: Runner, c: Case, n: int = 10_000) -> None:
     if limit < n + 100:
         c.failures.append(f"RLIMIT_NOFILE is {limit}, cannot open {n} connections")
         return
-    before = api("GET", "/metrics", fresh=True).text
+    before = admin_metrics()
     refused_before = metric("gateway_refused_connections_total", before) or 0
     rss0 = r.gw.rss_mib()
     socks = []
@@ -795,7 +802,7 @@ def case_idle_connections(r: Runner, c: Case, n: int = 10_000) -> None:
         s.close()
     time.sleep(1.0)
     rss_released = r.gw.rss_mib()
-    after = api("GET", "/metrics", fresh=True).text
+    after = admin_metrics()
     refused = (metric("gateway_refused_connections_total", after) or 0) - refused_before
     c.figures.update({
         "connectionsOpened": len(socks), "connectErrors": connect_errors, "openedInS": round(opened_in, 2),
@@ -1144,8 +1151,9 @@ def case_path_traversal(r: Runner, c: Case) -> None:
     stock_after = api("GET", f"/api/stock/{pid}", w.admin.token).json()
     probes.append(("stock unchanged by internal adjust attempts", stock_after == stock_before,
                    f"{stock_before} -> {stock_after}"))
+    # Metrics are on the loopback admin listener only (GATEWAY_ADMIN_PORT), never on the public one.
     metrics = api("GET", "/metrics", fresh=True)
-    c.figures["metricsWithoutToken"] = metrics.status  # open by default (METRICS_TOKEN empty): by design
+    probes.append(("GET /metrics on the public listener", metrics.status == 404, f"status {metrics.status}"))
     summarize(c, probes, "traversal attempts answered 400/404, no internal endpoint reached")
 
 
@@ -1815,7 +1823,8 @@ class SecondGateway:
         self.port = s.getsockname()[1]
         s.close()
         env_vars = {k: v for k, v in os.environ.items() if not k.startswith("RATE_LIMIT_")}
-        env_vars.update({"HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.port), "GATEWAY_EVENTS": "off"})
+        env_vars.update({"HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.port), "GATEWAY_ADMIN_PORT": "0",
+                         "GATEWAY_EVENTS": "off"})
         self.log = tempfile.NamedTemporaryFile(prefix="hostile-gateway-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([os.path.join(BUILD_DIR, "bin", "shopmesh-gateway")], env=env_vars,
                                      stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -1991,6 +2000,97 @@ def service_call(service: str, method: str, target: str, headers: dict | None = 
         conn.close()
 
 
+def case_distributed_guessing(r: Runner, c: Case) -> None:
+    """Guesses against one account spread over ten source addresses: the account's own counter locks
+    it after 5 failures whatever the address; the owner gets in once the delay has passed."""
+    victim = User(f"spread-{TAG}@example.com", "spread-pass-12345", f"Spread {TAG}")
+    r.w.register(victim)
+    sources = [f"127.0.0.{n}" for n in range(2, 12)]
+    statuses: dict = {}
+    by_source: dict = {}
+    first_429 = None
+    t0 = time.monotonic()
+    for i in range(40):
+        source = sources[i % len(sources)]
+        body = json.dumps({"email": victim.email, "password": f"wrong-{i:03d}"}).encode()
+        data = (f"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        res = raw_from(source, data)
+        status = res.status
+        statuses[status] = statuses.get(status, 0) + 1
+        by_source.setdefault(source, []).append(status)
+        if status == 429 and first_429 is None:
+            first_429 = {"attempt": i + 1, "source": source, "retryAfter": res.responses[0][1].get("retry-after")}
+    c.figures.update({"sources": len(sources), "attempts": 40, "seconds": round(time.monotonic() - t0, 2),
+                      "statuses": {str(k): v for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))},
+                      "first429": first_429})
+    wrong = statuses.get(401, 0)
+    c.check(first_429 is not None and first_429["attempt"] <= 6,
+            f"the account was not locked after 5 failures spread over {len(sources)} addresses ({first_429})")
+    c.check(first_429 is not None and str(first_429.get("retryAfter") or "").isdigit(), "429 without Retry-After")
+    # Each lock lets one more guess through when it ends (1 s, 2 s, 4 s ...): a few over 5, not 40.
+    c.check(wrong <= 8, f"{wrong} passwords were checked in {c.figures['seconds']} s")
+    c.check(statuses.get(200, 0) == 0 and all(s in (401, 429) for s in statuses), f"statuses {statuses}")
+    # The owner, from the usual address, after waiting as told.
+    retry = int(first_429["retryAfter"]) if first_429 and str(first_429.get("retryAfter") or "").isdigit() else 1
+    deadline = time.monotonic() + 70
+    res = None
+    while time.monotonic() < deadline:
+        res = api("POST", "/api/auth/login", body={"email": victim.email, "password": victim.password}, fresh=True)
+        if res.status != 429:
+            break
+        time.sleep(float(res.headers.get("retry-after", retry)))
+    c.check(res is not None and res.status == 200, f"the owner's login: {res.status if res else None}")
+    c.observed = (f"40 wrong passwords from {len(sources)} addresses: {wrong} checked, first 429 at attempt "
+                  f"{first_429['attempt'] if first_429 else '-'} (Retry-After {first_429 and first_429['retryAfter']}); "
+                  f"the owner logged in after waiting: {res.status if res else '-'}")
+
+
+def case_login_flood(r: Runner, c: Case) -> None:
+    """A login flood from one address takes only its share of the password-hashing pool: a login from
+    another address is served at once, neither queued behind the flood nor refused."""
+    stop = threading.Event()
+    flood_statuses: dict = {}
+    lock = threading.Lock()
+
+    def flood(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            body = json.dumps({"email": f"nobody-{n}-{i}-{TAG}@example.com", "password": "flood-pass-1"}).encode()
+            data = (f"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+            status = raw_from("127.0.0.2", data, timeout=10).status
+            with lock:
+                flood_statuses[status] = flood_statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=flood, args=(n,), daemon=True) for n in range(12)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)  # the pool and its line are full of the flood's hashes by now
+    probe = r.w.probe
+    timings, statuses = [], []
+    body = json.dumps({"email": probe.email, "password": probe.password}).encode()
+    data = (f"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    for _ in range(5):
+        res = raw_from("127.0.0.3", data, timeout=10)
+        timings.append(round(res.elapsed, 3))
+        statuses.append(res.status)
+        time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join(15)
+    c.figures.update({"floodStatuses": {str(k): v for k, v in sorted(flood_statuses.items(), key=lambda kv: str(kv[0]))},
+                      "otherAddressStatuses": statuses, "otherAddressSeconds": timings})
+    busy = sum(v for k, v in flood_statuses.items() if k in (200, 401, 429, 503))
+    c.check(busy >= 20, f"the flood did not load the service ({flood_statuses})")
+    c.check(all(s == 200 for s in statuses), f"the other address's logins: {statuses}")
+    c.check(max(timings) < 1.0, f"the other address waited {max(timings):.2f} s")
+    c.observed = (f"flood from 127.0.0.2 ({sum(flood_statuses.values())} logins: {flood_statuses}); logins from "
+                  f"127.0.0.3 answered {statuses} in {min(timings):.2f}-{max(timings):.2f} s")
+
+
 def case_forged_identity(r: Runner, c: Case) -> None:
     """A process that reaches a service's port cannot act as a user or an admin, nor call /internal/*."""
     w, probes = r.w, []
@@ -2082,7 +2182,8 @@ def main() -> int:
                     help="comma-separated cases to run (default: all): 1 slow headers, 1b slow bodies, 2 idle "
                          "connections, 3 oversized, 4 chunked, 5 framing, 6 header injection, 7 traversal, 8 SQL "
                          "injection, 8b JSON bodies, 9 tokens, 10 other users' ids, 11 mass assignment, "
-                         "12 password guessing, 13 methods and known credentials, 14 forged identity at service ports")
+                         "12 password guessing, 12b guessing spread over addresses, 13 methods and known credentials, "
+                         "14 forged identity at service ports, 15 login flood from one address")
     args = ap.parse_args()
     for name in ("GATEWAY_URL", "SHOPMESH_STATE_DIR", "DATABASE_URL_AUTH"):
         env(name)
@@ -2133,6 +2234,9 @@ def main() -> int:
         ("13", "methods and known credentials", "TRACE with a body 400, unknown method 501, 405 with Allow; "
                                                 "no known default admin password logs in",
          case_methods_and_defaults),
+        ("15", "login flood from one address",
+         "another address's logins answered 200 at once (< 1 s) while one address floods the hashing pool",
+         case_login_flood),
         ("14", "forged identity straight to service ports",
          "401 without a valid mesh credential (none, another key, expired, another request's, identity added or "
          "raised, a second X-User-Id); /health open; nothing changed", case_forged_identity),
@@ -2146,6 +2250,10 @@ def main() -> int:
     if want("12"):
         runner.run(case_password_guessing, "password guessing on login",
                    "429 + Retry-After after the configured burst; the real user logs in after the window")
+    if want("12b"):
+        runner.run(case_distributed_guessing, "password guessing spread over 10 addresses",
+                   "the account locks after 5 failures whatever the address (429 + Retry-After); at most a few "
+                   "passwords checked; the owner logs in after the delay")
     # Memory over the whole run.
     gw.phase = "end"
     time.sleep(0.5)

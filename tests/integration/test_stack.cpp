@@ -52,7 +52,7 @@ TEST_CASE("stack: /api/health through the gateway reports every service, Postgre
   CHECK_FALSE(r.header("x-request-id").empty());
 }
 
-TEST_CASE("stack: every service answers /health and /metrics directly", "[stack]") {
+TEST_CASE("stack: every service answers /health and /metrics directly, the gateway on its admin listener", "[stack]") {
   for (const char* var : {"AUTH_URL", "USERS_URL", "PRODUCTS_URL", "CART_URL", "ORDERS_URL", "STOCK_URL",
                           "SHIPPING_URL", "NOTIFICATION_URL"}) {
     INFO(var);
@@ -64,7 +64,7 @@ TEST_CASE("stack: every service answers /health and /metrics directly", "[stack]
     CHECK(metrics.status == 200);
     CHECK(metrics.body.find("http_requests_total") != std::string::npos);
   }
-  auto gw = get(stack_var("GATEWAY_URL") + "/metrics");
+  auto gw = get(stack_var("GATEWAY_ADMIN_URL") + "/metrics");
   CHECK(gw.status == 200);
   CHECK(gw.body.find("gateway_requests_total") != std::string::npos);
 }

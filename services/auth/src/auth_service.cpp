@@ -40,7 +40,7 @@ Account AuthService::register_account(const RegisterRequest& request, const Call
   const auto duplicate = [] { return core::conflict("An account with this email already exists."); };
   // Cheap check first, so duplicates do not cost a hash; the unique index decides races.
   if (store_.live_email_exists(request.email)) throw duplicate();
-  const std::string hash = hasher_.hash(request.password);
+  const std::string hash = hasher_.hash(request.password, ctx.client);
   auto account = store_.create_account(core::uuid_v7(), request.email, request.name, Role::user, hash, ctx.events());
   if (!account) throw duplicate();
   log_.info("account registered", {{"requestId", ctx.request_id}, {"userId", account->id}});
@@ -65,20 +65,20 @@ bool AuthService::throttled_check(const std::string& email, const std::function<
   return false;
 }
 
-TokenPair AuthService::login(const LoginRequest& request) {
+TokenPair AuthService::login(const LoginRequest& request, const CallContext& ctx) {
   // Counted per e-mail whether or not an account has it, so a lock tells nothing either.
   std::optional<Credential> credential;
   const bool ok = throttled_check(request.email, [&] {
     credential = store_.find_live_by_email(request.email);
     // The same Argon2 work whether or not the account exists, so timing does not tell.
-    return credential ? hasher_.verify(credential->password_hash, request.password)
-                      : hasher_.verify_dummy(request.password);
+    return credential ? hasher_.verify(credential->password_hash, request.password, ctx.client)
+                      : hasher_.verify_dummy(request.password, ctx.client);
   });
   if (!ok) throw core::unauthorized(kBadCredentials);
   std::optional<std::string> rehash;
   if (hasher_.needs_rehash(credential->password_hash)) {
     try {
-      rehash = hasher_.hash(request.password);
+      rehash = hasher_.hash(request.password, ctx.client);
     } catch (const HashingOverloaded&) {
       // Upgrading the hash can wait for the next login.
     }
@@ -146,6 +146,11 @@ VerifyOutcome AuthService::verify(const std::string& token) {
   return out;
 }
 
+bool AuthService::session_active(const std::string& user_id, const std::string& session_id) {
+  if (!core::is_uuid(user_id) || !core::is_uuid(session_id)) return false;
+  return store_.session_state(user_id, session_id) == SessionState::active;
+}
+
 std::optional<Identity> AuthService::identify(const std::string& bearer_token) {
   auto outcome = verify(bearer_token);
   if (!outcome.valid) return std::nullopt;
@@ -168,9 +173,9 @@ void AuthService::change_password(const Identity& caller, const PasswordChange& 
   if (!credential) throw core::unauthorized("The account no longer exists.");
   // A token holder guessing the current password is throttled like a login for that account.
   if (!throttled_check(credential->account.email,
-                       [&] { return hasher_.verify(credential->password_hash, change.current_password); }))
+                       [&] { return hasher_.verify(credential->password_hash, change.current_password, ctx.client); }))
     throw core::bad_request("The current password is not correct.", {{"currentPassword", "is not correct"}});
-  const std::string hash = hasher_.hash(change.new_password);
+  const std::string hash = hasher_.hash(change.new_password, ctx.client);
   const std::optional<std::string> keep =
       caller.session_id.empty() ? std::nullopt : std::optional<std::string>(caller.session_id);
   if (!store_.change_password(caller.user_id, hash, keep, ctx.events()))

@@ -42,6 +42,7 @@ struct VerifyOutcome {
 struct CallContext {
   std::string request_id;
   std::string traceparent;
+  std::string client;  // the caller's address: its share of the password-hashing pool
   events::EventContext events() const { return {request_id, "", traceparent}; }
 };
 
@@ -54,13 +55,16 @@ class AuthService {
   /// 201 account; 409 when the e-mail is taken. Creates the profile synchronously (best effort).
   Account register_account(const RegisterRequest& request, const CallContext& ctx);
   /// 401 for an unknown e-mail, a wrong password and a deleted account alike.
-  TokenPair login(const LoginRequest& request);
+  TokenPair login(const LoginRequest& request, const CallContext& ctx);
   /// Rotates a refresh token; 401 when unknown, expired, revoked or reused (reuse revokes the family).
   TokenPair refresh(const std::string& refresh_token, const CallContext& ctx);
   /// Revokes the caller's session (given by the identity or by a refresh token of the caller).
   void logout(const Identity& caller, const std::string& refresh_token, const CallContext& ctx);
   /// Signature, claims, then revocation state.
   VerifyOutcome verify(const std::string& token);
+  /// Whether `user_id`'s session `session_id` is live (not revoked, account not deleted): what the
+  /// gateway asks when its revocation feed is stale. Malformed ids are simply not live.
+  bool session_active(const std::string& user_id, const std::string& session_id);
   /// The identity of a bearer token, when valid and not revoked.
   std::optional<Identity> identify(const std::string& bearer_token);
   /// The caller's account; 401 when it no longer exists.

@@ -63,36 +63,49 @@ Argon2Limiter::Argon2Limiter(int concurrency, int max_waiting, std::chrono::mill
     : concurrency_(concurrency), max_waiting_(max_waiting), max_wait_(max_wait) {}
 
 Argon2Limiter::Slot::~Slot() {
-  if (limiter_ != nullptr) limiter_->release();
+  if (limiter_ != nullptr) limiter_->release(client_);
 }
 
-Argon2Limiter::Slot Argon2Limiter::acquire() {
+// Called with mutex_ held.
+void Argon2Limiter::reject(const std::string& client) {
+  ++rejected_;
+  if (auto it = clients_.find(client); it != clients_.end() && it->second.running == 0 && it->second.waiting == 0)
+    clients_.erase(it);
+  throw HashingOverloaded("password hashing is at capacity");
+}
+
+Argon2Limiter::Slot Argon2Limiter::acquire(std::string_view client_view) {
+  std::string client(client_view);
   std::unique_lock lock(mutex_);
-  if (running_ < concurrency_) {
-    ++running_;
-    return Slot(*this);
-  }
-  if (waiting_ >= max_waiting_) {
-    ++rejected_;
-    throw HashingOverloaded("password hashing is at capacity");
-  }
-  ++waiting_;
-  const bool got = freed_.wait_for(lock, max_wait_, [this] { return running_ < concurrency_; });
-  --waiting_;
-  if (!got) {
-    ++rejected_;
-    throw HashingOverloaded("password hashing is at capacity");
+  // References into an unordered_map survive rehashing; an entry is erased only when unused.
+  ClientUse unlimited;
+  ClientUse& use = client.empty() ? unlimited : clients_[client];
+  const int run_cap = client.empty() ? concurrency_ : client_running_cap();
+  const int wait_cap = client.empty() ? max_waiting_ : client_waiting_cap();
+  auto can_run = [&] { return running_ < concurrency_ && use.running < run_cap; };
+  if (!can_run()) {
+    if (waiting_ >= max_waiting_ || use.waiting >= wait_cap) reject(client);
+    ++waiting_;
+    ++use.waiting;
+    const bool got = freed_.wait_for(lock, max_wait_, can_run);
+    --waiting_;
+    --use.waiting;
+    if (!got) reject(client);
   }
   ++running_;
-  return Slot(*this);
+  ++use.running;
+  return Slot(*this, std::move(client));
 }
 
-void Argon2Limiter::release() {
+void Argon2Limiter::release(const std::string& client) {
   {
     std::lock_guard lock(mutex_);
     --running_;
+    if (auto it = clients_.find(client); it != clients_.end() && --it->second.running == 0 && it->second.waiting == 0)
+      clients_.erase(it);
   }
-  freed_.notify_one();
+  // Waiters wait for different things (the pool, or their client's share): wake them all.
+  freed_.notify_all();
 }
 
 int Argon2Limiter::running() const {
@@ -117,18 +130,18 @@ PasswordHasher::PasswordHasher(Argon2Params params, Argon2Limiter& limiter) : pa
   dummy_ = hash_unlimited(params_, std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
 }
 
-std::string PasswordHasher::hash(std::string_view password) const {
-  auto slot = limiter_.acquire();
+std::string PasswordHasher::hash(std::string_view password, std::string_view client) const {
+  auto slot = limiter_.acquire(client);
   return hash_unlimited(params_, password);
 }
 
-bool PasswordHasher::verify(std::string_view encoded, std::string_view password) const {
-  auto slot = limiter_.acquire();
+bool PasswordHasher::verify(std::string_view encoded, std::string_view password, std::string_view client) const {
+  auto slot = limiter_.acquire(client);
   return verify_unlimited(encoded, password);
 }
 
-bool PasswordHasher::verify_dummy(std::string_view password) const {
-  auto slot = limiter_.acquire();
+bool PasswordHasher::verify_dummy(std::string_view password, std::string_view client) const {
+  auto slot = limiter_.acquire(client);
   verify_unlimited(dummy_, password);
   return false;
 }

@@ -22,7 +22,13 @@ std::string header(const Request& req, std::string_view name) {
 }
 
 CallContext context_of(const Request& req) {
-  return {req.request_id, req.traceparent};
+  // The client's address: X-Forwarded-For as the gateway set it (it replaces clients' copies),
+  // else whoever called (another service, a test).
+  std::string client = req.remote_address;
+  if (req.caller == "gateway")
+    if (auto forwarded = req.headers.get("X-Forwarded-For"); forwarded && !forwarded->empty())
+      client = std::string(forwarded->substr(0, forwarded->find(',')));
+  return {req.request_id, req.traceparent, std::move(client)};
 }
 
 Identity caller(const Request& req, AuthService& service) {
@@ -93,7 +99,7 @@ void register_routes(core::Router& router, AuthService& service, const TokenIssu
                return r;
              }));
   router.add("POST", "/api/auth/login", guarded([&service](Request& req) {
-               return tokens(service.login(parse_login(header(req, "Content-Type"), req.body)));
+               return tokens(service.login(parse_login(header(req, "Content-Type"), req.body), context_of(req)));
              }));
   router.add("POST", "/api/auth/refresh", guarded([&service](Request& req) {
                return tokens(service.refresh(parse_refresh(header(req, "Content-Type"), req.body), context_of(req)));
@@ -138,6 +144,13 @@ void register_routes(core::Router& router, AuthService& service, const TokenIssu
                service.change_password(who, parse_password_change(req.body), context_of(req));
                return Response::no_content();
              }));
+  // For the gateway when its revocation feed is stale (mesh credential required, like all of /internal).
+  router.add("GET", "/internal/sessions/{sessionId}", [&service](Request& req) {
+    const bool active = service.session_active(req.query_param("userId").value_or(""), req.param("sessionId"));
+    Response r = Response::json(200, active ? R"({"active":true})" : R"({"active":false})");
+    r.headers.set("Cache-Control", "no-store");
+    return r;
+  });
   router.add("PATCH", "/api/auth/users/{id}/role", guarded([&service](Request& req) {
                const Identity who = caller(req, service);
                if (!who.is_admin()) throw core::forbidden("Only administrators can change roles.");

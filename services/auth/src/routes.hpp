@@ -5,6 +5,9 @@
 // X-User-Email / X-Session-Id headers when present (the gateway verified the token and strips
 // client copies; services listen on loopback only), else auth verifies the Authorization bearer
 // token itself against its own keys and the revocation state.
+//
+// GET /internal/sessions/{sessionId}?userId= -> {"active": bool}: the gateway's session check when
+// its revocation feed is stale.
 namespace shopmesh::core {
 class Router;
 }

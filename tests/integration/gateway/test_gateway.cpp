@@ -277,6 +277,8 @@ class GatewayProcess {
       overrides["GATEWAY_ROUTES_FILE"] = routes_path_;
     }
     overrides["HTTP_PORT"] = std::to_string(port_);
+    admin_port_ = free_port();
+    overrides["GATEWAY_ADMIN_PORT"] = std::to_string(admin_port_);
     overrides["HTTP_HOST"] = "127.0.0.1";
     overrides.emplace("GATEWAY_EVENTS", "off");
     overrides.emplace("LOG_LEVEL", "info");
@@ -318,6 +320,7 @@ class GatewayProcess {
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
   const std::string& url() const { return url_; }
+  std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
   std::uint16_t port() const { return port_; }
   std::string log() const {
     std::ifstream in(log_path_);
@@ -342,6 +345,7 @@ class GatewayProcess {
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::string url_;
   std::string log_path_;
   std::string routes_path_;
@@ -620,7 +624,7 @@ TEST_CASE("gateway: a closed upstream port is 502, then 503 while the instance i
   auto second = call("GET", gw.url() + "/down");
   CHECK(second.status == 503);
   CHECK_FALSE(second.header("retry-after").empty());
-  auto metrics = call("GET", gw.url() + "/metrics");
+  auto metrics = call("GET", gw.admin_url() + "/metrics");
   CHECK(metrics.body.find(R"(gateway_upstream_errors_total{kind="connect",service="cart"} 1)") != std::string::npos);
 }
 
@@ -716,7 +720,7 @@ TEST_CASE("gateway: password guessing on /api/auth/login is limited with 429 and
   CHECK(std::stoi(limited.header("retry-after")) >= 1);
   CHECK(limited.header("ratelimit-remaining") == "0");
   CHECK(std::stoi(limited.header("ratelimit-reset")) > 0);
-  auto metrics = call("GET", gw.url() + "/metrics");
+  auto metrics = call("GET", gw.admin_url() + "/metrics");
   CHECK(metrics.body.find(R"(gateway_rate_limited_total{class="login"} 1)") != std::string::npos);
 }
 
@@ -767,10 +771,18 @@ TEST_CASE("gateway: /api/openapi.yaml and /api/docs", "[gateway]") {
   CHECK(call("GET", gw + "/api/docs/..%2f..%2fcompose%2f.env.example").status == 404);
 }
 
-TEST_CASE("gateway: /metrics exposes the gateway's series", "[gateway]") {
+TEST_CASE("gateway: /metrics is on the loopback admin listener only, with the gateway's series", "[gateway]") {
   const auto gw = stack_var("GATEWAY_URL");
   call("GET", gw + "/api/products?metrics-probe=1");
-  auto m = call("GET", gw + "/metrics");
+  CHECK(call("GET", gw + "/metrics").status == 404);  // never on the public listener
+  const auto admin = stack_var("GATEWAY_ADMIN_URL");
+  CHECK(admin.rfind("http://127.0.0.1:", 0) == 0);
+  CHECK(call("GET", admin + "/health").status == 200);
+  CHECK(call("GET", admin + "/api/products").status == 404);  // nothing is routed there
+  auto post = call("POST", admin + "/metrics", {}, "{}");
+  CHECK(post.status == 405);
+  CHECK(post.header("allow") == "GET, HEAD");
+  auto m = call("GET", admin + "/metrics");
   REQUIRE(m.status == 200);
   for (const char* series :
        {"gateway_requests_total{", "gateway_request_duration_seconds_bucket{", "gateway_open_connections ",
@@ -824,7 +836,7 @@ TEST_CASE("gateway: tokens over JWT_MAX_TOKEN_BYTES are refused unparsed", "[gat
   auto r = call("GET", gw.url() + "/private", bearer(big));
   CHECK(r.status == 401);
   CHECK(r.header("www-authenticate").find(R"(error="invalid_token")") != std::string::npos);
-  auto m = call("GET", gw.url() + "/metrics");
+  auto m = call("GET", gw.admin_url() + "/metrics");
   CHECK(m.body.find(R"(gateway_auth_failures_total{reason="malformed"} 1)") != std::string::npos);
 }
 
@@ -938,6 +950,92 @@ TEST_CASE("gateway: after logout the access token fails at the gateway within 1 
   CHECK(refused);
   CHECK(std::chrono::steady_clock::now() - logged_out < 1500ms);
   CHECK(last.body.find("revoked") != std::string::npos);
+}
+
+namespace {
+
+/// The stack's Kafka broker, stopped (SIGSTOP: connections stay open, nothing answers) for the
+/// life of this object, as a hung or partitioned broker looks to its clients.
+class PausedKafka {
+ public:
+  PausedKafka() {
+    std::ifstream in(stack_var("SHOPMESH_STATE_DIR") + "/run/kafka.pid");
+    in >> pid_;
+    REQUIRE(pid_ > 1);
+    REQUIRE(::kill(pid_, SIGSTOP) == 0);
+  }
+  ~PausedKafka() { ::kill(pid_, SIGCONT); }
+  PausedKafka(const PausedKafka&) = delete;
+  PausedKafka& operator=(const PausedKafka&) = delete;
+
+ private:
+  pid_t pid_ = 0;
+};
+
+std::string revocations_state(const std::string& gw) {
+  auto d = parse(call("GET", gw + "/api/health").body);
+  return d.IsObject() && d.HasMember("revocations") && d["revocations"].IsString() ? d["revocations"].GetString() : "";
+}
+
+}  // namespace
+
+TEST_CASE("gateway: with its revocation feed stalled, a logged-out token is refused within 1 s",
+          "[gateway][auth][revocation]") {
+  EchoUpstream echo;
+  GatewayProcess gw({{"GATEWAY_EVENTS", "on"},
+                     {"GATEWAY_CONSUMER_GROUP", "gw-test-stall-" + core::uuid_v7()},
+                     {"STOCK_URL", "http://127.0.0.1:" + std::to_string(echo.port())}},
+                    test_routes());
+  REQUIRE(eventually([&] { return revocations_state(gw.url()) == "ok"; }, 15s));
+  const auto token = new_user_token(stack_var("GATEWAY_URL"));
+  REQUIRE(call("GET", gw.url() + "/private", bearer(token)).status == 200);
+  core::HttpResult last;
+  {
+    PausedKafka paused;  // SESSION_REVOKED cannot reach any gateway now
+    auto out = call("POST", stack_var("AUTH_URL") + "/api/auth/logout", bearer(token));
+    INFO(out.body);
+    REQUIRE(out.status == 204);
+    const auto logged_out = std::chrono::steady_clock::now();
+    const bool refused = eventually(
+        [&] {
+          last = call("GET", gw.url() + "/private", bearer(token), {}, 2s);
+          return last.status == 401;
+        },
+        1000ms, 20ms);
+    const auto took = std::chrono::steady_clock::now() - logged_out;
+    INFO("last answer: " << last.status << " " << last.body);
+    CHECK(refused);
+    CHECK(took < 1500ms);
+    CHECK(last.body.find("revoked") != std::string::npos);
+    CHECK(revocations_state(gw.url()) == "stale");
+    // A live session is still served meanwhile: auth vouches for it.
+    const auto other = new_user_token(stack_var("GATEWAY_URL"));
+    CHECK(call("GET", gw.url() + "/private", bearer(other)).status == 200);
+  }
+  // The broker back: the feed catches up and the revocation set answers alone again.
+  CHECK(eventually([&] { return revocations_state(gw.url()) == "ok"; }, 20s));
+  CHECK(call("GET", gw.url() + "/private", bearer(token)).status == 401);
+}
+
+TEST_CASE("gateway: a restarted gateway refuses a token revoked just before, from its first request",
+          "[gateway][auth][revocation]") {
+  const auto token = new_user_token(stack_var("GATEWAY_URL"));
+  auto out = call("POST", stack_var("GATEWAY_URL") + "/api/auth/logout", bearer(token));
+  REQUIRE(out.status == 204);
+  // A new gateway process (a new consumer group, as a restart is): it has seen nothing yet.
+  EchoUpstream echo;
+  GatewayProcess gw({{"GATEWAY_EVENTS", "on"},
+                     {"GATEWAY_CONSUMER_GROUP", "gw-test-restart-" + core::uuid_v7()},
+                     {"STOCK_URL", "http://127.0.0.1:" + std::to_string(echo.port())}},
+                    test_routes());
+  auto first = call("GET", gw.url() + "/private", bearer(token));
+  INFO(first.status << " " << first.body);
+  CHECK((first.status == 401 || (first.status == 503 && !first.header("retry-after").empty())));
+  // Until the replay is complete the gateway is not ready; once it is, the token is refused as revoked.
+  REQUIRE(eventually([&] { return revocations_state(gw.url()) == "ok"; }, 15s));
+  auto after = call("GET", gw.url() + "/private", bearer(token));
+  CHECK(after.status == 401);
+  CHECK(after.body.find("revoked") != std::string::npos);
 }
 
 TEST_CASE("gateway: a product update through the products API invalidates the cached product",

@@ -224,3 +224,19 @@ TEST_CASE("gateway auth: the token cache is bounded", "[gateway]") {
   off.put("t", id, kNowS + 100);
   CHECK(off.get("t", kNowS) == nullptr);
 }
+
+TEST_CASE("gateway auth: a token claiming to outlive the revocation memory is refused", "[gateway]") {
+  RevocationSet revocations{930};
+  auto s = Fixture::settings();
+  s.max_lifetime = 900s;  // JWT_ACCESS_TTL_SECONDS; the leeway (30 s) is added
+  Authenticator auth{s, revocations};
+  auth.set_keys(public_keys({&signing_key()}));
+  auto c = claims();
+  c.iat = kNowS - 10;
+  c.exp = c.iat + 930;  // the TTL plus the leeway: still accepted
+  CHECK(auth.authenticate(bearer(jwt::sign(c, signing_key())), kNow).state == TokenState::valid);
+  c.exp = c.iat + 931;
+  auto longer = auth.authenticate(bearer(jwt::sign(c, signing_key())), kNow);
+  CHECK(longer.state == TokenState::invalid);
+  CHECK(longer.reason == "lifetime");
+}

@@ -55,7 +55,7 @@ TEST_CASE("meshctl plan: a group reset goes to the first offset at or after the 
   CHECK(rows[2].target == 3);
 }
 
-TEST_CASE("meshctl plan: a replay window is [since, until) per partition", "[meshctl]") {
+TEST_CASE("meshctl plan: a replay window is from since (inclusive) to until (exclusive) per partition", "[meshctl]") {
   const std::vector<PartitionRange> p{{0, 0, 100}, {1, 20, 30}};
   auto open_ended = plan_window(p, {{0, 40}, {1, -1}}, std::nullopt);
   CHECK(open_ended[0].start == 40);

@@ -74,6 +74,43 @@ TEST_CASE("auth: the limiter bounds concurrent hashes and refuses beyond its wai
   CHECK(limiter.running() == 0);
 }
 
+TEST_CASE("auth: one client holds at most its share of the pool, another runs at once", "[auth][passwords]") {
+  Argon2Limiter limiter(2, 4, 2s);  // per client: 1 running, 2 waiting
+  REQUIRE(limiter.client_running_cap() == 1);
+  REQUIRE(limiter.client_waiting_cap() == 2);
+  auto flood = limiter.acquire("10.0.0.1");
+  std::vector<std::thread> waiters;
+  std::atomic<int> served{0};
+  for (int i = 0; i < 2; ++i)
+    waiters.emplace_back([&] {
+      auto s = limiter.acquire("10.0.0.1");  // waits for the flood's own running slot
+      ++served;
+    });
+  REQUIRE([&] {
+    for (int i = 0; i < 200 && limiter.waiting() < 2; ++i) std::this_thread::sleep_for(5ms);
+    return limiter.waiting() == 2;
+  }());
+  // The flooding client's share is full: refused at once, while the pool's line still has room.
+  CHECK_THROWS_AS(limiter.acquire("10.0.0.1"), HashingOverloaded);
+  // Another client is not behind the flood: the second running slot is its own at once.
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    auto other = limiter.acquire("10.0.0.2");
+    CHECK(std::chrono::steady_clock::now() - t0 < 100ms);
+    CHECK(limiter.running() == 2);
+  }
+  CHECK(served == 0);  // the freed slot was not the flood's to take
+  { auto released = std::move(flood); }
+  for (auto& t : waiters) t.join();
+  CHECK(served == 2);
+  CHECK(limiter.running() == 0);
+  CHECK(limiter.waiting() == 0);
+  // Without a client name (start-up seeding) only the pool's bounds apply.
+  auto a = limiter.acquire();
+  auto b = limiter.acquire();
+  CHECK(limiter.running() == 2);
+}
+
 TEST_CASE("auth: a waiter gives up after the maximum wait", "[auth][passwords]") {
   Argon2Limiter limiter(1, 4, 20ms);
   auto held = limiter.acquire();
