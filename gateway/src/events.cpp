@@ -221,19 +221,24 @@ void EventConsumer::loop() {
 }
 
 void EventConsumer::probe(RdKafka::KafkaConsumer& consumer) {
-  // The end offsets as of now: one ListOffsets round trip per partition, bounded so that a broker
-  // that does not answer leaves the feed to go stale instead of stalling the loop.
+  // The end offsets as of now, all partitions in one ListOffsets request (timestamp -1 = latest),
+  // bounded so that a broker that does not answer leaves the feed to go stale instead of stalling
+  // the loop.
   const auto sent = RevocationFeed::Clock::now();
   const int timeout_ms = static_cast<int>(std::clamp<long long>(settings_.probe_interval.count(), 50, 1000));
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const std::int32_t partition : identity_partitions_)
+    partitions.push_back(
+        RdKafka::TopicPartition::create(settings_.identity_topic, partition, RdKafka::Topic::OFFSET_END));
+  const auto err = consumer.offsetsForTimes(partitions, timeout_ms);
   RevocationFeed::Offsets ends;
-  for (const std::int32_t partition : identity_partitions_) {
-    std::int64_t low = 0, high = 0;
-    if (consumer.query_watermark_offsets(settings_.identity_topic, partition, &low, &high, timeout_ms) !=
-        RdKafka::ERR_NO_ERROR)
-      return;
-    ends[partition] = high;
+  bool complete = err == RdKafka::ERR_NO_ERROR;
+  for (auto* tp : partitions) {
+    if (tp->err() != RdKafka::ERR_NO_ERROR || tp->offset() < 0) complete = false;
+    ends[tp->partition()] = tp->offset();
   }
-  settings_.feed->probed(sent, ends);
+  RdKafka::TopicPartition::destroy(partitions);
+  if (complete) settings_.feed->probed(sent, ends);
 }
 
 }  // namespace shopmesh::gateway
