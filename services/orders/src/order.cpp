@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -331,10 +332,16 @@ OrderStatus parse_status_change(std::string_view body) {
   auto it = doc.FindMember("status");
   if (it == doc.MemberEnd()) throw core::bad_request("The new status is missing.", {{"status", "is required"}});
   if (it->value.IsString()) {
-    auto s = parse_status({it->value.GetString(), it->value.GetStringLength()});
-    if (s == OrderStatus::shipped || s == OrderStatus::delivered) return *s;
+    // Upper case, or lower case as seed 001's clients send it ("shipped").
+    std::string text(it->value.GetString(), it->value.GetStringLength());
+    const bool one_case = std::all_of(text.begin(), text.end(), [](unsigned char c) { return !std::islower(c); }) ||
+                          std::all_of(text.begin(), text.end(), [](unsigned char c) { return !std::isupper(c); });
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto s = one_case ? parse_status(text) : std::nullopt;
+    if (s == OrderStatus::shipped || s == OrderStatus::delivered || s == OrderStatus::cancelled) return *s;
   }
-  throw core::bad_request("The new status is not valid.", {{"status", "must be SHIPPED or DELIVERED"}});
+  throw core::bad_request("The new status is not valid.",
+                          {{"status", "must be SHIPPED, DELIVERED or CANCELLED (or the same in lower case)"}});
 }
 
 std::string order_json(const Order& order) {

@@ -119,6 +119,8 @@ struct Page {
 };
 
 /// PATCH /api/orders/{id}/status `{status}`: SHIPPED or DELIVERED, else 400.
+/// PATCH /api/orders/{id}/status {"status": ...}: SHIPPED, DELIVERED or CANCELLED, in upper or (as
+/// seed 001's clients send them) lower case.
 OrderStatus parse_status_change(std::string_view body);
 
 std::string order_json(const Order& order);

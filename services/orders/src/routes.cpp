@@ -95,6 +95,8 @@ void register_routes(core::Router& router, OrderStore& store, Ordering& ordering
     if (!caller.admin) throw core::forbidden("Only administrators can change an order's status.");
     const auto id = order_id(req);
     const OrderStatus to = parse_status_change(req.body);
+    // CANCELLED is the cancel use case (stock released, shipment stopped), whichever route asks.
+    if (to == OrderStatus::cancelled) return change_response(store.cancel(id, caller, context_of(req)), "cancelled");
     return change_response(store.move(id, to, context_of(req)), "moved to " + std::string(to_string(to)));
   });
 }

@@ -174,17 +174,26 @@ std::optional<std::int64_t> read_integer(const Body& b, const char* field, std::
   return *n;
 }
 
-// The fields of a whole product (POST, PUT): sku, name and price are required; the others fall
-// back to their defaults when absent.
-ProductFields read_fields(const Body& b, Errors& errors) {
+// A stock level member (0 ≤ n ≤ kMaxStock) when present and not null.
+std::optional<std::int64_t> optional_level(const Body& b, const char* field, Errors& errors) {
+  const auto* v = b.find(field);
+  if (v == nullptr || v->IsNull()) return std::nullopt;
+  return read_integer(b, field, 0, kMaxStock, errors);
+}
+
+// The fields of a whole product (POST, PUT): name and price are required, and so is sku unless
+// `sku_optional` (left empty then); the others fall back to their defaults when absent.
+ProductFields read_fields(const Body& b, Errors& errors, bool sku_optional) {
   ProductFields f;
   auto required = [&](const char* name) {
     if (b.find(name) != nullptr) return true;
     errors.push_back({name, "is required"});
     return false;
   };
-  if (required("sku")) {
-    if (auto s = read_sku(*b.find("sku"), errors)) f.sku = *s;
+  if (const auto* v = b.find("sku"); v != nullptr && !(sku_optional && v->IsNull())) {
+    if (auto s = read_sku(*v, errors)) f.sku = *s;
+  } else if (!sku_optional) {
+    required("sku");
   }
   if (required("name")) {
     if (auto s = text_value(*b.find("name"), "name", 1, 200, true, errors)) f.name = *s;
@@ -346,20 +355,34 @@ NewProduct parse_new_product(std::string_view body) {
   const Body b = parse_body(body);
   Errors errors;
   NewProduct p;
-  p.fields = read_fields(b, errors);
-  if (const auto* v = b.find("initialStock"); v != nullptr && !v->IsNull()) {
-    if (auto n = read_integer(b, "initialStock", 0, kMaxStock, errors)) p.initial_stock = *n;
-  }
+  p.fields = read_fields(b, errors, true);
+  if (p.fields.sku.empty()) p.fields.sku = generated_sku();
+  // initialStock is Shopmesh's name; seed 001's `stock` counts only when initialStock is absent.
+  if (const auto initial = optional_level(b, "initialStock", errors))
+    p.initial_stock = *initial;
+  else if (const auto stock = optional_level(b, "stock", errors))
+    p.initial_stock = *stock;
   fail_if(errors);
   return p;
 }
 
-ProductFields parse_product_replacement(std::string_view body) {
+ProductReplacement parse_product_replacement(std::string_view body) {
   const Body b = parse_body(body);
   Errors errors;
-  ProductFields f = read_fields(b, errors);
+  ProductReplacement r;
+  r.fields = read_fields(b, errors, true);
+  r.stock = optional_level(b, "stock", errors);
   fail_if(errors);
-  return f;
+  return r;
+}
+
+std::string generated_sku() {
+  // The last 12 hex digits of a UUIDv7 are random (48 bits): a collision is as likely as a
+  // duplicated id, and the unique index would still refuse it (409).
+  std::string id = core::uuid_v7();
+  std::string tail = id.substr(id.size() - 12);
+  for (auto& c : tail) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "SKU-" + tail;
 }
 
 ProductPatch parse_product_patch(std::string_view body) {
@@ -378,6 +401,7 @@ ProductPatch parse_product_patch(std::string_view body) {
   if (const auto* v = b.find("category")) p.category = read_category(*v, errors);
   if (const auto* v = b.find("imageUrl")) p.image_url = read_image_url(*v, errors);
   if (const auto* v = b.find("active")) p.active = read_bool(*v, "active", errors);
+  p.stock = optional_level(b, "stock", errors);
   fail_if(errors);
   return p;
 }
@@ -461,18 +485,25 @@ StockChange parse_stock_change(std::string_view body) {
   const Body b = parse_body(body);
   Errors errors;
   StockChange change;
-  const auto* delta = b.find("delta");
-  const auto* set = b.find("set");
-  if ((delta == nullptr) == (set == nullptr)) {
-    throw core::bad_request(
-        "Give exactly one of delta or set.",
-        {{delta ? "set" : "delta", delta ? "must not be given together with delta" : "is required (or give set)"}});
+  // Seed 001's clients send {"quantity": n}, added to the level like delta, or {"stock": n}.
+  const char* given = nullptr;
+  int count = 0;
+  for (const char* name : {"delta", "quantity", "set", "stock"})
+    if (b.find(name) != nullptr) {
+      given = given ? given : name;
+      ++count;
+    }
+  if (count != 1) {
+    throw core::bad_request("Give exactly one of delta (or quantity) and set (or stock).",
+                            {{count == 0 ? "delta" : "set", count == 0 ? "is required (or give set)"
+                                                                       : "only one of delta, quantity, set, stock"}});
   }
-  if (delta != nullptr) {
-    change.delta = read_integer(b, "delta", -kMaxStock, kMaxStock, errors);
-    if (change.delta && *change.delta == 0) errors.push_back({"delta", "must not be 0"});
+  const std::string_view name = given;
+  if (name == "delta" || name == "quantity") {
+    change.delta = read_integer(b, given, -kMaxStock, kMaxStock, errors);
+    if (change.delta && *change.delta == 0) errors.push_back({given, "must not be 0"});
   } else {
-    change.set = read_integer(b, "set", 0, kMaxStock, errors);
+    change.set = read_integer(b, given, 0, kMaxStock, errors);
   }
   fail_if(errors);
   return change;

@@ -91,9 +91,18 @@ struct ProductFields {
 };
 
 /// POST /api/products: the fields plus the initial stock handed to the stock service.
+/// POST /api/products. `sku` may be left out (one is generated: "SKU-" + 12 hex digits, unique);
+/// the initial level is `initialStock` or, when that is absent, `stock` as seed 001's clients send it.
 struct NewProduct {
   ProductFields fields;
   std::int64_t initial_stock = 0;
+};
+
+/// PUT /api/products/{id}: the whole editable product; a missing `sku` keeps the current one, and
+/// `stock` (seed 001) sets the level at the stock service.
+struct ProductReplacement {
+  ProductFields fields;  // fields.sku empty: keep the current sku
+  std::optional<std::int64_t> stock;
 };
 
 /// PATCH /api/products/{id}: absent members stay; `category`/`imageUrl` null clears them.
@@ -105,6 +114,7 @@ struct ProductPatch {
   std::optional<std::optional<std::string>> category;
   std::optional<std::optional<std::string>> image_url;
   std::optional<bool> active;
+  std::optional<std::int64_t> stock;  // sets the level at the stock service
 };
 
 /// The largest accepted price: 10,000,000.00 USD.
@@ -114,7 +124,9 @@ inline constexpr std::int64_t kMaxStock = 1'000'000'000;
 
 /// Body parsers; each throws core::ClientError(400) naming every bad field.
 NewProduct parse_new_product(std::string_view body);
-ProductFields parse_product_replacement(std::string_view body);
+/// A new unique-enough sku for a product created without one: "SKU-" + 12 upper-case hex digits.
+std::string generated_sku();
+ProductReplacement parse_product_replacement(std::string_view body);
 ProductPatch parse_product_patch(std::string_view body);
 /// Applies a patch to the current fields.
 ProductFields apply_patch(const Product& current, const ProductPatch& patch);
@@ -141,6 +153,8 @@ struct StockChange {
   std::optional<std::int64_t> delta;
   std::optional<std::int64_t> set;
 };
+/// PATCH /api/products/{id}/stock: exactly one of `delta` (or seed 001's `quantity`, added the
+/// same way) and `set` (or `stock`, the level itself).
 StockChange parse_stock_change(std::string_view body);
 /// The body forwarded to the stock service: {"delta": n} or {"set": n}.
 std::string stock_change_json(const StockChange& change);

@@ -64,15 +64,33 @@ void register_routes(core::Router& router, ProductStore& store, StockAdjuster& s
     require_admin(req);
     return created(store.create(parse_new_product(req.body), context_of(req)));
   });
-  router.add("PUT", "/api/products/{id}", [&store](Request& req) {
+  // `stock` in a product update (seed 001's clients send it) sets the level at the stock service
+  // once the product is saved, as PATCH /api/products/{id}/stock {"set": n} would.
+  auto set_level = [&store, &stock](const std::string& id, std::optional<std::int64_t> level, const Request& req,
+                                    std::optional<Product> saved) {
+    if (!saved || !level) return saved;
+    const auto answer = stock.adjust(id, StockChange{std::nullopt, *level}, {req.request_id, req.traceparent});
+    store.set_stock(id, answer.available);
+    saved->stock = answer.available;
+    return saved;
+  };
+  router.add("PUT", "/api/products/{id}", [&store, set_level](Request& req) {
     require_admin(req);
     const auto id = product_id(req);
-    return product_or_404(store.replace(id, parse_product_replacement(req.body), context_of(req)));
+    auto replacement = parse_product_replacement(req.body);
+    if (replacement.fields.sku.empty()) {  // not given: the product keeps its sku
+      const auto current = store.find(id);
+      if (!current) throw core::not_found("No product with this id.");
+      replacement.fields.sku = current->sku;
+    }
+    return product_or_404(
+        set_level(id, replacement.stock, req, store.replace(id, replacement.fields, context_of(req))));
   });
-  router.add("PATCH", "/api/products/{id}", [&store](Request& req) {
+  router.add("PATCH", "/api/products/{id}", [&store, set_level](Request& req) {
     require_admin(req);
     const auto id = product_id(req);
-    return product_or_404(store.patch(id, parse_product_patch(req.body), context_of(req)));
+    const auto patch = parse_product_patch(req.body);
+    return product_or_404(set_level(id, patch.stock, req, store.patch(id, patch, context_of(req))));
   });
   router.add("DELETE", "/api/products/{id}", [&store](Request& req) {
     require_admin(req);

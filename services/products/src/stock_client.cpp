@@ -2,12 +2,17 @@
 
 #include <rapidjson/document.h>
 
+#include <chrono>
+#include <thread>
+
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::products {
 namespace {
+
+constexpr std::chrono::milliseconds kProvisionWait{2'000};
 
 // The `detail` of a problem+json answer, or `fallback`.
 std::string detail_of(const std::string& body, const char* fallback) {
@@ -29,7 +34,15 @@ StockLevel StockClient::adjust(const std::string& product_id, const StockChange&
   call.body = stock_change_json(change);
   call.timeout = timeout_;
   call.mesh = &mesh_;
-  const auto result = core::http_call(call);
+  // A product created a moment ago has no level until the stock service has consumed its
+  // PRODUCT_CREATED (normally within milliseconds): a client that creates and then sets the stock
+  // at once is answered when the level opens, within kProvisionWait, not with a 503.
+  const auto deadline = std::chrono::steady_clock::now() + kProvisionWait;
+  auto result = core::http_call(call);
+  while (result.status == 404 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    result = core::http_call(call);
+  }
   if (result.status == 200) {
     rapidjson::Document d;
     d.Parse(result.body.c_str());

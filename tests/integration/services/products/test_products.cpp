@@ -154,13 +154,20 @@ TEST_CASE("products: PUT replaces, PATCH updates, inactive products leave lists 
   const std::string id = create_product_id({"Lamp " + word, "warm light", "30.00", "", 5});
   auto put =
       kit::http("PUT", url("/" + id),
-                R"({"sku":"IT-PUT-)" + word + R"(","name":"Lamp )" + word + R"(","price":31.5,"stock":0})", admin());
+                R"({"sku":"IT-PUT-)" + word + R"(","name":"Lamp )" + word + R"(","price":31.5,"stock":3})", admin());
   INFO(put.body);
   REQUIRE(put.status == 200);
   auto replaced = kit::json(put.body);
   CHECK(put.body.find("\"price\":31.50") != std::string::npos);
   CHECK(kit::str(replaced, "description").empty());  // replaced: absent fields take their defaults
-  CHECK(replaced["stock"].GetInt64() == 5);          // stock is not writable here
+  // `stock` (seed 001) is set at the stock service, which owns levels: both agree afterwards.
+  CHECK(replaced["stock"].GetInt64() == 3);
+  CHECK(kit::json(kit::http("GET", stack_var("STOCK_URL") + "/internal/stock/" + id).body)["available"].GetInt64() == 3);
+  // A PUT without sku keeps the product's sku.
+  auto keep = kit::http("PUT", url("/" + id), R"({"name":"Lamp )" + word + R"(","price":31.5})", admin());
+  REQUIRE(keep.status == 200);
+  CHECK(kit::str(kit::json(keep.body), "sku") == "IT-PUT-" + word);
+  CHECK(kit::json(keep.body)["stock"].GetInt64() == 3);  // no stock given: the level stays
 
   auto patch = kit::http("PATCH", url("/" + id), R"({"active":false,"imageUrl":"http://img/x.png"})", admin());
   REQUIRE(patch.status == 200);
@@ -168,7 +175,7 @@ TEST_CASE("products: PUT replaces, PATCH updates, inactive products leave lists 
   CHECK_FALSE(patched["active"].GetBool());
   CHECK(kit::str(patched, "sku") == "IT-PUT-" + word);
   CHECK(kit::str(patched, "imageUrl") == "http://img/x.png");
-  CHECK(count_type(published("DATABASE_URL_PRODUCTS", events::topic::catalog, id), "PRODUCT_UPDATED") == 2);
+  CHECK(count_type(published("DATABASE_URL_PRODUCTS", events::topic::catalog, id), "PRODUCT_UPDATED") == 3);  // PUT, PUT, PATCH
 
   CHECK(kit::json(kit::http("GET", url("?q=" + word)).body)["total"].GetInt() == 0);
   auto inactive = kit::http("GET", url("/" + id));

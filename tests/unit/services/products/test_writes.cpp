@@ -76,7 +76,7 @@ TEST_CASE("products: every bad field is named at once", "[products]") {
   CHECK(status == 400);
   CHECK(fields == Fields{"sku", "name", "category", "imageUrl", "active", "initialStock"});
   auto missing = rejected([] { products::parse_new_product("{}"); });
-  CHECK(missing.second == Fields{"sku", "name", "price"});
+  CHECK(missing.second == Fields{"name", "price"});  // sku is optional (generated)
   CHECK(rejected([] { products::parse_new_product("[]"); }).first == 400);
   CHECK(rejected([] { products::parse_new_product("{\"sku\":"); }).first == 400);
   CHECK(rejected([] {
@@ -84,13 +84,32 @@ TEST_CASE("products: every bad field is named at once", "[products]") {
         }).second == Fields{"initialStock"});
 }
 
-TEST_CASE("products: id, stock and timestamps in a body are ignored (mass assignment)", "[products]") {
+TEST_CASE("products: id and timestamps in a body are ignored (mass assignment), initialStock wins over stock",
+          "[products]") {
   auto p = products::parse_new_product(
       R"({"id":"0190a3c2-7b1e-7c3d-8e4f-123456789abc","sku":"A","name":"B","price":1,"stock":999,)"
-      R"("createdAt":"2000-01-01T00:00:00Z","updatedAt":"x"})");
-  CHECK(p.initial_stock == 0);
+      R"("initialStock":3,"createdAt":"2000-01-01T00:00:00Z","updatedAt":"x"})");
+  CHECK(p.initial_stock == 3);
   auto r = products::parse_product_replacement(R"({"sku":"A","name":"B","price":2.5,"stock":5,"initialStock":7})");
-  CHECK(r.price.value == 250);
+  CHECK(r.fields.price.value == 250);
+  CHECK(r.stock == 5);  // a level to set at the stock service
+}
+
+TEST_CASE("products: seed 001's product bodies: no sku, stock as the level", "[products]") {
+  auto p = products::parse_new_product(
+      R"({"name":"Laptop","description":"Fast","price":999.99,"category":"Electronics","stock":50})");
+  CHECK(p.initial_stock == 50);
+  CHECK(p.fields.sku.rfind("SKU-", 0) == 0);
+  CHECK(p.fields.sku.size() == 16);
+  CHECK(p.fields.sku != products::parse_new_product(R"({"name":"Laptop","price":1})").fields.sku);
+  CHECK(products::parse_new_product(R"({"name":"Laptop","price":1,"sku":null})").fields.sku.rfind("SKU-", 0) == 0);
+  auto r = products::parse_product_replacement(R"({"name":"Laptop","price":899.99,"stock":40})");
+  CHECK(r.fields.sku.empty());  // kept from the current product
+  CHECK(r.stock == 40);
+  CHECK(products::parse_product_patch(R"({"stock":7})").stock == 7);
+  CHECK(rejected([] { products::parse_new_product(R"({"name":"L","price":1,"stock":-1})"); }).second ==
+        Fields{"stock"});
+  CHECK(rejected([] { products::parse_product_patch(R"({"stock":"many"})"); }).second == Fields{"stock"});
 }
 
 TEST_CASE("products: a patch changes only what it names, null clears category and image", "[products]") {
@@ -140,7 +159,7 @@ TEST_CASE("products: categories get a slug from their name", "[products]") {
   CHECK(rejected([] { products::parse_new_category(R"({"name":"???"})"); }).second == Fields{"name"});
 }
 
-TEST_CASE("products: a stock change is exactly one of delta or set", "[products]") {
+TEST_CASE("products: a stock change is exactly one of delta (or quantity) and set (or stock)", "[products]") {
   CHECK(*products::parse_stock_change(R"({"delta":-3})").delta == -3);
   CHECK(*products::parse_stock_change(R"({"set":0})").set == 0);
   CHECK(products::stock_change_json(products::parse_stock_change(R"({"delta":5})")) == R"({"delta":5})");
@@ -151,6 +170,11 @@ TEST_CASE("products: a stock change is exactly one of delta or set", "[products]
   CHECK(rejected([] { products::parse_stock_change(R"({"delta":1.5})"); }).second == Fields{"delta"});
   CHECK(rejected([] { products::parse_stock_change(R"({"set":-1})"); }).second == Fields{"set"});
   CHECK(rejected([] { products::parse_stock_change(R"({"set":"4"})"); }).second == Fields{"set"});
+  // Seed 001: {"quantity": n} is added like delta; {"stock": n} is the level.
+  CHECK(*products::parse_stock_change(R"({"quantity":-2})").delta == -2);
+  CHECK(*products::parse_stock_change(R"({"stock":9})").set == 9);
+  CHECK(rejected([] { products::parse_stock_change(R"({"quantity":1,"delta":1})"); }).second == Fields{"set"});
+  CHECK(rejected([] { products::parse_stock_change(R"({"quantity":0})"); }).second == Fields{"quantity"});
 }
 
 TEST_CASE("products: the internal batch lookup takes 1-100 UUIDs", "[products]") {
