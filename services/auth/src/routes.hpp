@@ -2,8 +2,9 @@
 // HTTP adapters of the auth service: parse the request, call AuthService, render the response.
 //
 // Identity of the caller (logout, me, password, role): the gateway's X-User-Id / X-User-Role /
-// X-User-Email / X-Session-Id headers when present (the gateway verified the token and strips
-// client copies; services listen on loopback only), else auth verifies the Authorization bearer
+// X-User-Email / X-Session-Id headers when present (the gateway verified the token, strips
+// client copies and signs the ones it sets: the service's HttpServer refuses identity headers
+// without a valid mesh credential), else auth verifies the Authorization bearer
 // token itself against its own keys and the revocation state.
 //
 // GET /internal/sessions/{sessionId}?userId= -> {"active": bool}: the gateway's session check when
