@@ -25,7 +25,7 @@ std::string token_pair_json(const TokenPair& pair) {
   core::json::Writer w(buf);
   w.StartObject();
   core::json::kv(w, "access_token", pair.access.token);
-  core::json::kv(w, "token_type", "Bearer");
+  core::json::kv(w, "token_type", "bearer");  // OAuth2 (RFC 6749 §7.1: case-insensitive), as FastAPI clients expect it
   w.Key("expires_in");
   w.Int64(pair.access.expires_in);
   core::json::kv(w, "refresh_token", pair.refresh_token);

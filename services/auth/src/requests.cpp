@@ -79,7 +79,12 @@ RegisterRequest parse_register(std::string_view body) {
     r.password = std::move(*password);
     if (auto problem = password_problem(r.password)) errors.push_back({"password", *problem});
   }
-  if (auto name = string_field(doc, "name", errors)) {
+  // `name` may be left out, as seed 003's clients do ({email, password, role}): the address's
+  // local part stands in (the profile's name can be changed later).
+  if (auto it = doc.FindMember("name"); it == doc.MemberEnd() || it->value.IsNull()) {
+    if (const auto at = r.email.find('@'); at != std::string::npos && at > 0)
+      r.name = r.email.substr(0, std::min<std::size_t>(at, 100));
+  } else if (auto name = string_field(doc, "name", errors)) {
     r.name = trim(*name);
     if (auto problem = name_problem(r.name)) errors.push_back({"name", *problem});
   }

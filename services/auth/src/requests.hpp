@@ -13,7 +13,8 @@ struct RegisterRequest {
   std::string password;
   std::string name;  // trimmed
 };
-/// `{email, password, name}`; any other member (e.g. `role`) is ignored.
+/// `{email, password, name?}`; without a name, the e-mail's local part; any other member (e.g.
+/// `role`) is ignored: registration never grants a role.
 RegisterRequest parse_register(std::string_view body);
 
 struct LoginRequest {

@@ -52,7 +52,7 @@ TEST_CASE("auth: register -> login -> me -> refresh rotation -> reuse revokes th
   REQUIRE(first.status == 200);
   CHECK(first.header("cache-control") == "no-store");
   auto body = json(first);
-  CHECK(str(body, "token_type") == "Bearer");
+  CHECK(str(body, "token_type") == "bearer");
   CHECK(body["expires_in"].GetInt() == 900);
   CHECK(str(body["user"], "id") == id);
   const std::string access1 = str(body, "access_token");
@@ -159,7 +159,7 @@ TEST_CASE("auth: OAuth2 password-grant form login", "[auth]") {
   INFO(r.body);
   REQUIRE(r.status == 200);
   auto d = json(r);
-  CHECK(str(d, "token_type") == "Bearer");
+  CHECK(str(d, "token_type") == "bearer");
   CHECK(str(d["user"], "id") == a.id);
   auto wrong = call("POST", auth_url() + "/api/auth/login", "username=" + a.email + "&password=nope-nope", {},
                     "application/x-www-form-urlencoded");

@@ -31,12 +31,18 @@ TEST_CASE("auth: register parses, trims and ignores a role in the body", "[auth]
   CHECK(r.password == "s3cret-pass");
 }
 
+TEST_CASE("auth: register without a name (seed 003) takes the address's local part", "[auth][requests]") {
+  auto r = parse_register(R"({"email":"reader.one@example.com","password":"s3cret-pass","role":"admin"})");
+  CHECK(r.name == "reader.one");
+  CHECK(parse_register(R"({"email":"a@b.example","password":"s3cret-pass","name":null})").name == "a");
+}
+
 TEST_CASE("auth: register names every bad field", "[auth][requests]") {
   auto [status, fields] = client_error([] { parse_register(R"({"email":"nope","password":"short","name":""})"); });
   CHECK(status == 400);
   CHECK(fields == std::vector<std::string>{"email", "password", "name"});
   auto missing = client_error([] { parse_register("{}"); });
-  CHECK(missing.second == std::vector<std::string>{"email", "password", "name"});
+  CHECK(missing.second == std::vector<std::string>{"email", "password"});  // name is optional
   auto types = client_error([] { parse_register(R"({"email":1,"password":true,"name":[]})"); });
   CHECK(types.second.size() == 3);
   CHECK(client_error([] { parse_register("not json"); }).first == 400);
