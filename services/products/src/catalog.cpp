@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -88,6 +89,40 @@ std::optional<std::string> text_value(const rapidjson::Value& v, const char* fie
     return std::nullopt;
   }
   return s;
+}
+
+bool is_attribute_key(std::string_view k) {
+  if (k.empty() || k.size() > 40 || !std::isalpha(static_cast<unsigned char>(k.front()))) return false;
+  return std::all_of(k.begin(), k.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// `attributes`: an object of at most 20 short strings; null is an empty map.
+std::optional<Attributes> read_attributes(const rapidjson::Value& v, Errors& errors) {
+  if (v.IsNull()) return Attributes{};
+  if (!v.IsObject()) {
+    errors.push_back({"attributes", "must be an object of strings"});
+    return std::nullopt;
+  }
+  if (v.MemberCount() > 20) {
+    errors.push_back({"attributes", "must have at most 20 members"});
+    return std::nullopt;
+  }
+  Attributes out;
+  bool ok = true;
+  for (const auto& m : v.GetObject()) {
+    const std::string key(m.name.GetString(), m.name.GetStringLength());
+    const std::string field = "attributes." + key;
+    if (!is_attribute_key(key)) {
+      errors.push_back({field, "keys are a letter, then up to 39 letters, digits or '_'"});
+      ok = false;
+      continue;
+    }
+    if (auto s = text_value(m.value, field.c_str(), 0, 200, true, errors))
+      out[key] = *s;
+    else
+      ok = false;
+  }
+  return ok ? std::optional<Attributes>(std::move(out)) : std::nullopt;
 }
 
 bool is_sku(std::string_view s) {
@@ -216,6 +251,9 @@ ProductFields read_fields(const Body& b, Errors& errors, bool sku_optional) {
   if (const auto* v = b.find("active")) {
     if (auto a = read_bool(*v, "active", errors)) f.active = *a;
   }
+  if (const auto* v = b.find("attributes")) {
+    if (auto a = read_attributes(*v, errors)) f.attributes = std::move(*a);
+  }
   return f;
 }
 
@@ -248,6 +286,10 @@ void write_product(core::json::Writer& w, const Product& p) {
   w.Int64(p.stock);
   w.Key("active");
   w.Bool(p.active);
+  w.Key("attributes");
+  w.StartObject();
+  for (const auto& [k, v] : p.attributes) kv(w, k.c_str(), v);
+  w.EndObject();
   kv(w, "createdAt", p.created_at);
   kv(w, "updatedAt", p.updated_at);
   w.EndObject();
@@ -401,6 +443,7 @@ ProductPatch parse_product_patch(std::string_view body) {
   if (const auto* v = b.find("category")) p.category = read_category(*v, errors);
   if (const auto* v = b.find("imageUrl")) p.image_url = read_image_url(*v, errors);
   if (const auto* v = b.find("active")) p.active = read_bool(*v, "active", errors);
+  if (const auto* v = b.find("attributes")) p.attributes = read_attributes(*v, errors);
   p.stock = optional_level(b, "stock", errors);
   fail_if(errors);
   return p;
@@ -421,6 +464,7 @@ ProductFields apply_patch(const Product& current, const ProductPatch& patch) {
   else if (!current.image_url.empty())
     f.image_url = current.image_url;
   f.active = patch.active.value_or(current.active);
+  f.attributes = patch.attributes.value_or(current.attributes);
   return f;
 }
 

@@ -6,6 +6,7 @@
 // changes only through PATCH /api/products/{id}/stock, which the stock service applies).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@
 #include "shopmesh/core/money.hpp"
 
 namespace shopmesh::products {
+
+/// Free-form attributes (e.g. {"author": "..."}): at most 20 keys of [A-Za-z][A-Za-z0-9_]{0,39},
+/// string values of at most 200 characters. Search reads the values.
+using Attributes = std::map<std::string, std::string>;
 
 struct Product {
   std::string id;
@@ -25,6 +30,7 @@ struct Product {
   std::string image_url;  // empty: none
   std::int64_t stock = 0;
   bool active = true;
+  Attributes attributes;
   std::string created_at;
   std::string updated_at;
 };
@@ -88,6 +94,7 @@ struct ProductFields {
   std::optional<std::string> category;   // nullopt: uncategorised
   std::optional<std::string> image_url;  // nullopt: none
   bool active = true;
+  Attributes attributes;
 };
 
 /// POST /api/products: the fields plus the initial stock handed to the stock service.
@@ -114,7 +121,8 @@ struct ProductPatch {
   std::optional<std::optional<std::string>> category;
   std::optional<std::optional<std::string>> image_url;
   std::optional<bool> active;
-  std::optional<std::int64_t> stock;  // sets the level at the stock service
+  std::optional<Attributes> attributes;  // replaces them all; null clears
+  std::optional<std::int64_t> stock;     // sets the level at the stock service
 };
 
 /// The largest accepted price: 10,000,000.00 USD.

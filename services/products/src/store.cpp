@@ -4,6 +4,7 @@
 #include "shopmesh/contracts/product_deleted_v1.hpp"
 #include "shopmesh/contracts/product_updated_v1.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/json.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/topics.hpp"
@@ -15,7 +16,29 @@ namespace {
 
 constexpr const char* kColumns =
     "id::text, sku, name, description, price_cents, coalesce(category, ''), coalesce(image_url, ''), stock, "
-    "active, " SHOPMESH_TS("created_at") ", " SHOPMESH_TS("updated_at");
+    "active, " SHOPMESH_TS("created_at") ", " SHOPMESH_TS("updated_at") ", attributes::text";
+
+// The attributes column (a flat JSON object of strings, as the API validated it).
+Attributes read_attributes(const std::string& text) {
+  Attributes out;
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  if (d.HasParseError() || !d.IsObject()) return out;
+  for (const auto& m : d.GetObject())
+    if (m.value.IsString())
+      out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
+                  std::string(m.value.GetString(), m.value.GetStringLength()));
+  return out;
+}
+
+std::string attributes_json(const Attributes& a) {
+  rapidjson::StringBuffer buf;
+  core::json::Writer w(buf);
+  w.StartObject();
+  for (const auto& [k, v] : a) core::json::kv(w, k, v);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
 
 Product read_product(const pqxx::row& r) {
   Product p;
@@ -30,6 +53,7 @@ Product read_product(const pqxx::row& r) {
   p.active = r[8].as<bool>();
   p.created_at = r[9].as<std::string>();
   p.updated_at = r[10].as<std::string>();
+  p.attributes = read_attributes(r[11].as<std::string>());
   return p;
 }
 
@@ -147,11 +171,11 @@ Product ProductStore::create(const NewProduct& np, const events::EventContext& c
       const auto& f = np.fields;
       const auto category = resolve_category(tx, f.category);
       auto row = tx.exec_params1(std::string("INSERT INTO products (id, sku, name, description, price_cents, category,"
-                                             " image_url, stock, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                                             " RETURNING ") +
+                                             " image_url, stock, active, attributes)"
+                                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING ") +
                                      kColumns,
                                  core::uuid_v7(), f.sku, f.name, f.description, f.price.value, category, f.image_url,
-                                 np.initial_stock, f.active);
+                                 np.initial_stock, f.active, attributes_json(f.attributes));
       Product p = read_product(row);
       contracts::ProductCreatedV1 event;
       event.product_id = {p.id};
@@ -172,10 +196,11 @@ Product ProductStore::write_fields(pqxx::work& tx, const std::string& id, const 
                                    const events::EventContext& ctx) {
   const auto category = resolve_category(tx, f.category);
   auto rows = tx.exec_params(std::string("UPDATE products SET sku = $2, name = $3, description = $4, price_cents = $5,"
-                                         " category = $6, image_url = $7, active = $8, updated_at = now()"
-                                         " WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
+                                         " category = $6, image_url = $7, active = $8, attributes = $9::jsonb,"
+                                         " updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
                                  kColumns,
-                             id, f.sku, f.name, f.description, f.price.value, category, f.image_url, f.active);
+                             id, f.sku, f.name, f.description, f.price.value, category, f.image_url, f.active,
+                             attributes_json(f.attributes));
   Product p = read_product(rows.at(0));
   contracts::ProductUpdatedV1 event;
   event.product_id = {p.id};

@@ -277,3 +277,28 @@ TEST_CASE("products: the internal batch lookup returns live products, inactive o
   // Not reachable through the gateway.
   CHECK(kit::http("GET", gateway_url() + "/internal/products?ids=" + a).status == 404);
 }
+
+TEST_CASE("products: attributes are stored, returned, searched and cleared", "[products]") {
+  const std::string author = "Ursula " + token();
+  auto created = kit::http(
+      "POST", url(),
+      R"({"name":"A wizard's book","price":12.5,"category":"Books","attributes":{"author":")" + author + R"("}})",
+      admin());
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  auto p = kit::json(created.body);
+  const std::string id = kit::str(p, "id");
+  CHECK(kit::str(p, "sku").rfind("SKU-", 0) == 0);
+  CHECK(kit::str(p["attributes"], "author") == author);
+  // `?q=` finds the book by its author.
+  auto found = kit::json(kit::http("GET", url("?q=" + author.substr(author.find(' ') + 1))).body);
+  REQUIRE(found["total"].GetInt() == 1);
+  CHECK(kit::str(found["items"][0], "id") == id);
+  // A patch that names other fields keeps them; null clears them.
+  CHECK(kit::str(kit::json(kit::http("PATCH", url("/" + id), R"({"price":13})", admin()).body)["attributes"], "author") ==
+        author);
+  auto cleared = kit::json(kit::http("PATCH", url("/" + id), R"({"attributes":null})", admin()).body);
+  CHECK(cleared["attributes"].ObjectEmpty());
+  CHECK(kit::json(kit::http("GET", url("?q=" + author.substr(author.find(' ') + 1))).body)["total"].GetInt() == 0);
+  CHECK(kit::http("POST", url(), R"({"name":"x","price":1,"attributes":{"author":7}})", admin()).status == 400);
+}

@@ -244,3 +244,29 @@ TEST_CASE("products: hostile bodies (deep nesting, lone surrogates, bytes that a
   CHECK(rejected([] { products::parse_new_product(R"({"sku":"A","name":"\udcff","price":1})"); }).first == 400);
   CHECK(rejected([] { products::parse_new_product("{\"sku\":\"A\",\"name\":\"\xff\",\"price\":1}"); }).first == 400);
 }
+
+TEST_CASE("products: attributes are a small flat map of strings", "[products]") {
+  auto p = products::parse_new_product(
+      R"({"name":"Dune","price":9.99,"category":"Books","attributes":{"author":"  Frank Herbert ","isbn_13":"978"}})");
+  CHECK(p.fields.attributes == products::Attributes{{"author", "Frank Herbert"}, {"isbn_13", "978"}});
+  CHECK(products::parse_new_product(R"({"name":"A","price":1})").fields.attributes.empty());
+  auto patch = products::parse_product_patch(R"({"attributes":null})");
+  REQUIRE(patch.attributes);
+  CHECK(patch.attributes->empty());
+  CHECK_FALSE(products::parse_product_patch(R"({"name":"x"})").attributes);
+  products::Product current;
+  current.attributes = {{"author", "A"}};
+  CHECK(products::apply_patch(current, products::parse_product_patch(R"({"name":"B"})")).attributes ==
+        current.attributes);
+  CHECK(products::apply_patch(current, *&patch).attributes.empty());
+  CHECK(rejected([] { products::parse_new_product(R"({"name":"A","price":1,"attributes":["x"]})"); }).second ==
+        Fields{"attributes"});
+  CHECK(rejected([] { products::parse_new_product(R"({"name":"A","price":1,"attributes":{"1x":"v"}})"); }).second ==
+        Fields{"attributes.1x"});
+  CHECK(rejected([] { products::parse_new_product(R"({"name":"A","price":1,"attributes":{"n":3}})"); }).second ==
+        Fields{"attributes.n"});
+  std::string many = R"({"name":"A","price":1,"attributes":{)";
+  for (int i = 0; i < 21; ++i) many += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
+  many += "}}";
+  CHECK(rejected([&] { products::parse_new_product(many); }).second == Fields{"attributes"});
+}
