@@ -1,10 +1,7 @@
-// The gateway's server-side Beast translation unit: the adapter between sockets and the plain
-// decision code (routes, auth, rate limits, cache, CORS, docs).
+// The gateway's server-side Beast translation unit, I/O only: listeners with their connection caps,
+// sessions that read a request (applying http_rules.hpp's framing limits as they go), hand it to the
+// chain of stages (stage.hpp, stages/) and write the answer, and the drain at shutdown.
 #include "server.hpp"
-
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-#include <rapidjson/document.h>
 
 #include <array>
 #include <atomic>
@@ -12,31 +9,31 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
-#include <unordered_map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "auth.hpp"
 #include "config.hpp"
-#include "cors.hpp"
-#include "docs_site.hpp"
 #include "http_rules.hpp"
-#include "jwks_client.hpp"
-#include "kafka_probe.hpp"
 #include "metrics.hpp"
 #include "rate_limit.hpp"
-#include "response_cache.hpp"
 #include "revocation.hpp"
-#include "revocation_feed.hpp"
 #include "routes.hpp"
-#include "session_check.hpp"
-#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
-#include "shopmesh/core/json.hpp"
 #include "shopmesh/core/log.hpp"
-#include "shopmesh/core/uuid.hpp"
-#include "trace.hpp"
+#include "stage.hpp"
+#include "stages/admin.hpp"
+#include "stages/authenticate.hpp"
+#include "stages/builtins.hpp"
+#include "stages/caching.hpp"
+#include "stages/cross_origin.hpp"
+#include "stages/framing.hpp"
+#include "stages/health.hpp"
+#include "stages/proxy.hpp"
+#include "stages/rate_limits.hpp"
+#include "stages/request_id.hpp"
 #include "upstream.hpp"
 
 namespace shopmesh::gateway {
@@ -49,7 +46,6 @@ constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr auto kSweepEvery = std::chrono::seconds(10);
 
-using Response = http::response<http::string_body>;
 
 struct Connection {
   Connection(tcp::socket s, std::string address, bool admin)
@@ -60,10 +56,6 @@ struct Connection {
   core::IoDeadline deadline{socket};
   std::atomic<bool> busy{false};
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  return beast::iequals(a, b);
-}
 
 // http::async_read_header, except that the head's raw bytes are seen as the parser consumes them,
 // so that obsolete line folding is noticed (Beast unfolds it silently). Errors are Beast's: the end
@@ -94,12 +86,6 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
   }
 }
 
-std::optional<std::string_view> header_value(const Request& req, http::field f) {
-  auto it = req.find(f);
-  if (it == req.end()) return std::nullopt;
-  return std::string_view(it->value().data(), it->value().size());
-}
-
 // Content-Length / chunked framing for the answer; 1xx, 204 and 304 carry no body (and Beast's
 // prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
 void frame_payload(Response& res) {
@@ -113,31 +99,6 @@ void frame_payload(Response& res) {
   }
   res.prepare_payload();
 }
-
-bool constant_time_equals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-// Per-request facts gathered along the way, for the response headers and the access log.
-struct Exchange {
-  std::string request_id;
-  TraceContext trace;
-  std::string method = "-";
-  std::string path = "/";
-  std::string query;  // with its leading '?', or empty
-  const Route* route = nullptr;
-  std::size_t route_id = 0;
-  std::string_view upstream;  // an instance name, alive as long as its pool
-  std::string user_id;
-  std::string origin;
-  std::string_view cache_tag;
-  std::string_view auth_error;
-  RateDecision rate;
-  bool head = false;
-};
 
 }  // namespace
 
@@ -153,36 +114,18 @@ struct GatewayServer::Impl {
         acceptor(acceptor_strand),
         admin_acceptor(acceptor_strand),
         parser_limits(p.config.header_limit, p.routes),
-        user_rate_class(p.limiter.class_id("user")) {
-    std::size_t service_id = 0;
-    for (const auto& [service, instances] : config.upstreams) {
-      pools.emplace(service, std::make_unique<UpstreamPool>(ioc, service, instances, config));
-      service_ids.emplace(service, service_id++);
-    }
-    for (const auto& r : routes.routes()) {
-      route_rate_class.push_back(p.limiter.class_id(r.rate_class));
-      if (r.cache) cached_services.push_back(r.service);
-    }
-    auto auth_pool = pools.find("auth");
-    sessions = std::make_unique<SessionChecker>(auth_pool == pools.end() ? nullptr : auth_pool->second.get(), p.mesh,
-                                                config.session_check_ttl, std::chrono::milliseconds{2'000});
-  }
+        upstreams(ioc, p.config),
+        chain(public_stages()),
+        admin_chain(admin_stages()) {}
 
   std::size_t builtin(BuiltinRoute b) const { return builtin_route_id(routes.routes().size(), b); }
+  // The stages a request meets, in order (stage.hpp); one line per stage.
+  std::vector<std::unique_ptr<Stage>> public_stages();
+  std::vector<std::unique_ptr<Stage>> admin_stages();
 
   asio::awaitable<void> accept_loop(tcp::acceptor& from, bool admin);
   asio::awaitable<void> session(std::shared_ptr<Connection> conn);
-  asio::awaitable<Response> handle(Request& req, Exchange& ex, const std::string& remote, const std::string& rate_key);
-  Response admin_endpoint(const Request& req, Exchange& ex);
-  asio::awaitable<Response> proxy(Request& req, Exchange& ex, const std::string& remote, const AuthOutcome& outcome);
-  asio::awaitable<Response> health(const Request& req);
-  asio::awaitable<void> wait_for_jwks();
-  asio::awaitable<std::optional<Response>> refuse_if_revoked(const Identity& identity, const Exchange& ex,
-                                                             unsigned version);
   asio::awaitable<void> sweeper();
-  std::optional<Response> builtin_endpoint(const Request& req, Exchange& ex);
-  Response problem(http::status status, std::string_view detail, const Exchange& ex, unsigned version) const;
-  Response unauthorized(const Exchange& ex, unsigned version, bool token_present, std::string_view reason) const;
   void begin_shutdown();
 
   GatewayParts parts;
@@ -195,12 +138,9 @@ struct GatewayServer::Impl {
   tcp::acceptor acceptor;
   tcp::acceptor admin_acceptor;
   const ParserLimits parser_limits;
-  const int user_rate_class;
-  std::vector<int> route_rate_class;         // by route index
-  std::vector<std::string> cached_services;  // services behind a cached route
-  std::map<std::string, std::unique_ptr<UpstreamPool>> pools;
-  std::map<std::string, std::size_t> service_ids;
-  std::unique_ptr<SessionChecker> sessions;
+  Upstreams upstreams;
+  Chain chain;        // the public listener's
+  Chain admin_chain;  // the admin listener's
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connection_count{0};
   std::mutex connections_mutex;
@@ -208,32 +148,41 @@ struct GatewayServer::Impl {
   std::unordered_map<std::string, std::size_t> connections_of;  // open connections per client address
 };
 
-Response GatewayServer::Impl::problem(http::status status, std::string_view detail, const Exchange& ex,
-                                      unsigned version) const {
-  const int code = static_cast<int>(status);
-  Response res{status, version};
-  res.set(http::field::content_type, "application/problem+json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = core::problem_json(code, core::reason_phrase(code), detail, ex.path, ex.request_id);
-  return res;
+std::vector<std::unique_ptr<Stage>> GatewayServer::Impl::public_stages() {
+  std::vector<int> route_classes;
+  std::vector<std::string> cached_services;
+  for (const auto& r : routes.routes()) {
+    route_classes.push_back(parts.limiter.class_id(r.rate_class));
+    if (r.cache) cached_services.push_back(r.service);
+  }
+  std::vector<std::unique_ptr<Stage>> s;
+  s.push_back(std::make_unique<RequestIdStage>());
+  s.push_back(std::make_unique<CorsStage>(parts.cors, builtin(BuiltinRoute::preflight)));
+  s.push_back(std::make_unique<FramingStage>());
+  s.push_back(std::make_unique<HealthStage>(
+      HealthConfig{config.health_timeout, config.events_enabled, config.revocation_max_lag,
+                   builtin(BuiltinRoute::api_health)},
+      upstreams, parts.kafka, parts.auth, parts.feed));
+  s.push_back(std::make_unique<BuiltinsStage>(
+      parts.docs,
+      BuiltinRouteIds{builtin(BuiltinRoute::health), builtin(BuiltinRoute::openapi), builtin(BuiltinRoute::docs)}));
+  s.push_back(std::make_unique<AddressRateLimitStage>(parts.limiter, std::move(route_classes), metrics));
+  s.push_back(std::make_unique<AuthenticateStage>(
+      AuthenticateConfig{config.jwks_wait, config.events_enabled, config.revocation_max_lag, config.session_check_ttl},
+      parts.auth, parts.jwks, parts.feed, upstreams.find("auth"), parts.mesh, metrics));
+  s.push_back(std::make_unique<UserRateLimitStage>(parts.limiter, parts.limiter.class_id("user"), metrics));
+  s.push_back(std::make_unique<CacheStage>(parts.cache, std::move(cached_services), metrics));
+  s.push_back(std::make_unique<ProxyStage>(upstreams, parts.mesh, config.eject_for, metrics, log));
+  return s;
 }
 
-Response GatewayServer::Impl::unauthorized(const Exchange& ex, unsigned version, bool token_present,
-                                           std::string_view reason) const {
-  std::string_view detail = "Authentication is required: send Authorization: Bearer <access token>.";
-  if (token_present) {
-    if (reason == "expired")
-      detail = "The access token has expired.";
-    else if (reason == "revoked")
-      detail = "The access token has been revoked.";
-    else
-      detail = "The access token is invalid.";
-  }
-  Response res = problem(http::status::unauthorized, detail, ex, version);
-  res.set(http::field::www_authenticate, token_present
-                                             ? std::string(R"(Bearer realm="shopmesh", error="invalid_token")")
-                                             : std::string(R"(Bearer realm="shopmesh")"));
-  return res;
+std::vector<std::unique_ptr<Stage>> GatewayServer::Impl::admin_stages() {
+  std::vector<std::unique_ptr<Stage>> s;
+  s.push_back(std::make_unique<RequestIdStage>());
+  s.push_back(std::make_unique<FramingStage>());
+  s.push_back(std::make_unique<AdminStage>(config.metrics_token, parts.registry, metrics, parts.revocations,
+                                           AdminRouteIds{builtin(BuiltinRoute::metrics), builtin(BuiltinRoute::health)}));
+  return s;
 }
 
 asio::awaitable<void> GatewayServer::Impl::accept_loop(tcp::acceptor& from, bool admin) {
@@ -317,44 +266,33 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     const beast::error_code hec = co_await read_head(socket, deadline, buffer, parser, folded);
 
     Exchange ex;
+    ex.remote = remote;
+    ex.rate_key = rate_key;
     ex.route_id = builtin(BuiltinRoute::none);
-    Response res;
+    Request req;  // empty when the head could not be read: only the refusal is answered then
     bool keep_alive = false;
-    bool linger = false;  // the client may still be sending: drain a little before closing
-    auto fail = [&](http::status s, std::string_view detail) {
-      if (ex.request_id.empty()) ex.request_id = core::uuid_v7();
-      res = problem(s, detail, ex, 11);
-      keep_alive = false;
-      linger = true;
-    };
     if (hec) {
       const auto refusal = refusal_for_read_error(hec, ReadPhase::head);
       if (!refusal) {
         if (hec == beast::error::timeout) log.info("closed a slow client: header timeout", {{"remote", remote}});
         break;
       }
-      fail(refusal->status, refusal->detail);
+      ex.refusal = refusal;
     } else {
       auto& header = parser.get();
       ex.method = std::string(header.method_string());
       ex.head = header.method() == http::verb::head;
-      auto rid = header["x-request-id"];
-      ex.request_id = is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
-      ex.trace = continue_or_start_trace(header["traceparent"]);
-      ex.origin = std::string(header["origin"]);
       auto checked = check_head(parser, routes);
       if (folded && !checked.refusal)
         checked.refusal = Refusal{http::status::bad_request, "Header line folding (obs-fold) is not accepted."};
       ex.path = std::move(checked.path);
       ex.query = std::move(checked.query);
       ex.route = checked.route;
-      if (checked.refusal) {
-        fail(checked.refusal->status, checked.refusal->detail);
-      } else {
+      ex.refusal = checked.refusal;
+      if (!ex.refusal) {
         parser.body_limit(checked.body_limit);
-        bool body_ok = true;
         if (!parser.is_done()) {
-          if (iequals(header[http::field::expect], "100-continue")) {
+          if (beast::iequals(header[http::field::expect], "100-continue")) {
             static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
             deadline.expires_after(config.header_timeout);
             auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
@@ -366,39 +304,21 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
           if (const auto bec = deadline.checked(read_ec)) {
             const auto refusal = refusal_for_read_error(bec, ReadPhase::body);
             if (!refusal) break;
-            fail(refusal->status, refusal->detail);
-            body_ok = false;
-          }
-        }
-        deadline.disarm();  // the upstream's own timeout bounds the time until the answer
-        if (body_ok) {
-          auto req = parser.release();
-          keep_alive = req.keep_alive();
-          try {
-            // (No co_await inside ?: : GCC 12 destroys such a temporary twice.)
-            if (conn->admin)
-              res = admin_endpoint(req, ex);
-            else
-              res = co_await handle(req, ex, remote, rate_key);
-          } catch (const std::exception& e) {
-            log.error("request failed", {{"requestId", ex.request_id}, {"error", e.what()}});
-            res = problem(http::status::internal_server_error, "The gateway failed to handle this request.", ex,
-                          req.version());
-            keep_alive = false;
+            ex.refusal = refusal;
           }
         }
       }
+      req = parser.release();
+      if (!ex.refusal) ex.version = req.version();  // a refusal is answered in HTTP/1.1
+      keep_alive = !ex.refusal && req.keep_alive();
     }
-
-    res.set("X-Request-Id", ex.request_id);
-    if (!ex.origin.empty())
-      for (auto& [k, v] : parts.cors.response_headers(ex.origin)) res.set(k, v);
-    if (ex.rate.enabled) {
-      res.set("RateLimit-Limit", std::to_string(ex.rate.limit));
-      res.set("RateLimit-Remaining", std::to_string(ex.rate.remaining));
-      res.set("RateLimit-Reset", std::to_string(ex.rate.reset_s));
-    }
-    keep_alive = keep_alive && !stopping;
+    deadline.disarm();  // the upstream's own timeout bounds the time until the answer
+    std::string failure;
+    const Chain& stages = conn->admin ? admin_chain : chain;
+    Response res = co_await stages.run(req, ex, &failure);
+    if (!failure.empty()) log.error("request failed", {{"requestId", ex.request_id}, {"error", failure}});
+    const bool linger = ex.refusal.has_value();  // the client may still be sending: drain a little before closing
+    keep_alive = keep_alive && !ex.close && !stopping;
     res.keep_alive(keep_alive);
     const auto status = res.result_int();
     const auto bytes = res.body().size();
@@ -456,380 +376,6 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
   }
   --connection_count;
   metrics.connection_closed();
-}
-
-// The admin listener (loopback by default): metrics and liveness, nothing routed, no rate limits.
-Response GatewayServer::Impl::admin_endpoint(const Request& req, Exchange& ex) {
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    Response res = problem(http::status::method_not_allowed, "The admin listener only answers GET.", ex, req.version());
-    res.set(http::field::allow, "GET, HEAD");
-    return res;
-  }
-  const std::string& path = ex.path;
-  if (path == "/metrics") {
-    ex.route_id = builtin(BuiltinRoute::metrics);
-    if (!config.metrics_token.empty()) {
-      auto token = bearer_token(header_value(req, http::field::authorization).value_or(""));
-      if (!token || !constant_time_equals(*token, config.metrics_token))
-        return unauthorized(ex, req.version(), header_value(req, http::field::authorization).has_value(), "");
-    }
-    metrics.revocations(parts.revocations.size());
-    Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = prometheus::TextSerializer().Serialize(parts.registry.Collect());
-    return res;
-  }
-  if (path == "/health") return *builtin_endpoint(req, ex);
-  return problem(http::status::not_found, "The admin listener serves /metrics and /health.", ex, req.version());
-}
-
-std::optional<Response> GatewayServer::Impl::builtin_endpoint(const Request& req, Exchange& ex) {
-  if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
-  const std::string& path = ex.path;
-  if (path == "/health") {  // liveness of the gateway process itself
-    ex.route_id = builtin(BuiltinRoute::health);
-    Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = R"({"service":"gateway","status":"ok"})";
-    return res;
-  }
-  if (path == "/api/openapi.yaml") {
-    ex.route_id = builtin(BuiltinRoute::openapi);
-    auto doc = parts.docs.openapi();
-    if (doc.status != DocsSite::Status::ok)
-      return problem(http::status::not_found, "The OpenAPI document (" + parts.docs.openapi_file() + ") is not there.",
-                     ex, req.version());
-    Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, doc.content_type);
-    res.set(http::field::cache_control, "no-cache");
-    res.body() = *doc.body;
-    return res;
-  }
-  constexpr std::string_view kDocs = "/api/docs";
-  if (path == kDocs || (path.size() > kDocs.size() && path.compare(0, kDocs.size() + 1, "/api/docs/") == 0)) {
-    ex.route_id = builtin(BuiltinRoute::docs);
-    const std::string_view name = path.size() > kDocs.size() ? std::string_view(path).substr(kDocs.size() + 1) : "";
-    auto file = parts.docs.docs_file(name);
-    if (file.status == DocsSite::Status::not_installed)
-      return problem(http::status::service_unavailable,
-                     "Swagger UI is not installed (run scripts/bootstrap, or set SWAGGER_UI_DIR).", ex, req.version());
-    if (file.status != DocsSite::Status::ok)
-      return problem(http::status::not_found, "No such file.", ex, req.version());
-    Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, file.content_type);
-    res.set(http::field::cache_control, name.empty() || name == "index.html" || name == "swagger-initializer.js"
-                                            ? "no-cache"
-                                            : "public, max-age=3600");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.body() = *file.body;
-    return res;
-  }
-  return std::nullopt;
-}
-
-asio::awaitable<void> GatewayServer::Impl::wait_for_jwks() {
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, config.jwks_wait);
-  // The callback may run on the JWKS thread: hop onto our strand before touching the timer. This
-  // coroutine runs on that strand, so the cancel cannot happen before the wait has started.
-  parts.jwks.refetch([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-asio::awaitable<Response> GatewayServer::Impl::handle(Request& req, Exchange& ex, const std::string& remote,
-                                                      const std::string& rate_key) {
-  const unsigned version = req.version();
-  // CORS preflight: answered here, before routing and authentication (browsers send no token).
-  if (CorsPolicy::is_preflight(ex.method, ex.origin, req["access-control-request-method"])) {
-    ex.route_id = builtin(BuiltinRoute::preflight);
-    Response res{http::status::no_content, version};
-    for (auto& [k, v] : parts.cors.preflight_headers(ex.origin, req["access-control-request-method"],
-                                                     req["access-control-request-headers"]))
-      res.set(k, v);
-    ex.origin.clear();  // the preflight headers already carry what CORS needs
-    co_return res;
-  }
-  if (ex.path == "/api/health" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-    ex.route_id = builtin(BuiltinRoute::api_health);
-    co_return co_await health(req);
-  }
-  if (auto res = builtin_endpoint(req, ex)) co_return std::move(*res);
-
-  const Route* route = ex.route;
-  if (route == nullptr) co_return problem(http::status::not_found, "No such route.", ex, version);
-  ex.route_id = route->index;
-
-  // Per client address first: it is cheap and protects the token verification behind it.
-  const int ip_class = route_rate_class[route->index];
-  if (ip_class >= 0) {
-    ex.rate = parts.limiter.check(ip_class, rate_key, std::chrono::steady_clock::now());
-    if (!ex.rate.allowed) {
-      metrics.rate_limited(static_cast<std::size_t>(ip_class));
-      Response res =
-          problem(http::status::too_many_requests, "Too many requests: slow down and retry later.", ex, version);
-      res.set(http::field::retry_after, std::to_string(ex.rate.retry_after_s));
-      co_return res;
-    }
-  }
-
-  const auto authorization = header_value(req, http::field::authorization);
-  auto outcome = parts.auth.authenticate(authorization, std::chrono::system_clock::now());
-  if (outcome.state == TokenState::invalid && !outcome.unknown_kid.empty() && config.jwks_wait.count() > 0) {
-    co_await wait_for_jwks();  // a new signing key, or the JWKS not loaded yet: look once more
-    outcome = parts.auth.authenticate(authorization, std::chrono::system_clock::now());
-  }
-  if (outcome.state == TokenState::invalid) {
-    ex.auth_error = outcome.reason;
-    metrics.auth_failure(outcome.reason);
-  }
-  if (outcome.identity) ex.user_id = outcome.identity->user_id;
-  switch (decide_access(route->auth, outcome)) {
-    case Access::allow:
-      break;
-    case Access::unauthenticated:
-      co_return unauthorized(ex, version, authorization.has_value(), outcome.reason);
-    case Access::forbidden: {
-      Response res = problem(http::status::forbidden, "This route is for administrators.", ex, version);
-      res.set(http::field::www_authenticate, R"(Bearer realm="shopmesh", error="insufficient_scope")");
-      co_return res;
-    }
-  }
-  if (outcome.identity) {
-    if (auto refusal = co_await refuse_if_revoked(*outcome.identity, ex, version)) co_return std::move(*refusal);
-  }
-  if (outcome.identity && user_rate_class >= 0) {
-    auto d = parts.limiter.check(user_rate_class, outcome.identity->user_id, std::chrono::steady_clock::now());
-    if (d.enabled && (!ex.rate.enabled || !d.allowed || d.remaining < ex.rate.remaining)) ex.rate = d;
-    if (!d.allowed) {
-      metrics.rate_limited(static_cast<std::size_t>(user_rate_class));
-      Response res =
-          problem(http::status::too_many_requests, "Too many requests: slow down and retry later.", ex, version);
-      res.set(http::field::retry_after, std::to_string(d.retry_after_s));
-      co_return res;
-    }
-  }
-  co_return co_await proxy(req, ex, remote, outcome);
-}
-
-// Revocation fails closed. The revocation set alone decides only while the feed vouches for every
-// revocation published up to GATEWAY_REVOCATION_MAX_LAG_MS ago; before the start-up replay is
-// complete a token is not served (503); when the feed is stale (broker down, consumer behind, or
-// events off) auth is asked about the session, and no answer is a 503, never a pass.
-asio::awaitable<std::optional<Response>> GatewayServer::Impl::refuse_if_revoked(const Identity& identity,
-                                                                               const Exchange& ex, unsigned version) {
-  if (parts.feed.fresh(std::chrono::system_clock::now(), config.revocation_max_lag)) co_return std::nullopt;
-  auto unavailable = [&](std::string_view detail) {
-    Response res = problem(http::status::service_unavailable, detail, ex, version);
-    res.set(http::field::retry_after, "1");
-    return res;
-  };
-  if (config.events_enabled && !parts.feed.replayed())
-    co_return unavailable("The gateway is still loading recent session revocations; retry shortly.");
-  metrics.session_check();
-  switch (co_await sessions->check(identity, ex.request_id)) {
-    case SessionChecker::State::active:
-      co_return std::nullopt;
-    case SessionChecker::State::revoked:
-      metrics.auth_failure("revoked");
-      co_return unauthorized(ex, version, true, "revoked");
-    case SessionChecker::State::unknown:
-      break;
-  }
-  co_return unavailable("Sessions cannot be checked right now (the revocation feed is behind and auth did not "
-                        "answer); retry shortly.");
-}
-
-asio::awaitable<Response> GatewayServer::Impl::proxy(Request& req, Exchange& ex, const std::string& remote,
-                                                     const AuthOutcome& outcome) {
-  const Route& route = *ex.route;
-  const unsigned version = req.version();
-  auto& cache = parts.cache;
-  // Only anonymous GETs of cached routes: a response to a token holder may be personal.
-  const bool cacheable = route.cache && req.method() == http::verb::get && cache.enabled() &&
-                         req.find(http::field::authorization) == req.end();
-  std::string cache_key;
-  std::uint64_t generation = 0;
-  if (cacheable) {
-    cache_key = ex.path + ex.query;
-    if (auto hit = cache.get(cache_key, std::chrono::steady_clock::now())) {
-      metrics.cache(GatewayMetrics::CacheResult::hit);
-      ex.cache_tag = "HIT";
-      Response res{static_cast<http::status>(hit->status), version};
-      for (const auto& [k, v] : hit->headers) res.set(k, v);
-      res.set("X-Cache", "HIT");
-      res.set(http::field::age, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                   std::chrono::steady_clock::now() - hit->stored_at)
-                                                   .count()));
-      res.body() = hit->body;
-      co_return res;
-    }
-    metrics.cache(GatewayMetrics::CacheResult::miss);
-    ex.cache_tag = "MISS";
-    generation = cache.generation();
-  }
-
-  auto pool_it = pools.find(route.service);
-  if (pool_it == pools.end())
-    co_return problem(http::status::bad_gateway, "No upstream is configured for this route.", ex, version);
-
-  // The upstream request is the client's, edited in place.
-  const std::string target = ex.path + ex.query;
-  prepare_upstream_request(req,
-                           {target, ex.request_id, ex.trace.traceparent, remote, outcome.identity.get(), &parts.mesh});
-
-  auto result = co_await pool_it->second->send(req, route.timeout);
-  ex.upstream = result.instance;
-  const std::size_t service_id = service_ids[route.service];
-  switch (result.failure) {
-    case UpstreamFailure::none:
-      break;
-    case UpstreamFailure::timeout:
-      metrics.upstream_error(service_id, GatewayMetrics::UpstreamError::timeout);
-      log.warn("upstream timeout",
-               {{"requestId", ex.request_id}, {"upstream", result.instance}, {"error", result.error}});
-      co_return problem(http::status::gateway_timeout, "The upstream service did not answer in time.", ex, version);
-    case UpstreamFailure::unavailable:
-      metrics.upstream_error(service_id, GatewayMetrics::UpstreamError::unavailable);
-      log.warn("upstream unavailable",
-               {{"requestId", ex.request_id}, {"service", route.service}, {"error", result.error}});
-      {
-        Response res = problem(http::status::service_unavailable, "The upstream service is unavailable; retry shortly.",
-                               ex, version);
-        res.set(http::field::retry_after, std::to_string(std::max<long long>(1, config.eject_for.count() / 1000)));
-        co_return res;
-      }
-    case UpstreamFailure::connect:
-    case UpstreamFailure::io:
-      metrics.upstream_error(service_id, result.failure == UpstreamFailure::connect
-                                             ? GatewayMetrics::UpstreamError::connect
-                                             : GatewayMetrics::UpstreamError::io);
-      log.warn("upstream failure",
-               {{"requestId", ex.request_id}, {"upstream", result.instance}, {"error", result.error}});
-      co_return problem(http::status::bad_gateway, "The upstream service failed to answer.", ex, version);
-  }
-  Response res = std::move(result.response);
-  res.version(version);
-  strip_hop_by_hop(res);
-
-  const int status = res.result_int();
-  if (cacheable) {
-    res.set("X-Cache", "MISS");
-    const auto cc = res[http::field::cache_control];
-    const bool storable = status == 200 && cc.find("no-store") == beast::string_view::npos &&
-                          cc.find("private") == beast::string_view::npos &&
-                          res.find(http::field::set_cookie) == res.end();
-    if (storable) {
-      CachedResponse entry;
-      entry.status = status;
-      for (const auto& f : res) {
-        const std::string_view name(f.name_string().data(), f.name_string().size());
-        if (iequals(name, "x-request-id") || iequals(name, "date") || iequals(name, "content-length") ||
-            iequals(name, "x-cache"))
-          continue;
-        entry.headers.emplace_back(std::string(name), std::string(f.value()));
-      }
-      entry.body = res.body();
-      if (cache.put(std::move(cache_key), std::move(entry), generation, std::chrono::steady_clock::now()))
-        metrics.cache(GatewayMetrics::CacheResult::store);
-    }
-  } else if (status >= 200 && status < 300 && req.method() != http::verb::get && req.method() != http::verb::head &&
-             std::find(cached_services.begin(), cached_services.end(), route.service) != cached_services.end()) {
-    // A successful write through this gateway: forget at once (read-your-writes here); the
-    // catalog event clears the other gateway instances.
-    cache.invalidate_all();
-    metrics.cache_invalidated();
-  }
-  co_return res;
-}
-
-asio::awaitable<Response> GatewayServer::Impl::health(const Request& req) {
-  struct Gather {
-    explicit Gather(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
-    std::size_t pending = 0;
-    std::map<std::string, std::pair<bool, bool>> results;  // service -> (up, postgres ok)
-    std::map<std::string, std::string> outboxes;            // service -> its outbox slot's figures (JSON)
-  };
-  auto ex = co_await asio::this_coro::executor;
-  auto gather = std::make_shared<Gather>(ex);
-  gather->pending = pools.size();
-  for (auto& [name, pool] : pools) {
-    asio::co_spawn(
-        ex,
-        [this, gather, name = name, pool = pool.get()]() -> asio::awaitable<void> {
-          Request probe{http::verb::get, "/health", 11};
-          probe.set(http::field::host, "health");
-          probe.keep_alive(true);
-          auto r = co_await pool->send(probe, config.health_timeout);
-          bool up = r.failure == UpstreamFailure::none && r.response.result_int() == 200;
-          bool pg = false;
-          if (r.failure == UpstreamFailure::none) {
-            rapidjson::Document d;
-            d.Parse(r.response.body().c_str());
-            pg = !d.HasParseError() && d.IsObject() && d.HasMember("checks") && d["checks"].IsObject() &&
-                 d["checks"].HasMember("postgres") && d["checks"]["postgres"].IsString() &&
-                 std::string_view(d["checks"]["postgres"].GetString()) == "ok";
-            if (!d.HasParseError() && d.IsObject() && d.HasMember("details") && d["details"].IsObject() &&
-                d["details"].HasMember("outbox") && d["details"]["outbox"].IsObject()) {
-              rapidjson::StringBuffer figures;
-              rapidjson::Writer<rapidjson::StringBuffer> fw(figures);
-              d["details"]["outbox"].Accept(fw);
-              gather->outboxes[name].assign(figures.GetString(), figures.GetSize());
-            }
-          }
-          gather->results[name] = {up, pg};
-          if (--gather->pending == 0) gather->timer.cancel();
-        },
-        asio::detached);
-  }
-  if (gather->pending > 0) {
-    gather->timer.expires_after(config.health_timeout + std::chrono::milliseconds(500));
-    co_await gather->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  std::size_t up_count = 0;
-  bool postgres_ok = true;
-  w.StartObject();
-  w.Key("services");
-  w.StartObject();
-  for (const auto& [name, _] : pools) {
-    auto it = gather->results.find(name);
-    bool up = it != gather->results.end() && it->second.first;
-    postgres_ok = postgres_ok && it != gather->results.end() && it->second.second;
-    up_count += up ? 1 : 0;
-    core::json::kv(w, name, up ? "ok" : "down");
-  }
-  w.EndObject();
-  // Each relay's backlog: WAL its slot retains, and how much the relay has not yet confirmed.
-  w.Key("outbox");
-  w.StartObject();
-  for (const auto& [name, figures] : gather->outboxes) {
-    w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
-    w.RawValue(figures.data(), figures.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
-  const bool kafka_ok = parts.kafka.healthy();
-  core::json::kv(w, "kafka", kafka_ok ? "ok" : "down");
-  core::json::kv(w, "postgres", postgres_ok ? "ok" : "down");
-  core::json::kv(w, "auth", parts.auth.has_keys() ? "ok" : "no-keys");
-  // Not ready until the revocations of the last access-token lifetime are loaded; "stale": tokens
-  // are being checked with auth because the feed is behind.
-  const bool replayed = !config.events_enabled || parts.feed.replayed();
-  core::json::kv(w, "revocations",
-                 !config.events_enabled ? "off"
-                 : !replayed            ? "replaying"
-                 : parts.feed.fresh(std::chrono::system_clock::now(), config.revocation_max_lag) ? "ok"
-                                                                                                  : "stale");
-  const bool all_ok = up_count == pools.size() && kafka_ok && postgres_ok && replayed;
-  core::json::kv(w, "status", all_ok ? "ok" : (up_count == 0 ? "down" : "degraded"));
-  w.EndObject();
-  Response res{all_ok ? http::status::ok : http::status::service_unavailable, req.version()};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body().assign(buf.GetString(), buf.GetSize());
-  co_return res;
 }
 
 asio::awaitable<void> GatewayServer::Impl::sweeper() {

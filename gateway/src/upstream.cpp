@@ -179,4 +179,21 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
   co_return result;
 }
 
+Upstreams::Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config) {
+  for (const auto& [service, instances] : config.upstreams)
+    pools_.push_back(std::make_unique<UpstreamPool>(ioc, service, instances, config));
+}
+
+UpstreamPool* Upstreams::find(std::string_view service) const {
+  for (const auto& p : pools_)
+    if (p->service() == service) return p.get();
+  return nullptr;
+}
+
+std::size_t Upstreams::id(std::string_view service) const {
+  for (std::size_t i = 0; i < pools_.size(); ++i)
+    if (pools_[i]->service() == service) return i;
+  return pools_.size();
+}
+
 }  // namespace shopmesh::gateway

@@ -62,4 +62,19 @@ class UpstreamPool {
   std::atomic<std::size_t> next_{0};
 };
 
+/// One pool per configured service (GATEWAY_UPSTREAMS), in service-name order (the order of the
+/// metrics labels main gives GatewayMetrics); a service's id is
+/// its position, the upstream-error metrics' label.
+class Upstreams {
+ public:
+  Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config);
+  /// The pool of a service, or nullptr when none is configured.
+  UpstreamPool* find(std::string_view service) const;
+  std::size_t id(std::string_view service) const;
+  const std::vector<std::unique_ptr<UpstreamPool>>& pools() const { return pools_; }
+
+ private:
+  std::vector<std::unique_ptr<UpstreamPool>> pools_;  // by service name
+};
+
 }  // namespace shopmesh::gateway

@@ -1,0 +1,90 @@
+#include "stages/authenticate.hpp"
+
+#include <boost/asio.hpp>
+
+#include "auth.hpp"
+#include "jwks_client.hpp"
+#include "metrics.hpp"
+#include "revocation_feed.hpp"
+#include "routes.hpp"
+#include "session_check.hpp"
+
+namespace shopmesh::gateway {
+namespace asio = boost::asio;
+
+AuthenticateStage::AuthenticateStage(AuthenticateConfig config, Authenticator& auth, JwksClient& jwks,
+                                     const RevocationFeed& feed, UpstreamPool* auth_pool, const core::MeshAuth& mesh,
+                                     GatewayMetrics& metrics)
+    : config_(config),
+      auth_(auth),
+      jwks_(jwks),
+      feed_(feed),
+      sessions_(std::make_unique<SessionChecker>(auth_pool, mesh, config.session_check_ttl,
+                                                 std::chrono::milliseconds{2'000})),
+      metrics_(metrics) {}
+
+AuthenticateStage::~AuthenticateStage() = default;
+
+asio::awaitable<void> AuthenticateStage::wait_for_jwks() {
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, config_.jwks_wait);
+  // The callback may run on the JWKS thread: hop onto our strand before touching the timer. This
+  // coroutine runs on that strand, so the cancel cannot happen before the wait has started.
+  jwks_.refetch([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange& ex) {
+  const auto authorization = header_value(req, http::field::authorization);
+  auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  if (outcome.state == TokenState::invalid && !outcome.unknown_kid.empty() && config_.jwks_wait.count() > 0) {
+    co_await wait_for_jwks();  // a new signing key, or the JWKS not loaded yet: look once more
+    outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  }
+  if (outcome.state == TokenState::invalid) {
+    ex.auth_error = outcome.reason;
+    metrics_.auth_failure(outcome.reason);
+  }
+  if (outcome.identity) {
+    ex.user_id = outcome.identity->user_id;
+    ex.identity = outcome.identity;
+  }
+  switch (decide_access(ex.route->auth, outcome)) {
+    case Access::allow:
+      break;
+    case Access::unauthenticated:
+      co_return unauthorized(ex, authorization.has_value(), outcome.reason);
+    case Access::forbidden: {
+      Response res = problem(http::status::forbidden, "This route is for administrators.", ex);
+      res.set(http::field::www_authenticate, R"(Bearer realm="shopmesh", error="insufficient_scope")");
+      co_return res;
+    }
+  }
+  if (ex.identity) co_return co_await refuse_if_revoked(ex);
+  co_return std::nullopt;
+}
+
+asio::awaitable<Answer> AuthenticateStage::refuse_if_revoked(const Exchange& ex) {
+  if (feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) co_return std::nullopt;
+  auto unavailable = [&](std::string_view detail) {
+    Response res = problem(http::status::service_unavailable, detail, ex);
+    res.set(http::field::retry_after, "1");
+    return res;
+  };
+  if (config_.events_enabled && !feed_.replayed())
+    co_return unavailable("The gateway is still loading recent session revocations; retry shortly.");
+  metrics_.session_check();
+  switch (co_await sessions_->check(*ex.identity, ex.request_id)) {
+    case SessionChecker::State::active:
+      co_return std::nullopt;
+    case SessionChecker::State::revoked:
+      metrics_.auth_failure("revoked");
+      co_return unauthorized(ex, true, "revoked");
+    case SessionChecker::State::unknown:
+      break;
+  }
+  co_return unavailable(
+      "Sessions cannot be checked right now (the revocation feed is behind and auth did not answer); retry "
+      "shortly.");
+}
+
+}  // namespace shopmesh::gateway

@@ -1,0 +1,18 @@
+#include "stages/request_id.hpp"
+
+#include "shopmesh/core/uuid.hpp"
+
+namespace shopmesh::gateway {
+
+Answer RequestIdStage::request(Request& req, Exchange& ex) {
+  const auto rid = req["x-request-id"];
+  ex.request_id = is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
+  ex.trace = continue_or_start_trace(req["traceparent"]);
+  return std::nullopt;
+}
+
+void RequestIdStage::response(Response& res, Exchange& ex) {
+  res.set("X-Request-Id", ex.request_id);
+}
+
+}  // namespace shopmesh::gateway
