@@ -24,8 +24,8 @@ Response unauthorized(const Exchange& ex, bool token_present, std::string_view r
       detail = "The access token is invalid.";
   }
   Response res = problem(http::status::unauthorized, detail, ex);
-  res.set(http::field::www_authenticate, token_present ? R"(Bearer realm="shopmesh", error="invalid_token")"
-                                                       : R"(Bearer realm="shopmesh")");
+  res.set(http::field::www_authenticate,
+          token_present ? R"(Bearer realm="shopmesh", error="invalid_token")" : R"(Bearer realm="shopmesh")");
   return res;
 }
 

@@ -25,8 +25,8 @@ struct Route;
 
 struct Exchange {
   // Set by the session before the first stage.
-  std::string remote;             // the peer's address
-  std::string_view rate_key;      // the peer's rate-limit key (IPv4 address or IPv6 /64)
+  std::string remote;              // the peer's address
+  std::string_view rate_key;       // the peer's rate-limit key (IPv4 address or IPv6 /64)
   std::optional<Refusal> refusal;  // the head or body broke a framing rule (answered by the framing stage)
   unsigned version = 11;
   std::string method = "-";
@@ -40,7 +40,7 @@ struct Exchange {
   std::string request_id;
   TraceContext trace;
   std::string origin;
-  std::size_t route_id = 0;  // the metrics label: a route's index, or a built-in endpoint's id
+  std::size_t route_id = 0;                  // the metrics label: a route's index, or a built-in endpoint's id
   std::shared_ptr<const Identity> identity;  // the verified caller, if any
   std::string user_id;
   std::string_view auth_error;

@@ -193,4 +193,16 @@ void prepare_upstream_request(Request& req, const ForwardInfo& info) {
   req.prepare_payload();
 }
 
+void frame_payload(http::response<http::string_body>& res) {
+  const auto status = res.result();
+  if (status == http::status::no_content || status == http::status::not_modified ||
+      http::to_status_class(status) == http::status_class::informational) {
+    res.body().clear();
+    res.erase(http::field::transfer_encoding);
+    if (status != http::status::not_modified) res.erase(http::field::content_length);
+    return;
+  }
+  res.prepare_payload();
+}
+
 }  // namespace shopmesh::gateway

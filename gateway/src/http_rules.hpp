@@ -79,6 +79,10 @@ bool has_obs_fold(std::string_view bytes, bool& at_line_start);
 /// A client-chosen X-Request-Id the gateway keeps: 1 to 128 of [A-Za-z0-9._-].
 bool is_valid_request_id(std::string_view id);
 
+/// Content-Length / chunked framing for an answer; 1xx, 204 and 304 carry no body (and Beast's
+/// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
+void frame_payload(http::response<http::string_body>& res);
+
 /// Removes hop-by-hop fields: RFC 9110 §7.6.1's, Expect (the gateway answers it), and every field the
 /// Connection header names.
 void strip_hop_by_hop(http::fields& fields);
@@ -88,8 +92,8 @@ struct ForwardInfo {
   std::string_view target;  // normalized (possibly rewritten) path and query
   std::string_view request_id;
   std::string_view traceparent;
-  std::string_view remote;             // the client's address, for X-Forwarded-For
-  const Identity* identity = nullptr;  // the verified caller, if any
+  std::string_view remote;               // the client's address, for X-Forwarded-For
+  const Identity* identity = nullptr;    // the verified caller, if any
   const core::MeshAuth* mesh = nullptr;  // signs the request for the service (X-Mesh-Auth)
 };
 

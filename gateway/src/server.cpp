@@ -13,27 +13,16 @@
 #include <thread>
 #include <unordered_map>
 
-#include "auth.hpp"
 #include "config.hpp"
 #include "http_rules.hpp"
 #include "metrics.hpp"
-#include "rate_limit.hpp"
 #include "revocation.hpp"
 #include "routes.hpp"
 #include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/log.hpp"
 #include "stage.hpp"
-#include "stages/admin.hpp"
-#include "stages/authenticate.hpp"
-#include "stages/builtins.hpp"
-#include "stages/caching.hpp"
-#include "stages/cross_origin.hpp"
-#include "stages/framing.hpp"
-#include "stages/health.hpp"
-#include "stages/proxy.hpp"
-#include "stages/rate_limits.hpp"
-#include "stages/request_id.hpp"
+#include "stages/list.hpp"
 #include "upstream.hpp"
 
 namespace shopmesh::gateway {
@@ -45,7 +34,6 @@ namespace {
 constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr auto kSweepEvery = std::chrono::seconds(10);
-
 
 struct Connection {
   Connection(tcp::socket s, std::string address, bool admin)
@@ -86,20 +74,6 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
   }
 }
 
-// Content-Length / chunked framing for the answer; 1xx, 204 and 304 carry no body (and Beast's
-// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
-void frame_payload(Response& res) {
-  const auto status = res.result();
-  if (status == http::status::no_content || status == http::status::not_modified ||
-      http::to_status_class(status) == http::status_class::informational) {
-    res.body().clear();
-    res.erase(http::field::transfer_encoding);
-    if (status != http::status::not_modified) res.erase(http::field::content_length);
-    return;
-  }
-  res.prepare_payload();
-}
-
 }  // namespace
 
 struct GatewayServer::Impl {
@@ -115,13 +89,8 @@ struct GatewayServer::Impl {
         admin_acceptor(acceptor_strand),
         parser_limits(p.config.header_limit, p.routes),
         upstreams(ioc, p.config),
-        chain(public_stages()),
-        admin_chain(admin_stages()) {}
-
-  std::size_t builtin(BuiltinRoute b) const { return builtin_route_id(routes.routes().size(), b); }
-  // The stages a request meets, in order (stage.hpp); one line per stage.
-  std::vector<std::unique_ptr<Stage>> public_stages();
-  std::vector<std::unique_ptr<Stage>> admin_stages();
+        chain(public_stages(p, upstreams)),
+        admin_chain(admin_stages(p)) {}
 
   asio::awaitable<void> accept_loop(tcp::acceptor& from, bool admin);
   asio::awaitable<void> session(std::shared_ptr<Connection> conn);
@@ -147,43 +116,6 @@ struct GatewayServer::Impl {
   std::map<Connection*, std::weak_ptr<Connection>> connections;
   std::unordered_map<std::string, std::size_t> connections_of;  // open connections per client address
 };
-
-std::vector<std::unique_ptr<Stage>> GatewayServer::Impl::public_stages() {
-  std::vector<int> route_classes;
-  std::vector<std::string> cached_services;
-  for (const auto& r : routes.routes()) {
-    route_classes.push_back(parts.limiter.class_id(r.rate_class));
-    if (r.cache) cached_services.push_back(r.service);
-  }
-  std::vector<std::unique_ptr<Stage>> s;
-  s.push_back(std::make_unique<RequestIdStage>());
-  s.push_back(std::make_unique<CorsStage>(parts.cors, builtin(BuiltinRoute::preflight)));
-  s.push_back(std::make_unique<FramingStage>());
-  s.push_back(std::make_unique<HealthStage>(
-      HealthConfig{config.health_timeout, config.events_enabled, config.revocation_max_lag,
-                   builtin(BuiltinRoute::api_health)},
-      upstreams, parts.kafka, parts.auth, parts.feed));
-  s.push_back(std::make_unique<BuiltinsStage>(
-      parts.docs,
-      BuiltinRouteIds{builtin(BuiltinRoute::health), builtin(BuiltinRoute::openapi), builtin(BuiltinRoute::docs)}));
-  s.push_back(std::make_unique<AddressRateLimitStage>(parts.limiter, std::move(route_classes), metrics));
-  s.push_back(std::make_unique<AuthenticateStage>(
-      AuthenticateConfig{config.jwks_wait, config.events_enabled, config.revocation_max_lag, config.session_check_ttl},
-      parts.auth, parts.jwks, parts.feed, upstreams.find("auth"), parts.mesh, metrics));
-  s.push_back(std::make_unique<UserRateLimitStage>(parts.limiter, parts.limiter.class_id("user"), metrics));
-  s.push_back(std::make_unique<CacheStage>(parts.cache, std::move(cached_services), metrics));
-  s.push_back(std::make_unique<ProxyStage>(upstreams, parts.mesh, config.eject_for, metrics, log));
-  return s;
-}
-
-std::vector<std::unique_ptr<Stage>> GatewayServer::Impl::admin_stages() {
-  std::vector<std::unique_ptr<Stage>> s;
-  s.push_back(std::make_unique<RequestIdStage>());
-  s.push_back(std::make_unique<FramingStage>());
-  s.push_back(std::make_unique<AdminStage>(config.metrics_token, parts.registry, metrics, parts.revocations,
-                                           AdminRouteIds{builtin(BuiltinRoute::metrics), builtin(BuiltinRoute::health)}));
-  return s;
-}
 
 asio::awaitable<void> GatewayServer::Impl::accept_loop(tcp::acceptor& from, bool admin) {
   while (!stopping) {
@@ -268,7 +200,7 @@ asio::awaitable<void> GatewayServer::Impl::session(std::shared_ptr<Connection> c
     Exchange ex;
     ex.remote = remote;
     ex.rate_key = rate_key;
-    ex.route_id = builtin(BuiltinRoute::none);
+    ex.route_id = builtin_route_id(routes.routes().size(), BuiltinRoute::none);
     Request req;  // empty when the head could not be read: only the refusal is answered then
     bool keep_alive = false;
     if (hec) {

@@ -26,10 +26,10 @@ Answer CacheStage::request(Request& req, Exchange& ex) {
   Response res{static_cast<http::status>(hit->status), ex.version};
   for (const auto& [k, v] : hit->headers) res.set(k, v);
   res.set("X-Cache", "HIT");
-  res.set(http::field::age,
-          std::to_string(
-              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - hit->stored_at)
-                  .count()));
+  res.set(
+      http::field::age,
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - hit->stored_at).count()));
   res.body() = hit->body;
   return res;
 }
@@ -41,7 +41,8 @@ void CacheStage::response(Response& res, Exchange& ex) {
     res.set("X-Cache", "MISS");
     const auto cc = res[http::field::cache_control];
     const bool storable = status == 200 && cc.find("no-store") == beast::string_view::npos &&
-                          cc.find("private") == beast::string_view::npos && res.find(http::field::set_cookie) == res.end();
+                          cc.find("private") == beast::string_view::npos &&
+                          res.find(http::field::set_cookie) == res.end();
     if (!storable) return;
     CachedResponse entry;
     entry.status = status;

@@ -9,8 +9,8 @@ Answer CorsStage::request(Request& req, Exchange& ex) {
     return std::nullopt;
   ex.route_id = preflight_route_id_;
   Response res{http::status::no_content, ex.version};
-  for (auto& [k, v] :
-       policy_.preflight_headers(ex.origin, req["access-control-request-method"], req["access-control-request-headers"]))
+  for (auto& [k, v] : policy_.preflight_headers(ex.origin, req["access-control-request-method"],
+                                                req["access-control-request-headers"]))
     res.set(k, v);
   ex.origin.clear();  // the preflight headers already carry what CORS needs
   return res;

@@ -25,7 +25,7 @@ asio::awaitable<Answer> HealthStage::request_async(Request&, Exchange& ex) {
     asio::steady_timer timer;
     std::size_t pending = 0;
     std::map<std::string, std::pair<bool, bool>> results;  // service -> (up, postgres ok)
-    std::map<std::string, std::string> outboxes;            // service -> its outbox slot's figures (JSON)
+    std::map<std::string, std::string> outboxes;           // service -> its outbox slot's figures (JSON)
   };
   auto executor = co_await asio::this_coro::executor;
   auto gather = std::make_shared<Gather>(executor);
@@ -95,8 +95,8 @@ asio::awaitable<Answer> HealthStage::request_async(Request&, Exchange& ex) {
   // are being checked with auth because the feed is behind.
   const bool replayed = !config_.events_enabled || feed_.replayed();
   core::json::kv(w, "revocations",
-                 !config_.events_enabled ? "off"
-                 : !replayed             ? "replaying"
+                 !config_.events_enabled                                                     ? "off"
+                 : !replayed                                                                 ? "replaying"
                  : feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag) ? "ok"
                                                                                              : "stale");
   const bool all_ok = up_count == pools.size() && kafka_ok && postgres_ok && replayed;

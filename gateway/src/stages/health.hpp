@@ -14,10 +14,10 @@ class Authenticator;
 class RevocationFeed;
 
 struct HealthConfig {
-  std::chrono::milliseconds timeout{2'000};        // per service probe
-  bool events_enabled = true;                      // revocations come from Kafka
+  std::chrono::milliseconds timeout{2'000};  // per service probe
+  bool events_enabled = true;                // revocations come from Kafka
   std::chrono::milliseconds revocation_max_lag{500};
-  std::size_t route_id = 0;                        // the metrics label
+  std::size_t route_id = 0;  // the metrics label
 };
 
 class HealthStage final : public Stage {

@@ -32,7 +32,8 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
       metrics_.upstream_error(service_id, GatewayMetrics::UpstreamError::unavailable);
       log_.warn("upstream unavailable",
                 {{"requestId", ex.request_id}, {"service", route.service}, {"error", result.error}});
-      Response res = problem(http::status::service_unavailable, "The upstream service is unavailable; retry shortly.", ex);
+      Response res =
+          problem(http::status::service_unavailable, "The upstream service is unavailable; retry shortly.", ex);
       res.set(http::field::retry_after, std::to_string(std::max<long long>(1, eject_for_.count() / 1000)));
       co_return res;
     }

@@ -1,0 +1,313 @@
+// The gateway's chain of stages (stage.hpp) and the stages that decide without waiting: each is
+// driven here through the Stage interface, as the chain drives it. The stages that wait
+// (health, authentication, proxy) and the admin listener run against a real stack in
+// tests/integration/gateway.
+#include <prometheus/registry.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+#include <stdexcept>
+
+#include "auth.hpp"
+#include "cors.hpp"
+#include "docs_site.hpp"
+#include "metrics.hpp"
+#include "rate_limit.hpp"
+#include "response_cache.hpp"
+#include "routes.hpp"
+#include "stage.hpp"
+#include "stages/builtins.hpp"
+#include "stages/caching.hpp"
+#include "stages/cross_origin.hpp"
+#include "stages/framing.hpp"
+#include "stages/rate_limits.hpp"
+#include "stages/request_id.hpp"
+
+using namespace shopmesh::gateway;
+using namespace std::chrono_literals;
+
+namespace {
+
+Response run(const Chain& chain, Request& req, Exchange& ex, std::string* failure = nullptr) {
+  boost::asio::io_context ioc;
+  auto done = boost::asio::co_spawn(ioc, chain.run(req, ex, failure), boost::asio::use_future);
+  ioc.run();
+  return done.get();
+}
+
+// Records what the chain does with it; answers when told to.
+struct Probe final : Stage {
+  Probe(std::string id, std::vector<std::string>& trail, bool answer = false, bool wait = false, bool fail = false)
+      : id(std::move(id)), trail(trail), answer(answer), wait(wait), fail(fail) {}
+  std::string_view name() const override { return id; }
+  Answer request(Request&, Exchange& ex) override {
+    trail.push_back("in:" + id);
+    if (fail) throw std::runtime_error("probe failed");
+    if (!answer) return std::nullopt;
+    return problem(http::status::accepted, id, ex);
+  }
+  bool waits(const Exchange&) const override { return wait; }
+  boost::asio::awaitable<Answer> request_async(Request& req, Exchange& ex) override {
+    trail.push_back("async:" + id);
+    co_return request(req, ex);
+  }
+  void response(Response& res, Exchange&) override {
+    trail.push_back("out:" + id);
+    res.insert("X-Trail", id);
+  }
+  std::string id;
+  std::vector<std::string>& trail;
+  bool answer, wait, fail;
+};
+
+Chain chain_of(std::vector<std::unique_ptr<Stage>> stages) {
+  return Chain(std::move(stages));
+}
+
+Request get(std::string target) {
+  Request req{http::verb::get, target, 11};
+  req.set(http::field::host, "gateway");
+  return req;
+}
+
+Exchange exchange_for(const Request& req, const RouteTable& routes) {
+  Exchange ex;
+  ex.method = std::string(req.method_string());
+  ex.path = std::string(req.target());
+  ex.route = routes.match(ex.method, ex.path);
+  ex.rate_key = "10.0.0.1";
+  return ex;
+}
+
+const RouteTable& table() {
+  static const RouteTable t = RouteTable::parse(R"({"routes": [
+    {"prefix": "/api/products", "methods": ["GET"], "service": "products", "auth": "public", "cache": true, "rateClass": "default"},
+    {"prefix": "/api/products", "service": "products", "auth": "admin"},
+    {"prefix": "/api/orders", "service": "orders", "auth": "user"}]})");
+  return t;
+}
+
+GatewayMetrics& metrics() {
+  static prometheus::Registry registry;
+  static GatewayMetrics m(registry, route_metric_labels({"a", "b", "c"}), {"orders", "products"}, {"default", "user"});
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("gateway chain: stages in order, the first answer ends it, the answer goes back out in reverse",
+          "[gateway]") {
+  std::vector<std::string> trail;
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<Probe>("a", trail));
+  stages.push_back(std::make_unique<Probe>("b", trail, false, true));
+  stages.push_back(std::make_unique<Probe>("c", trail, true));
+  stages.push_back(std::make_unique<Probe>("d", trail, true));
+  const Chain chain = chain_of(std::move(stages));
+  auto req = get("/x");
+  Exchange ex;
+  const Response res = run(chain, req, ex);
+  CHECK(res.result_int() == 202);
+  CHECK(trail == std::vector<std::string>{"in:a", "async:b", "in:b", "in:c", "out:c", "out:b", "out:a"});
+  CHECK_FALSE(ex.close);
+}
+
+TEST_CASE("gateway chain: no answer is a 404, a stage that throws is a 500 that closes, still sent back out",
+          "[gateway]") {
+  std::vector<std::string> trail;
+  std::vector<std::unique_ptr<Stage>> passing;
+  passing.push_back(std::make_unique<Probe>("a", trail));
+  auto req = get("/x");
+  Exchange ex;
+  CHECK(run(chain_of(std::move(passing)), req, ex).result_int() == 404);
+  CHECK(trail == std::vector<std::string>{"in:a", "out:a"});
+
+  trail.clear();
+  std::vector<std::unique_ptr<Stage>> failing;
+  failing.push_back(std::make_unique<Probe>("a", trail));
+  failing.push_back(std::make_unique<Probe>("b", trail, false, false, true));
+  failing.push_back(std::make_unique<Probe>("c", trail, true));
+  std::string failure;
+  Exchange ex2;
+  const Response res = run(chain_of(std::move(failing)), req, ex2, &failure);
+  CHECK(res.result_int() == 500);
+  CHECK(failure == "probe failed");
+  CHECK(ex2.close);
+  CHECK(trail == std::vector<std::string>{"in:a", "in:b", "out:b", "out:a"});
+}
+
+TEST_CASE("gateway stages: request id kept when valid, else a new one, on every answer", "[gateway]") {
+  RequestIdStage stage;
+  auto req = get("/x");
+  req.set("X-Request-Id", "client-id.1");
+  Exchange ex;
+  CHECK_FALSE(stage.request(req, ex));
+  CHECK(ex.request_id == "client-id.1");
+  CHECK(ex.trace.trace_id.size() == 32);
+  Response res{http::status::ok, 11};
+  stage.response(res, ex);
+  CHECK(res["X-Request-Id"] == "client-id.1");
+
+  req.set("X-Request-Id", "bad id\twith spaces");
+  Exchange ex2;
+  stage.request(req, ex2);
+  CHECK(ex2.request_id != "bad id\twith spaces");
+  CHECK(ex2.request_id.size() == 36);
+}
+
+TEST_CASE("gateway stages: CORS answers preflights (not refused ones) and decorates other answers", "[gateway]") {
+  CorsPolicy policy({"https://shop.example"}, 600s);
+  CorsStage stage(policy, 77);
+  Request pre{http::verb::options, "/api/orders", 11};
+  pre.set("Origin", "https://shop.example");
+  pre.set("Access-Control-Request-Method", "POST");
+  Exchange ex;
+  ex.method = "OPTIONS";
+  auto answer = stage.request(pre, ex);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 204);
+  CHECK((*answer)["Access-Control-Allow-Origin"] == "https://shop.example");
+  CHECK(ex.route_id == 77);
+  CHECK(ex.origin.empty());  // the preflight's own headers are enough
+
+  Exchange refused;
+  refused.method = "OPTIONS";
+  refused.refusal = Refusal{http::status::bad_request, "no"};
+  CHECK_FALSE(stage.request(pre, refused));
+
+  auto req = get("/api/orders");
+  req.set("Origin", "https://shop.example");
+  Exchange ex2;
+  CHECK_FALSE(stage.request(req, ex2));
+  Response res{http::status::ok, 11};
+  stage.response(res, ex2);
+  CHECK(res["Access-Control-Allow-Origin"] == "https://shop.example");
+
+  req.set("Origin", "https://evil.example");
+  Exchange ex3;
+  stage.request(req, ex3);
+  Response res3{http::status::ok, 11};
+  stage.response(res3, ex3);
+  CHECK(res3.find("Access-Control-Allow-Origin") == res3.end());
+}
+
+TEST_CASE("gateway stages: a framing refusal is answered and closes the connection", "[gateway]") {
+  FramingStage stage;
+  auto req = get("/x");
+  Exchange ex;
+  CHECK_FALSE(stage.request(req, ex));
+  ex.refusal = Refusal{http::status::payload_too_large, "Too big."};
+  auto answer = stage.request(req, ex);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 413);
+  CHECK(answer->body().find("Too big.") != std::string::npos);
+  CHECK(ex.close);
+}
+
+TEST_CASE("gateway stages: built-ins answer their paths, an unrouted path is 404, a routed one goes on", "[gateway]") {
+  DocsSite docs("/nonexistent/openapi.yaml", "/nonexistent/swagger");
+  BuiltinsStage stage(docs, BuiltinRouteIds{1, 2, 3});
+  auto health = get("/health");
+  Exchange ex = exchange_for(health, table());
+  auto answer = stage.request(health, ex);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 200);
+  CHECK(ex.route_id == 1);
+
+  auto docs_req = get("/api/docs/index.html");
+  Exchange ex2 = exchange_for(docs_req, table());
+  answer = stage.request(docs_req, ex2);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 503);  // Swagger UI not installed there
+  CHECK(ex2.route_id == 3);
+
+  auto nowhere = get("/api/nowhere");
+  Exchange ex3 = exchange_for(nowhere, table());
+  answer = stage.request(nowhere, ex3);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 404);
+
+  auto routed = get("/api/orders/1");
+  Exchange ex4 = exchange_for(routed, table());
+  CHECK_FALSE(stage.request(routed, ex4));
+  CHECK(ex4.route_id == ex4.route->index);
+}
+
+TEST_CASE("gateway stages: per-address then per-user limits, 429 with Retry-After, RateLimit headers on the way out",
+          "[gateway]") {
+  RateLimiter limiter({{"default", *RateSpec::parse("1/m burst 3")}, {"user", *RateSpec::parse("1/m burst 1")}});
+  std::vector<int> classes;
+  for (const auto& r : table().routes()) classes.push_back(limiter.class_id(r.rate_class));
+  AddressRateLimitStage by_address(limiter, classes, metrics());
+  UserRateLimitStage by_user(limiter, limiter.class_id("user"), metrics());
+
+  auto req = get("/api/products");
+  Exchange ex = exchange_for(req, table());
+  CHECK_FALSE(by_address.request(req, ex));
+  Response res{http::status::ok, 11};
+  by_address.response(res, ex);
+  CHECK(res["RateLimit-Limit"] == "3");
+  CHECK(res["RateLimit-Remaining"] == "2");
+
+  Exchange ex2 = exchange_for(req, table());
+  ex2.identity = std::make_shared<Identity>(Identity{"user-1", "USER", "u@example.com", "s", 0, 0});
+  CHECK_FALSE(by_address.request(req, ex2));
+  CHECK_FALSE(by_user.request(req, ex2));
+  CHECK(ex2.rate.limit == 1);  // the tighter bucket is the one reported
+  CHECK(ex2.rate.remaining == 0);
+  auto refused = by_user.request(req, ex2);
+  REQUIRE(refused);
+  CHECK(refused->result_int() == 429);
+  CHECK_FALSE((*refused)[http::field::retry_after].empty());
+
+  Exchange ex3 = exchange_for(req, table());
+  CHECK_FALSE(by_address.request(req, ex3));
+  auto third = by_address.request(req, ex3);
+  REQUIRE(third);
+  CHECK(third->result_int() == 429);
+  Response limited = std::move(*third);
+  by_address.response(limited, ex3);
+  CHECK(limited["RateLimit-Remaining"] == "0");
+}
+
+TEST_CASE("gateway stages: anonymous catalog reads are stored and served from the cache, writes clear it",
+          "[gateway]") {
+  ResponseCache cache(ResponseCache::Limits{});
+  CacheStage stage(cache, {"products"}, metrics());
+
+  auto req = get("/api/products");
+  Exchange miss = exchange_for(req, table());
+  CHECK_FALSE(stage.request(req, miss));
+  CHECK(miss.cacheable);
+  Response upstream{http::status::ok, 11};
+  upstream.set(http::field::content_type, "application/json");
+  upstream.set("X-Request-Id", "not-stored");
+  upstream.body() = R"({"items":[]})";
+  stage.response(upstream, miss);
+  CHECK(upstream["X-Cache"] == "MISS");
+
+  Exchange hit = exchange_for(req, table());
+  auto answer = stage.request(req, hit);
+  REQUIRE(answer);
+  CHECK((*answer)["X-Cache"] == "HIT");
+  CHECK((*answer)[http::field::content_type] == "application/json");
+  CHECK(answer->find("X-Request-Id") == answer->end());
+  CHECK(answer->body() == R"({"items":[]})");
+  stage.response(*answer, hit);  // a hit is not stored again
+  CHECK(cache.size() == 1);
+
+  auto with_token = get("/api/products");
+  with_token.set(http::field::authorization, "Bearer x");
+  Exchange personal = exchange_for(with_token, table());
+  CHECK_FALSE(stage.request(with_token, personal));
+  CHECK_FALSE(personal.cacheable);
+
+  Request write{http::verb::post, "/api/products", 11};
+  Exchange w = exchange_for(write, table());
+  CHECK_FALSE(stage.request(write, w));
+  Response created{http::status::created, 11};
+  stage.response(created, w);
+  CHECK(cache.size() == 0);
+}
