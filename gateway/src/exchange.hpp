@@ -25,7 +25,7 @@ struct Route;
 
 struct Exchange {
   // Set by the session before the first stage.
-  std::string remote;              // the peer's address
+  std::string_view remote;         // the peer's address (the session's string, which outlives the exchange)
   std::string_view rate_key;       // the peer's rate-limit key (IPv4 address or IPv6 /64)
   std::optional<Refusal> refusal;  // the head or body broke a framing rule (answered by the framing stage)
   unsigned version = 11;

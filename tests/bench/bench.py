@@ -218,14 +218,14 @@ def routes_file(name, auth, cache):
     return str(path)
 
 
-def start_gateway(name, upstream, auth="user", cache=False, token_cache=True):
+def start_gateway(name, upstream, auth="user", cache=False, token_cache=True, binary=None):
     port = free_port()
     env = {"HTTP_PORT": str(port), "GATEWAY_ADMIN_PORT": "0", "HTTP_IO_THREADS": "1", "PRODUCTS_URL": upstream,
            "GATEWAY_ROUTES_FILE": routes_file(name, auth, cache), "RATE_LIMIT_DEFAULT": "off",
            "RATE_LIMIT_USER": "off", "GATEWAY_CONSUMER_GROUP": f"bench-{name}-{port}"}
     if not token_cache:
         env["GATEWAY_TOKEN_CACHE_SIZE"] = "0"
-    return Proc(name, [str(BIN / "shopmesh-gateway")], PROXY_CPUS, env), f"http://127.0.0.1:{port}"
+    return Proc(name, [binary or str(BIN / "shopmesh-gateway")], PROXY_CPUS, env), f"http://127.0.0.1:{port}"
 
 
 NGINX_CONF = """worker_processes 1;
@@ -284,6 +284,14 @@ SYSTEMS = [
      lambda u: start_gateway("gateway-noauth", u, auth="public")),
     ("express", "Express gateway, RS256 (jsonwebtoken)", lambda u: start_express("express", u)),
 ]
+# A change to the gateway, side by side with the build it started from: BENCH_GATEWAY_BASELINE names
+# that build's shopmesh-gateway binary, measured in the same rounds as the current one.
+if ENV.get("BENCH_GATEWAY_BASELINE"):
+    SYSTEMS.insert(3, ("gateway-baseline", "Shopmesh gateway, RS256, baseline build (BENCH_GATEWAY_BASELINE)",
+                       lambda u: start_gateway("gateway-baseline", u, binary=ENV["BENCH_GATEWAY_BASELINE"])))
+# BENCH_SYSTEMS (comma-separated keys, e.g. "gateway-baseline,gateway"): only these, for a quick A/B.
+if ENV.get("BENCH_SYSTEMS"):
+    SYSTEMS = [s for s in SYSTEMS if s[0] in ENV["BENCH_SYSTEMS"].split(",")]
 CACHE_SYSTEMS = [
     ("nginx-cache", "nginx, proxy_cache hit", lambda u: start_nginx("nginx-cache", u, cache=True)),
     ("gateway-cache", "Shopmesh gateway, response cache hit",
@@ -362,7 +370,7 @@ def gateway_bench(token, admin_token):
     pin_stack(LOAD_CPUS)
     try:
         memory_url = f"http://127.0.0.1:{backend_port}"
-        backend.wait_ready(memory_url + path)
+        backend.wait_ready(memory_url + path, mesh_credential.signed("GET", path))
         bearer = {"Authorization": f"Bearer {token}"}
         runs = [measure("in-memory backend", memory_url, path, SYSTEMS, bearer),
                 measure("PostgreSQL-backed products service", ENV["PRODUCTS_URL"], path, SYSTEMS, bearer),

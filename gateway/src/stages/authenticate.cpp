@@ -59,12 +59,13 @@ asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange&
       co_return res;
     }
   }
-  if (ex.identity) co_return co_await refuse_if_revoked(ex);
-  co_return std::nullopt;
+  // The feed vouching for every recent revocation is the common case: no session check to wait for.
+  if (!ex.identity || feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag))
+    co_return std::nullopt;
+  co_return co_await refuse_if_revoked(ex);
 }
 
 asio::awaitable<Answer> AuthenticateStage::refuse_if_revoked(const Exchange& ex) {
-  if (feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) co_return std::nullopt;
   auto unavailable = [&](std::string_view detail) {
     Response res = problem(http::status::service_unavailable, detail, ex);
     res.set(http::field::retry_after, "1");
