@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/events/outbox.hpp"

@@ -1,6 +1,6 @@
 # System dependencies (Debian 12 packages, installed by scripts/bootstrap).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS url)
+find_package(Boost 1.81 REQUIRED CONFIG)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(Catch2 2 REQUIRED)

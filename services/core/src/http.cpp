@@ -30,13 +30,6 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 void Headers::set(std::string_view name, std::string value) {
@@ -58,27 +51,6 @@ void Headers::remove(std::string_view name) {
   std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
 }
 
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // The still-encoded value of the first `name` parameter ("" for a bare "name"); nullopt when absent.
@@ -98,45 +70,6 @@ std::optional<std::string_view> raw_query_value(std::string_view query, std::str
 }
 
 }  // namespace
-
-std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < text.size(); ++count) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = 0;
-    char32_t cp = 0;
-    if (c < 0x80) {
-      len = 1;
-      cp = c;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (i + len > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-    i += len;
-  }
-  return count;
-}
-
-bool is_valid_utf8(std::string_view text) {
-  return utf8_length(text).has_value();
-}
 
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name) {
   auto raw = raw_query_value(query, name);
@@ -193,20 +126,6 @@ Response Response::no_content() {
   r.content_type.clear();
   return r;
 }
-
-ClientError::ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors)
-    : std::runtime_error(std::move(detail)), status_(status), title_(std::move(title)), errors_(std::move(errors)) {}
-
-ClientError bad_request(std::string detail, std::vector<FieldError> errors) {
-  return {400, "Bad Request", std::move(detail), std::move(errors)};
-}
-ClientError not_found(std::string detail) { return {404, "Not Found", std::move(detail)}; }
-ClientError conflict(std::string detail) { return {409, "Conflict", std::move(detail)}; }
-ClientError unprocessable(std::string detail, std::vector<FieldError> errors) {
-  return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
-}
-ClientError unauthorized(std::string detail) { return {401, "Unauthorized", std::move(detail)}; }
-ClientError forbidden(std::string detail) { return {403, "Forbidden", std::move(detail)}; }
 
 std::string_view reason_phrase(int status) {
   switch (status) {

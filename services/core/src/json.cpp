@@ -4,7 +4,8 @@
 
 #include <vector>
 
-#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/errors.hpp"
+#include "shopmesh/core/text.hpp"
 
 namespace shopmesh::core::json {
 

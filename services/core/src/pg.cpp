@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "shopmesh/core/http.hpp"
+#include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 
 namespace shopmesh::core {

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "shopmesh/core/errors.hpp"
+#include "shopmesh/core/text.hpp"
+
 namespace shopmesh::core {
 
 /// A case-insensitive header list, small and ordered as received.
@@ -59,40 +62,6 @@ struct Response {
   static Response no_content();
 };
 
-/// One field-level validation problem.
-struct FieldError {
-  std::string field;
-  std::string message;
-};
-
-/// A client error: becomes an RFC 9457 problem+json response with this status.
-class ClientError : public std::runtime_error {
- public:
-  ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors = {});
-  int status() const { return status_; }
-  const std::string& title() const { return title_; }
-  const std::vector<FieldError>& errors() const { return errors_; }
-
- private:
-  int status_;
-  std::string title_;
-  std::vector<FieldError> errors_;
-};
-
-/// Shorthands for the common client errors.
-ClientError bad_request(std::string detail, std::vector<FieldError> errors = {});
-ClientError not_found(std::string detail = "The resource does not exist.");
-ClientError conflict(std::string detail);
-ClientError unprocessable(std::string detail, std::vector<FieldError> errors = {});
-ClientError unauthorized(std::string detail = "Authentication is required.");
-ClientError forbidden(std::string detail = "You are not allowed to do this.");
-
-/// A transient infrastructure failure (database down, dependency timeout): answered 503.
-class Unavailable : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 /// Renders a problem+json body.
 std::string problem_json(int status, std::string_view title, std::string_view detail,
                          std::string_view instance, std::string_view request_id,
@@ -137,6 +106,7 @@ class Router {
 void read_paging(const std::function<std::optional<std::string>(std::string_view)>& param, int& page, int& limit,
                  std::vector<FieldError>& errors, int max_limit = 100);
 
+
 /// Splits "a=1&b=x%20y" and finds one parameter, percent-decoded ('+' is a space); nullopt when it
 /// is absent or its value is not valid percent-encoding.
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name);
@@ -145,12 +115,5 @@ std::optional<std::string> find_query_param(std::string_view query, std::string_
 /// `name`, rather than passing as absent (a filter silently dropped) or reaching PostgreSQL (which
 /// refuses such text: a 500) or libpq (which cuts it at the NUL: another value than was sent).
 std::optional<std::string> strict_query_param(std::string_view query, std::string_view name);
-/// Number of code points of well-formed UTF-8 text (no overlong forms, surrogates or code points
-/// past U+10FFFF); nullopt when the bytes are not.
-std::optional<std::size_t> utf8_length(std::string_view text);
-/// Whether `text` is well-formed UTF-8 (utf8_length has a value).
-bool is_valid_utf8(std::string_view text);
-/// Percent-decodes text; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 }  // namespace shopmesh::core

@@ -1,0 +1,18 @@
+#pragma once
+// Text helpers shared by every layer: UTF-8 validation and percent-decoding.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace shopmesh::core {
+
+/// Number of code points of well-formed UTF-8 text (no overlong forms, surrogates or code points
+/// past U+10FFFF); nullopt when the bytes are not.
+std::optional<std::size_t> utf8_length(std::string_view text);
+/// Whether `text` is well-formed UTF-8 (utf8_length has a value).
+bool is_valid_utf8(std::string_view text);
+/// Percent-decodes text; nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace shopmesh::core
