@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "response_cache.hpp"
+#include "shopmesh/contracts/session_revoked_v1.hpp"
 #include "shopmesh/core/log.hpp"
 
 namespace shopmesh::gateway {
@@ -31,18 +32,17 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 std::optional<SessionRevoked> parse_session_revoked(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject() || member_string(doc, "type") != "SESSION_REVOKED") return std::nullopt;
+  if (doc.HasParseError() || !doc.IsObject() || member_string(doc, "type") != contracts::SessionRevokedV1::kType)
+    return std::nullopt;
   auto data_it = doc.FindMember("data");
   if (data_it == doc.MemberEnd() || !data_it->value.IsObject()) return std::nullopt;
-  const auto& data = data_it->value;
-  SessionRevoked e;
-  e.user_id = member_string(data, "userId");
-  e.session_id = member_string(data, "sessionId");
-  e.except_session_id = member_string(data, "exceptSessionId");
-  auto revoked_at = parse_rfc3339(member_string(data, "revokedAt"));
-  if (e.user_id.empty() || !revoked_at) return std::nullopt;
-  e.revoked_at_s = *revoked_at;
-  return e;
+  // The data as its contract (contracts/events/SESSION_REVOKED.v1.json) decodes and validates it.
+  const auto decoded = contracts::from_json<contracts::SessionRevokedV1>(data_it->value);
+  if (!decoded.ok()) return std::nullopt;
+  const contracts::SessionRevokedV1& v = *decoded.value;
+  auto revoked_at = parse_rfc3339(v.revoked_at);
+  if (!revoked_at) return std::nullopt;
+  return SessionRevoked{v.user_id.value, v.session_id.value_or(""), v.except_session_id.value_or(""), *revoked_at};
 }
 
 GatewayEventHandler::GatewayEventHandler(std::string identity_topic, std::vector<std::string> cache_topics,

@@ -42,6 +42,12 @@ void SessionChecker::remember(const std::string& key, State state, Clock::time_p
     if (entries_.size() >= kMaxEntries) entries_.clear();
   }
   entries_[key] = {state, until};
+  if (state == State::revoked) any_revoked_.store(true, std::memory_order_relaxed);
+}
+
+bool SessionChecker::known_revoked(const Identity& id) {
+  if (!any_revoked_.load(std::memory_order_relaxed)) return false;
+  return cached(id.user_id + "/" + id.session_id, Clock::now()) == State::revoked;
 }
 
 boost::asio::awaitable<SessionChecker::State> SessionChecker::check(const Identity& id, std::string_view request_id) {

@@ -6,6 +6,7 @@
 // revoked session never comes back). No answer is `unknown`: the caller refuses with 503.
 // Included only by the gateway's Beast translation units.
 #include <boost/asio/awaitable.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -33,6 +34,10 @@ class SessionChecker {
                  std::chrono::milliseconds timeout);
 
   boost::asio::awaitable<State> check(const Identity& identity, std::string_view request_id);
+  /// Whether auth has already answered that this session is revoked (remembered until the token
+  /// expires). Asked even while the feed is fresh: the feed vouches for what was published, and a
+  /// revocation auth reported during an outage may reach the topic only after the feed caught up.
+  bool known_revoked(const Identity& identity);
 
   /// What a session-state answer from auth means (`{"active": true|false}` with status 200).
   static State parse_answer(int status, std::string_view body);
@@ -53,6 +58,7 @@ class SessionChecker {
   std::chrono::milliseconds timeout_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;  // "<sub>/<sid>" -> answer
+  std::atomic<bool> any_revoked_{false};            // known_revoked() is free until auth said "revoked" once
 };
 
 }  // namespace shopmesh::gateway

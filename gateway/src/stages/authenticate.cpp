@@ -59,9 +59,13 @@ asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange&
       co_return res;
     }
   }
+  if (!ex.identity) co_return std::nullopt;
+  if (sessions_->known_revoked(*ex.identity)) {
+    metrics_.auth_failure("revoked");
+    co_return unauthorized(ex, true, "revoked");
+  }
   // The feed vouching for every recent revocation is the common case: no session check to wait for.
-  if (!ex.identity || feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag))
-    co_return std::nullopt;
+  if (feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) co_return std::nullopt;
   co_return co_await refuse_if_revoked(ex);
 }
 

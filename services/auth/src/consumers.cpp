@@ -1,14 +1,14 @@
 #include "consumers.hpp"
 
-#include "identity_events.hpp"
+#include "shopmesh/contracts/user_deleted_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "store.hpp"
 
 namespace shopmesh::auth {
 
 void register_consumers(events::ConsumerRunner& runner, AuthStore& store) {
-  runner.on("USER_DELETED", 1, [&store](pqxx::work& tx, const rapidjson::Value& data, const events::Consumed& c) {
-    store.delete_account(tx, deleted_user_id(data), c.reaction());
+  runner.on<contracts::UserDeletedV1>([&store](pqxx::work& tx, const auto& e, const events::Consumed& c) {
+    store.delete_account(tx, e.user_id.value, c.reaction());
   });
 }
 

@@ -1,12 +1,12 @@
 #pragma once
-// Payloads of the identity events auth publishes (contracts/events/*.v1.json), as JSON text.
-#include <rapidjson/document.h>
-
+// The identity events auth publishes, as their generated contracts (contracts/events/*.v1.json).
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "account.hpp"
+#include "shopmesh/contracts/session_revoked_v1.hpp"
+#include "shopmesh/contracts/user_registered_v1.hpp"
 
 namespace shopmesh::auth {
 
@@ -14,15 +14,12 @@ enum class RevokeReason { logout, password_changed, refresh_reuse, user_deleted,
 /// LOGOUT | PASSWORD_CHANGED | REFRESH_REUSE | USER_DELETED | ROLE_CHANGED.
 std::string_view to_string(RevokeReason reason);
 
-/// USER_REGISTERED v1: {userId, email, name, role, registeredAt}.
-std::string user_registered_data(const Account& account);
+/// USER_REGISTERED v1 for a new account.
+contracts::UserRegisteredV1 user_registered(const Account& account);
 
-/// SESSION_REVOKED v1: {userId, sessionId?, exceptSessionId?, reason, revokedAt}.
-std::string session_revoked_data(std::string_view user_id, const std::optional<std::string>& session_id,
-                                 const std::optional<std::string>& except_session_id, RevokeReason reason,
-                                 std::string_view revoked_at);
-
-/// The user id of a USER_DELETED payload; throws events::PermanentError when malformed.
-std::string deleted_user_id(const rapidjson::Value& data);
+/// SESSION_REVOKED v1: one session, or all of a user's but `except_session_id`.
+contracts::SessionRevokedV1 session_revoked(std::string_view user_id, const std::optional<std::string>& session_id,
+                                            const std::optional<std::string>& except_session_id, RevokeReason reason,
+                                            std::string_view revoked_at);
 
 }  // namespace shopmesh::auth

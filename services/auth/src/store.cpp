@@ -116,7 +116,7 @@ std::optional<Account> AuthStore::insert_account(pqxx::work& tx, const std::stri
       id, email, name, password_hash, std::string(to_string(role)));
   if (rows.empty()) return std::nullopt;
   Account account = read_account(rows[0]);
-  outbox_.add(tx, events::topic::identity, "USER_REGISTERED", 1, account.id, user_registered_data(account), ctx);
+  outbox_.add(tx, events::topic::identity, account.id, user_registered(account), ctx);
   return account;
 }
 
@@ -325,8 +325,8 @@ void AuthStore::revoke_all(pqxx::work& tx, const std::string& user_id, const std
 void AuthStore::publish_revoked(pqxx::work& tx, const std::string& user_id,
                                 const std::optional<std::string>& session_id, const std::optional<std::string>& keep,
                                 RevokeReason reason, const events::EventContext& ctx, const std::string& revoked_at) {
-  outbox_.add(tx, events::topic::identity, "SESSION_REVOKED", 1, user_id,
-              session_revoked_data(user_id, session_id, keep, reason, revoked_at), ctx);
+  outbox_.add(tx, events::topic::identity, user_id, session_revoked(user_id, session_id, keep, reason, revoked_at),
+              ctx);
 }
 
 }  // namespace shopmesh::auth

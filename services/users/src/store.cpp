@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include "shopmesh/contracts/user_deleted_v1.hpp"
+
 #include "shopmesh/core/json.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/events/envelope.hpp"
@@ -39,15 +41,6 @@ Profile read_profile(const pqxx::row& r) {
   return p;
 }
 
-std::string user_deleted_data(const std::string& id, const std::string& deleted_at) {
-  rapidjson::StringBuffer buf;
-  core::json::Writer w(buf);
-  w.StartObject();
-  core::json::kv(w, "userId", id);
-  core::json::kv(w, "deletedAt", deleted_at);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
-}
 
 }  // namespace
 
@@ -160,8 +153,7 @@ bool ProfileStore::remove(const std::string& id, const events::EventContext& ctx
                      " RETURNING to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
         id);
     if (rows.empty()) return false;
-    outbox_.add(tx, events::topic::identity, "USER_DELETED", 1, id, user_deleted_data(id, rows[0][0].as<std::string>()),
-                ctx);
+    outbox_.add(tx, events::topic::identity, id, contracts::UserDeletedV1{{id}, rows[0][0].as<std::string>()}, ctx);
     return true;
   });
 }
