@@ -6,7 +6,11 @@
 #include <algorithm>
 
 #include "response_cache.hpp"
+#include "shopmesh/contracts/product_created_v1.hpp"
+#include "shopmesh/contracts/product_deleted_v1.hpp"
+#include "shopmesh/contracts/product_updated_v1.hpp"
 #include "shopmesh/contracts/session_revoked_v1.hpp"
+#include "shopmesh/contracts/stock_changed_v1.hpp"
 #include "shopmesh/core/log.hpp"
 
 namespace shopmesh::gateway {
@@ -21,10 +25,6 @@ std::string_view member_string(const rapidjson::Value& obj, const char* name) {
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd() || !it->value.IsString()) return {};
   return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
 }
 
 }  // namespace
@@ -75,8 +75,9 @@ GatewayEventHandler::Effect GatewayEventHandler::apply(std::string_view topic, s
     return Effect::malformed;
   }
   const std::string_view type = member_string(doc, "type");
-  // Product and category changes, and stock levels (shown on products); not reservations as such.
-  if (starts_with(type, "PRODUCT_") || starts_with(type, "CATEGORY_") || type == "STOCK_CHANGED") {
+  // Product changes, and stock levels (shown on products); not reservations as such.
+  if (type == contracts::ProductCreatedV1::kType || type == contracts::ProductUpdatedV1::kType ||
+      type == contracts::ProductDeletedV1::kType || type == contracts::StockChangedV1::kType) {
     cache_.invalidate_all();
     return Effect::cache_cleared;
   }
