@@ -14,7 +14,7 @@
 
 #include "http_rules.hpp"
 #include "rate_limit.hpp"
-#include "trace.hpp"
+#include "shopmesh/core/trace.hpp"
 
 namespace shopmesh::gateway {
 
@@ -38,7 +38,7 @@ struct Exchange {
 
   // Filled in by the stages.
   std::string request_id;
-  TraceContext trace;
+  core::TraceContext trace;
   std::string origin;
   std::size_t route_id = 0;                  // the metrics label: a route's index, or a built-in endpoint's id
   std::shared_ptr<const Identity> identity;  // the verified caller, if any

@@ -23,7 +23,7 @@
 #include "rate_limit.hpp"
 #include "revocation.hpp"
 #include "routes.hpp"
-#include "trace.hpp"
+#include "shopmesh/core/trace.hpp"
 
 std::string_view default_routes_json();
 
@@ -142,7 +142,7 @@ void handle(Request& req, const CheckedHead& head, RateLimiter& limiter, Authent
       FUZZ_CHECK(!has_crlf(value));
     return;
   }
-  const TraceContext trace = continue_or_start_trace(view(req["traceparent"]));
+  const core::TraceContext trace = core::continue_or_start_trace(view(req["traceparent"]));
   FUZZ_CHECK(trace.traceparent.size() == 55 && trace.trace_id.size() == 32);
   const std::string_view request_id = view(req["x-request-id"]);
   const std::string id = is_valid_request_id(request_id) ? std::string(request_id) : "generated-request-id";

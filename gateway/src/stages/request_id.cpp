@@ -7,7 +7,7 @@ namespace shopmesh::gateway {
 Answer RequestIdStage::request(Request& req, Exchange& ex) {
   const auto rid = req["x-request-id"];
   ex.request_id = is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
-  ex.trace = continue_or_start_trace(req["traceparent"]);
+  ex.trace = core::continue_or_start_trace(req["traceparent"]);
   return std::nullopt;
 }
 

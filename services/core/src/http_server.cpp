@@ -24,6 +24,7 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/offload.hpp"
+#include "shopmesh/core/trace.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::core {
@@ -197,6 +198,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<SessionState> st
       auto rid = request.headers.get("x-request-id");
       request.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : uuid_v7();
       if (auto tp = request.headers.get("traceparent")) request.traceparent = std::string(*tp);
+      // Called without one (or with a malformed one): this request starts a trace, so what it
+      // produces (events, calls to other services) carries a traceparent all the same.
+      if (!is_valid_traceparent(request.traceparent)) request.traceparent = continue_or_start_trace("").traceparent;
       keep_alive = msg.keep_alive();
       std::optional<std::string> caller;
       if (!is_probe(request)) caller = mesh_caller(mesh, request);

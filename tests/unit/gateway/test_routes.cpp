@@ -4,9 +4,10 @@
 #include "config.hpp"
 #include "routes.hpp"
 #include "shipped_routes.hpp"
-#include "trace.hpp"
+#include "shopmesh/core/trace.hpp"
 
 using namespace shopmesh::gateway;
+namespace core = shopmesh::core;
 
 namespace {
 
@@ -216,13 +217,16 @@ TEST_CASE("gateway config: defaults, rate-limit variables and JWKS URL", "[gatew
 
 TEST_CASE("gateway trace: a valid traceparent is continued, anything else starts a trace", "[gateway]") {
   const std::string incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  auto t = continue_or_start_trace(incoming);
+  auto t = core::continue_or_start_trace(incoming);
   CHECK(t.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
   CHECK(t.traceparent.substr(0, 36) == "00-4bf92f3577b34da6a3ce929d0e0e4736-");
   CHECK(t.traceparent.substr(36, 16) != "00f067aa0ba902b7");
   CHECK(t.traceparent.size() == 55);
-  auto fresh = continue_or_start_trace("00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+  auto fresh = core::continue_or_start_trace("00-00000000000000000000000000000000-00f067aa0ba902b7-01");
   CHECK(fresh.trace_id != "00000000000000000000000000000000");
   CHECK(fresh.trace_id.size() == 32);
-  CHECK(continue_or_start_trace("garbage").traceparent.size() == 55);
+  CHECK(core::continue_or_start_trace("garbage").traceparent.size() == 55);
+  CHECK(core::is_valid_traceparent(incoming));
+  CHECK_FALSE(core::is_valid_traceparent("garbage"));
+  CHECK(core::is_valid_traceparent(core::continue_or_start_trace("").traceparent));
 }

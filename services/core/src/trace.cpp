@@ -1,8 +1,8 @@
-#include "trace.hpp"
+#include "shopmesh/core/trace.hpp"
 
 #include <random>
 
-namespace shopmesh::gateway {
+namespace shopmesh::core {
 namespace {
 
 bool is_lower_hex(std::string_view s) {
@@ -29,14 +29,18 @@ std::string random_hex(std::size_t chars) {
 
 }  // namespace
 
-TraceContext continue_or_start_trace(std::string_view in) {
+bool is_valid_traceparent(std::string_view in) {
   // version(2)-trace-id(32)-parent-id(16)-flags(2)
+  return in.size() >= 55 && in[2] == '-' && in[35] == '-' && in[52] == '-' && is_lower_hex(in.substr(0, 2)) &&
+         in.substr(0, 2) != "ff" && is_lower_hex(in.substr(3, 32)) && !all_zero(in.substr(3, 32)) &&
+         is_lower_hex(in.substr(36, 16)) && !all_zero(in.substr(36, 16)) && is_lower_hex(in.substr(53, 2)) &&
+         (in.size() == 55 || (in.substr(0, 2) != "00" && in[55] == '-'));
+}
+
+TraceContext continue_or_start_trace(std::string_view in) {
   TraceContext ctx;
   std::string flags = "01";
-  if (in.size() >= 55 && in[2] == '-' && in[35] == '-' && in[52] == '-' && is_lower_hex(in.substr(0, 2)) &&
-      in.substr(0, 2) != "ff" && is_lower_hex(in.substr(3, 32)) && !all_zero(in.substr(3, 32)) &&
-      is_lower_hex(in.substr(36, 16)) && !all_zero(in.substr(36, 16)) && is_lower_hex(in.substr(53, 2)) &&
-      (in.size() == 55 || (in.substr(0, 2) != "00" && in[55] == '-'))) {
+  if (is_valid_traceparent(in)) {
     ctx.trace_id = std::string(in.substr(3, 32));
     flags = std::string(in.substr(53, 2));
   } else {
@@ -46,4 +50,4 @@ TraceContext continue_or_start_trace(std::string_view in) {
   return ctx;
 }
 
-}  // namespace shopmesh::gateway
+}  // namespace shopmesh::core
