@@ -71,10 +71,10 @@ boost::asio::awaitable<SessionChecker::State> SessionChecker::check(const Identi
   if (state == State::active) {
     remember(key, state, now + active_ttl_, now);
   } else if (state == State::revoked) {
-    const auto left = std::chrono::seconds(
-        std::max<std::int64_t>(1, id.exp - std::chrono::duration_cast<std::chrono::seconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count()));
+    const auto left =
+        std::chrono::seconds(std::max<std::int64_t>(1, id.exp - std::chrono::duration_cast<std::chrono::seconds>(
+                                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                                    .count()));
     remember(key, state, now + left, now);
   }
   co_return state;

@@ -5,8 +5,8 @@
 // answer is reused for GATEWAY_SESSION_CHECK_TTL_MS; a "revoked" one until the token expires (a
 // revoked session never comes back). No answer is `unknown`: the caller refuses with 503.
 // Included only by the gateway's Beast translation units.
-#include <boost/asio/awaitable.hpp>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <mutex>

@@ -1,6 +1,5 @@
 #include "identity_events.hpp"
 
-
 namespace shopmesh::auth {
 
 std::string_view to_string(RevokeReason reason) {
@@ -33,11 +32,21 @@ contracts::SessionRevokedV1 session_revoked(std::string_view user_id, const std:
   using R = contracts::SessionRevokedV1Reason;
   R r = R::kLogout;
   switch (reason) {
-    case RevokeReason::logout: r = R::kLogout; break;
-    case RevokeReason::password_changed: r = R::kPasswordChanged; break;
-    case RevokeReason::refresh_reuse: r = R::kRefreshReuse; break;
-    case RevokeReason::user_deleted: r = R::kUserDeleted; break;
-    case RevokeReason::role_changed: r = R::kRoleChanged; break;
+    case RevokeReason::logout:
+      r = R::kLogout;
+      break;
+    case RevokeReason::password_changed:
+      r = R::kPasswordChanged;
+      break;
+    case RevokeReason::refresh_reuse:
+      r = R::kRefreshReuse;
+      break;
+    case RevokeReason::user_deleted:
+      r = R::kUserDeleted;
+      break;
+    case RevokeReason::role_changed:
+      r = R::kRoleChanged;
+      break;
   }
   return {{std::string(user_id)}, session_id, except_session_id, r, std::string(revoked_at)};
 }

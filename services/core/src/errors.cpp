@@ -8,12 +8,20 @@ ClientError::ClientError(int status, std::string title, std::string detail, std:
 ClientError bad_request(std::string detail, std::vector<FieldError> errors) {
   return {400, "Bad Request", std::move(detail), std::move(errors)};
 }
-ClientError not_found(std::string detail) { return {404, "Not Found", std::move(detail)}; }
-ClientError conflict(std::string detail) { return {409, "Conflict", std::move(detail)}; }
+ClientError not_found(std::string detail) {
+  return {404, "Not Found", std::move(detail)};
+}
+ClientError conflict(std::string detail) {
+  return {409, "Conflict", std::move(detail)};
+}
 ClientError unprocessable(std::string detail, std::vector<FieldError> errors) {
   return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
 }
-ClientError unauthorized(std::string detail) { return {401, "Unauthorized", std::move(detail)}; }
-ClientError forbidden(std::string detail) { return {403, "Forbidden", std::move(detail)}; }
+ClientError unauthorized(std::string detail) {
+  return {401, "Unauthorized", std::move(detail)};
+}
+ClientError forbidden(std::string detail) {
+  return {403, "Forbidden", std::move(detail)};
+}
 
 }  // namespace shopmesh::core

@@ -22,9 +22,8 @@ void register_consumers(events::ConsumerRunner& runner, ProfileStore& store) {
   runner.on<contracts::UserRegisteredV1>([&store](pqxx::work& tx, const auto& e, const events::Consumed&) {
     store.upsert_registered(tx, registered_profile(e));
   });
-  runner.on<contracts::UserDeletedV1>([&store](pqxx::work& tx, const auto& e, const events::Consumed&) {
-    store.mark_deleted(tx, e.user_id.value);
-  });
+  runner.on<contracts::UserDeletedV1>(
+      [&store](pqxx::work& tx, const auto& e, const events::Consumed&) { store.mark_deleted(tx, e.user_id.value); });
 }
 
 }  // namespace shopmesh::users

@@ -70,9 +70,9 @@ TEST_CASE("gateway revocation: sessions, users, exceptions and retention", "[gat
 }
 
 TEST_CASE("gateway events: SESSION_REVOKED envelopes", "[gateway]") {
-  auto e = parse_session_revoked(
-      envelope("SESSION_REVOKED",
-               R"({"userId":"0190f0f0-0000-7000-8000-000000000001","sessionId":"s1","reason":"LOGOUT","revokedAt":"2026-11-21T20:15:03.123Z"})"));
+  auto e = parse_session_revoked(envelope(
+      "SESSION_REVOKED",
+      R"({"userId":"0190f0f0-0000-7000-8000-000000000001","sessionId":"s1","reason":"LOGOUT","revokedAt":"2026-11-21T20:15:03.123Z"})"));
   REQUIRE(e);
   CHECK(e->user_id == "0190f0f0-0000-7000-8000-000000000001");
   CHECK(e->session_id == "s1");
@@ -84,16 +84,19 @@ TEST_CASE("gateway events: SESSION_REVOKED envelopes", "[gateway]") {
   REQUIRE(all);
   CHECK(all->session_id.empty());
   CHECK(all->except_session_id == "s2");
-  CHECK_FALSE(parse_session_revoked(envelope("USER_REGISTERED", R"({"userId":"0190f0f0-0000-7000-8000-000000000001"})")));
+  CHECK_FALSE(
+      parse_session_revoked(envelope("USER_REGISTERED", R"({"userId":"0190f0f0-0000-7000-8000-000000000001"})")));
   CHECK_FALSE(
       parse_session_revoked(envelope("SESSION_REVOKED", R"({"sessionId":"s1","revokedAt":"2026-11-21T20:15:03Z"})")));
-  CHECK_FALSE(parse_session_revoked(envelope("SESSION_REVOKED", R"({"userId":"0190f0f0-0000-7000-8000-000000000001","revokedAt":"yesterday"})")));
+  CHECK_FALSE(parse_session_revoked(
+      envelope("SESSION_REVOKED", R"({"userId":"0190f0f0-0000-7000-8000-000000000001","revokedAt":"yesterday"})")));
   CHECK_FALSE(parse_session_revoked("{not json"));
   // Decoded by the generated contract: a user id that is not a UUID, or an unknown reason, is refused.
   CHECK_FALSE(parse_session_revoked(
       envelope("SESSION_REVOKED", R"({"userId":"u1","reason":"LOGOUT","revokedAt":"2026-11-21T20:15:03Z"})")));
-  CHECK_FALSE(parse_session_revoked(envelope(
-      "SESSION_REVOKED", R"({"userId":")" + std::string("0190f0f0-0000-7000-8000-000000000001") + R"(","reason":"BORED","revokedAt":"2026-11-21T20:15:03Z"})")));
+  CHECK_FALSE(parse_session_revoked(
+      envelope("SESSION_REVOKED", R"({"userId":")" + std::string("0190f0f0-0000-7000-8000-000000000001") +
+                                      R"(","reason":"BORED","revokedAt":"2026-11-21T20:15:03Z"})")));
 }
 
 TEST_CASE("gateway events: what each topic and type does", "[gateway]") {
@@ -103,11 +106,13 @@ TEST_CASE("gateway events: what each topic and type does", "[gateway]") {
   using Effect = GatewayEventHandler::Effect;
   const auto now = ResponseCache::Clock::now();
 
-  CHECK(handler.apply(
-            "identity.events",
-            envelope("SESSION_REVOKED",
-                     R"({"userId":"0190f0f0-0000-7000-8000-000000000001","sessionId":"s1","reason":"LOGOUT","revokedAt":"2026-11-21T20:15:03Z"})"),
-            k2026) == Effect::revoked);
+  CHECK(
+      handler.apply(
+          "identity.events",
+          envelope(
+              "SESSION_REVOKED",
+              R"({"userId":"0190f0f0-0000-7000-8000-000000000001","sessionId":"s1","reason":"LOGOUT","revokedAt":"2026-11-21T20:15:03Z"})"),
+          k2026) == Effect::revoked);
   CHECK(revocations.is_revoked("0190f0f0-0000-7000-8000-000000000001", "s1", k2026 - 5));
   CHECK(handler.apply("identity.events", envelope("USER_REGISTERED", R"({"userId":"u9"})"), k2026) == Effect::ignored);
   CHECK(handler.apply("identity.events", envelope("SESSION_REVOKED", R"({"userId":7})"), k2026) == Effect::malformed);

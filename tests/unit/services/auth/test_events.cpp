@@ -23,9 +23,9 @@ TEST_CASE("auth: SESSION_REVOKED omits absent session fields", "[auth][events]")
   const std::string user = "0190f0f0-0000-7000-8000-000000000001";
   CHECK(contracts::to_json(session_revoked(user, std::string("s"), std::nullopt, RevokeReason::logout, "T")) ==
         R"({"userId":")" + user + R"(","sessionId":"s","reason":"LOGOUT","revokedAt":"T"})");
-  CHECK(contracts::to_json(session_revoked(user, std::nullopt, std::string("k"), RevokeReason::password_changed,
-                                           "T")) ==
-        R"({"userId":")" + user + R"(","exceptSessionId":"k","reason":"PASSWORD_CHANGED","revokedAt":"T"})");
+  CHECK(
+      contracts::to_json(session_revoked(user, std::nullopt, std::string("k"), RevokeReason::password_changed, "T")) ==
+      R"({"userId":")" + user + R"(","exceptSessionId":"k","reason":"PASSWORD_CHANGED","revokedAt":"T"})");
   CHECK(session_revoked(user, std::nullopt, std::nullopt, RevokeReason::refresh_reuse, "T").reason ==
         contracts::SessionRevokedV1Reason::kRefreshReuse);
   CHECK(session_revoked(user, std::nullopt, std::nullopt, RevokeReason::role_changed, "T").reason ==
