@@ -16,7 +16,8 @@ machine, written to --out as results.json, results.md and chart.png. Reported, n
 2. Orders: pgbench's single-row INSERT tps at C clients on the stack's PostgreSQL (the limit),
    then C clients placing orders through the gateway for 30 s (accepted orders/s), then the
    sustained rate (the highest fixed rate stock, shipping and notification keep pace with, found by
-   bisection), then half the sustained rate: order commit -> all three consumers done.
+   bisection), then half the sustained rate: order commit -> all three consumers done. Then the floor
+   (floor.py): the nine transactions an order cannot do without, run by pgbench on the same server.
 3. Outbox: commit -> consumed latency at a fixed rate, and relay throughput.
 """
 import argparse
@@ -34,6 +35,7 @@ import time
 import urllib.error
 import urllib.request
 
+import floor
 from cost import StackMeter, children, run_measured
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
@@ -52,6 +54,7 @@ PROBES = int(ENV.get("BENCH_PROBES", "4"))  # bisection steps for the sustained 
 PROBE_SECONDS = int(ENV.get("BENCH_PROBE_SECONDS", "15"))
 SPREAD = int(ENV.get("BENCH_SPREAD_PRODUCTS", "50"))  # the spread catalog's product count
 SINGLE_RATE = int(ENV.get("BENCH_SINGLE_RATE", "10"))  # one client, one order at a time
+FLOOR_ORDERS = int(ENV.get("BENCH_FLOOR_ORDERS", "2000"))  # orders per floor measurement (0: none)
 PROXY_CPUS = ENV.get("BENCH_PROXY_CPUS", "1")
 LOAD_CPUS = ENV.get("BENCH_LOAD_CPUS", "0")
 ALL_CPUS = f"0-{os.cpu_count() - 1}"
@@ -491,12 +494,22 @@ def orders_bench():
     shapes = {"hot": orders_run("hot product", 1, stack, first),
               "spread": orders_run("spread catalog", SPREAD, stack, first)}
     second = baseline("after")
+    floors = {}
+    if FLOOR_ORDERS:
+        tx_ms = (first["cost"]["perUnit"]["stackCpuMs"] + second["cost"]["perUnit"]["stackCpuMs"]) / 2
+        for shape, products in (("hot", 1), ("spread", SPREAD)):
+            log(f"floor, {shape} ({products} product(s)): the nine transactions of {FLOOR_ORDERS} orders per plan")
+            floors[shape] = floor.measure(stack, ENV["PG_SUPERUSER_URL"], REPO, products, tx_ms, OUT / "config",
+                                          orders=FLOOR_ORDERS)
+            for f in floors[shape]:
+                log(f"  {f['mode']} round trips, batches of {f['batch']}: {f['floorCpuMs']:.2f} CPU-ms per order"
+                    f" = {f['pgbenchTransactions']} pgbench transactions ({f['ordersPerSecond']} orders/s)")
     runs = [first, second]
     pg = json.loads(json.dumps(first))
     pg["tps"] = sum(r["tps"] for r in runs) / len(runs)
     pg["cost"]["perUnit"]["stackCpuMs"] = sum(r["cost"]["perUnit"]["stackCpuMs"] for r in runs) / len(runs)
     pg["runs"] = [{"tps": r["tps"], "stackCpuMs": r["cost"]["perUnit"]["stackCpuMs"]} for r in runs]
-    return {"pgbench": pg, "shapes": shapes, "durability": durability()}
+    return {"pgbench": pg, "shapes": shapes, "floor": floors, "durability": durability()}
 
 
 def durability():
@@ -643,6 +656,9 @@ def orders_markdown(o):
     crow("Kafka messages produced (relays)", lambda u: fmt(u["kafkaProduced"], 1))
     crow("Kafka deliveries consumed", lambda u: fmt(u["kafkaConsumed"], 1))
 
+    if o.get("floor"):
+        lines += floor_markdown(o["floor"], shapes, names, tx_ms)
+
     stages = [("stage:onBroker", "(a) ORDER_CREATED handed to Kafka"), ("stage:stockDecided", "(b) stock decided"),
               ("stage:orderConfirmed", "(c) order CONFIRMED"), ("stage:shipmentReady", "(d) shipment READY"),
               ("stage:notificationRecorded", "(e) notification recorded"),
@@ -657,6 +673,34 @@ def orders_markdown(o):
     for key, label in stages:
         lines.append(f"| {label} | " + " | ".join(lat(r.get(key)) for _, r in cols) + " |")
     lines.append("")
+    return lines
+
+
+def floor_markdown(floors, shapes, names, tx_ms):
+    """The floor (tests/bench/floor.py) per plan, beside what the pipeline's orders cost."""
+    plans = [(f["mode"], f["batch"]) for f in next(iter(floors.values()))]
+    trips = {"statement": "a round trip per statement", "transaction": "one round trip per transaction"}
+    label = lambda mode, b: f"{b} order(s) per consumer transaction, {trips[mode]}"
+    lines = ["", "### The floor: the database work an order cannot do without", "",
+             "The nine transactions an order needs in five databases (placed, reserved, shipment created and "
+             "made ready, three notifications, confirmed, the catalog's stock), with the services' own schemas, "
+             "each event written into the WAL and streamed from a replication slot (pg_recvlogical stands in for "
+             "the relay; Kafka, HTTP and decoding are not in it), run by pgbench on the same PostgreSQL, five "
+             "databases at once, 2 clients each. CPU-ms per order: PostgreSQL's backends and walsenders plus the "
+             "slot readers; in pgbench transactions of the runs above.", "",
+             "| floor (CPU-ms per order = pgbench transactions; transactions per order) | "
+             + " | ".join(names[k] for k in floors) + " |", "|---|" + "---|" * len(floors)]
+    for i, (mode, b) in enumerate(plans):
+        lines.append(f"| {label(mode, b)} | " + " | ".join(
+            f"{fl[i]['floorCpuMs']:.2f} ms = {fl[i]['floorCpuMs'] / tx_ms:.1f} ({fl[i]['transactionsPerOrder']} tx)"
+            for fl in floors.values()) + " |")
+    def share(u):  # PostgreSQL's share of an order (the whole stack's; transactions per order)
+        pg_ms = sum(v for k, v in u["cpuMs"].items() if k.startswith("postgres"))
+        return f"{pg_ms:.2f} ms = {pg_ms / tx_ms:.1f} ({u['stackCpuMs'] / tx_ms:.1f}; {fmt(u['transactions'], 1)} tx)"
+
+    for run, title in (("half", "half rate"), ("full", "closed loop"), ("single", "one at a time")):
+        lines.append(f"| the pipeline, {title}: PostgreSQL's share (whole stack; transactions per order) | "
+                     + " | ".join(share(shapes[k][run]["cost"]["perUnit"]) for k in floors) + " |")
     return lines
 
 
