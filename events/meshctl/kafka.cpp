@@ -9,6 +9,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include "shopmesh/events/kafka.hpp"
+
 namespace shopmesh::meshctl {
 namespace {
 
@@ -27,15 +29,9 @@ struct PartitionListDeleter {
 using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
-std::unique_ptr<RdKafka::Conf> base_conf(const std::string& brokers) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string err;
-  auto set = [&](const char* k, const std::string& v) {
-    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(std::string(k) + ": " + err);
-  };
-  set("bootstrap.servers", brokers);
-  set("client.id", "meshctl");
-  set("log_level", "2");  // librdkafka's own chatter stays off the terminal; errors reach the user as messages
+events::KafkaConfig base_conf(const std::string& brokers) {
+  events::KafkaConfig conf(brokers, "meshctl");
+  conf.set("log_level", "2");  // librdkafka's own chatter stays off the terminal; errors reach the user as messages
   return conf;
 }
 
@@ -86,10 +82,7 @@ Record to_record(RdKafka::Message& m) {
 }  // namespace
 
 Kafka::Kafka(std::string brokers, std::chrono::milliseconds timeout) : brokers_(std::move(brokers)), timeout_(timeout) {
-  auto conf = base_conf(brokers_);
-  std::string err;
-  handle_.reset(RdKafka::Producer::create(conf.get(), err));
-  if (!handle_) throw std::runtime_error("kafka client: " + err);
+  handle_ = base_conf(brokers_).producer();
 }
 
 Kafka::~Kafka() = default;
@@ -97,12 +90,7 @@ Kafka::~Kafka() = default;
 bool Kafka::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    RdKafka::Metadata* md = nullptr;
-    if (handle_->metadata(true, nullptr, &md, 1000) == RdKafka::ERR_NO_ERROR) {
-      const bool ok = !md->brokers()->empty();
-      delete md;
-      if (ok) return true;
-    }
+    if (events::broker_reachable(*handle_, std::chrono::seconds(1))) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
@@ -188,21 +176,9 @@ std::vector<PartitionRange> Kafka::watermarks(const TopicInfo& topic) {
 }
 
 std::map<int, long long> Kafka::offsets_for_time(const TopicInfo& topic, TimePoint t) {
-  std::vector<RdKafka::TopicPartition*> parts;
-  for (int p = 0; p < topic.partitions; ++p)
-    parts.push_back(RdKafka::TopicPartition::create(topic.name, p, t.time_since_epoch().count()));
-  const auto rc = handle_->offsetsForTimes(parts, static_cast<int>(timeout_.count()));
-  std::map<int, long long> out;
-  std::string failure;
-  for (auto* tp : parts) {
-    if (tp->err() != RdKafka::ERR_NO_ERROR && failure.empty()) failure = RdKafka::err2str(tp->err());
-    out[tp->partition()] = tp->offset();
-  }
-  RdKafka::TopicPartition::destroy(parts);
-  if (rc != RdKafka::ERR_NO_ERROR || !failure.empty())
-    throw std::runtime_error("offsets for time on " + topic.name + ": " +
-                             (failure.empty() ? RdKafka::err2str(rc) : failure));
-  return out;
+  std::vector<int> partitions;
+  for (int p = 0; p < topic.partitions; ++p) partitions.push_back(p);
+  return events::offsets_for_time(*handle_, topic.name, partitions, t.time_since_epoch().count(), timeout_);
 }
 
 std::vector<std::string> Kafka::list_groups() {
@@ -345,7 +321,6 @@ void read_ranges(const std::string& brokers, const std::vector<ReadRange>& range
   }
 
   auto conf = base_conf(brokers);
-  std::string err;
   // A throw-away group id: the reader only assigns partitions, never subscribes or commits, so
   // the broker never sees a group and no one's offsets move.
   for (const auto& [k, v] : std::map<std::string, std::string>{{"group.id", "meshctl-reader-" + random_suffix()},
@@ -354,9 +329,8 @@ void read_ranges(const std::string& brokers, const std::vector<ReadRange>& range
                                                                {"enable.partition.eof", "true"},
                                                                {"auto.offset.reset", "earliest"},
                                                                {"fetch.wait.max.ms", "100"}})
-    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(k + ": " + err);
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
-  if (!consumer) throw std::runtime_error("kafka consumer: " + err);
+    conf.set(k, v);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer = conf.consumer();
   const auto rc = consumer->assign(assignment);
   RdKafka::TopicPartition::destroy(assignment);
   if (rc != RdKafka::ERR_NO_ERROR) throw std::runtime_error("assign: " + RdKafka::err2str(rc));
@@ -434,16 +408,13 @@ std::vector<Sent> publish(const std::string& brokers, const std::vector<Outgoing
   if (messages.empty()) return results;
   DeliveryReports reports(results);
   auto conf = base_conf(brokers);
-  std::string err;
   for (const auto& [k, v] :
        std::map<std::string, std::string>{{"enable.idempotence", "true"},
                                           {"acks", "all"},
                                           {"linger.ms", "5"},
                                           {"delivery.timeout.ms", std::to_string(timeout.count())}})
-    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(k + ": " + err);
-  if (conf->set("dr_cb", &reports, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(err);
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
-  if (!producer) throw std::runtime_error("kafka producer: " + err);
+    conf.set(k, v);
+  std::unique_ptr<RdKafka::Producer> producer = conf.on_delivery(&reports).producer();
 
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];

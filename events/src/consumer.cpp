@@ -15,6 +15,8 @@
 #include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/thread_name.hpp"
+#include "shopmesh/events/kafka.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
 #include "shopmesh/events/topics.hpp"
@@ -367,30 +369,22 @@ void ConsumerRunner::start() {
 }
 
 std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int index) {
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  auto set = [&](const char* k, const std::string& v) {
-    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
-      log.error("kafka consumer config", {{"key", k}, {"error", err}});
-  };
-  set("bootstrap.servers", options.brokers);
-  set("group.id", options.group);
-  set("client.id", options.group + "-" + std::to_string(index));
-  if (!options.instance_id.empty()) set("group.instance.id", options.instance_id + "-" + std::to_string(index));
-  set("session.timeout.ms", std::to_string(options.session_timeout.count()));
-  set("heartbeat.interval.ms", std::to_string(std::max<long long>(500, options.session_timeout.count() / 4)));
-  // librdkafka 2.0.2: no cooperative-sticky. Offsets are stored by hand after the transaction
-  // commits (offset + 1) and committed by the auto-commit timer and on close.
-  set("partition.assignment.strategy", "range,roundrobin");
-  set("enable.auto.commit", "true");
-  set("enable.auto.offset.store", "false");
-  set("auto.commit.interval.ms", "1000");
-  set("auto.offset.reset", options.auto_offset_reset);
-  set("socket.nagle.disable", "true");  // fetches and commits go out at once (see producer.cpp)
-  set("log_level", "4");
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
-  if (!consumer) {
-    log.error("kafka consumer could not be created", {{"error", err}});
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  try {
+    KafkaConfig conf(options.brokers, options.group + "-" + std::to_string(index));
+    conf.set("group.id", options.group);
+    if (!options.instance_id.empty()) conf.set("group.instance.id", options.instance_id + "-" + std::to_string(index));
+    conf.set("session.timeout.ms", std::to_string(options.session_timeout.count()));
+    conf.set("heartbeat.interval.ms", std::to_string(std::max<long long>(500, options.session_timeout.count() / 4)));
+    // librdkafka 2.0.2: no cooperative-sticky. Offsets are stored by hand after the transaction
+    // commits (offset + 1) and committed by the auto-commit timer and on close.
+    conf.set("partition.assignment.strategy", "range,roundrobin");
+    conf.set("enable.auto.commit", "true").set("enable.auto.offset.store", "false");
+    conf.set("auto.commit.interval.ms", "1000");
+    conf.set("auto.offset.reset", options.auto_offset_reset);
+    consumer = conf.consumer();
+  } catch (const std::exception& e) {
+    log.error("kafka consumer could not be created", {{"error", e.what()}});
     return nullptr;
   }
   if (auto rc = consumer->subscribe(options.topics); rc != RdKafka::ERR_NO_ERROR)
@@ -400,6 +394,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int inde
 
 // One member of the group: its own Kafka consumer over the partitions it is assigned.
 void ConsumerRunner::Impl::run_worker(int index) {
+  core::name_this_thread("consumer-" + std::to_string(index));
   std::unique_ptr<RdKafka::KafkaConsumer> consumer = subscribe(index);
   if (!consumer) return;
   log.info("consumer started", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});

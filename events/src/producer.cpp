@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/events/kafka.hpp"
 
 namespace shopmesh::events {
 
@@ -90,28 +91,15 @@ void Producer::clear_ready() {
 
 void Producer::create() {
   reports_ = std::make_unique<Reports>(log_);
-  conf_.reset(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string err;
-  auto set = [&](const char* k, const std::string& v) {
-    if (conf_->set(k, v, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(std::string(k) + ": " + err);
-  };
-  set("bootstrap.servers", options_.brokers);
-  set("client.id", options_.client_id);
-  set("enable.idempotence", "true");
-  set("acks", "all");
+  KafkaConfig conf(options_.brokers, options_.client_id);
+  conf.set("enable.idempotence", "true").set("acks", "all");
   // A failed message must not be overtaken by a later one of the same partition (same key):
   // gapless makes such a gap a fatal error, and recreate_if_fatal() resends from the outbox.
-  set("enable.gapless.guarantee", "true");
-  set("linger.ms", std::to_string(options_.linger.count()));
-  // Small requests go out at once: with Nagle, a produce request written while the previous one
-  // is unacknowledged can wait for the broker's delayed ACK (tens of milliseconds).
-  set("socket.nagle.disable", "true");
-  set("delivery.timeout.ms", std::to_string(options_.delivery_timeout.count()));
-  set("log_level", "4");
-  if (conf_->set("dr_cb", &reports_->delivery, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(err);
-  if (conf_->set("event_cb", &reports_->errors, err) != RdKafka::Conf::CONF_OK) throw std::runtime_error(err);
-  producer_.reset(RdKafka::Producer::create(conf_.get(), err));
-  if (!producer_) throw std::runtime_error("kafka producer: " + err);
+  conf.set("enable.gapless.guarantee", "true");
+  conf.set("linger.ms", std::to_string(options_.linger.count()));
+  conf.set("delivery.timeout.ms", std::to_string(options_.delivery_timeout.count()));
+  conf.on_delivery(&reports_->delivery).on_event(&reports_->errors);
+  producer_ = conf.producer();
   if (ready_pipe_[0] >= 0) enable_ready_events();
 }
 

@@ -17,6 +17,7 @@
 
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
 
@@ -496,6 +497,7 @@ void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_nam
 }
 
 void OutboxRelay::run() {
+  core::name_this_thread("outbox-relay");
   auto& s = *impl_;
   std::chrono::milliseconds backoff = s.options.backoff_initial;
   bool standing_by = false;

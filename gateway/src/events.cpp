@@ -12,6 +12,7 @@
 #include "shopmesh/contracts/session_revoked_v1.hpp"
 #include "shopmesh/contracts/stock_changed_v1.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/events/kafka.hpp"
 
 namespace shopmesh::gateway {
 namespace {
@@ -146,12 +147,8 @@ void EventConsumer::stop() {
 
 void EventConsumer::loop() {
   Rebalance rebalance(*this);
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", settings_.brokers},
       {"group.id", settings_.group_id},
-      {"client.id", "shopmesh-gateway"},
       {"enable.auto.commit", "false"},  // an ephemeral group: nothing is ever committed
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "latest"},
@@ -163,14 +160,14 @@ void EventConsumer::loop() {
       {"topic.metadata.refresh.interval.ms", "10000"},
       {"log_level", "3"},
   };
-  for (const auto& [k, v] : settings)
-    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
-      log_.warn("kafka setting rejected", {{"key", k}, {"error", err}});
-  if (conf->set("rebalance_cb", &rebalance, err) != RdKafka::Conf::CONF_OK)
-    log_.warn("kafka rebalance callback rejected", {{"error", err}});
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
-  if (!consumer) {
-    log_.error("kafka consumer could not be created: revocations and cache invalidation are off", {{"error", err}});
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  try {
+    events::KafkaConfig conf(settings_.brokers, "shopmesh-gateway");
+    for (const auto& [k, v] : settings) conf.set(k, v);
+    consumer = conf.on_rebalance(&rebalance).consumer();
+  } catch (const std::exception& e) {
+    log_.error("kafka consumer could not be created: revocations and cache invalidation are off",
+               {{"error", e.what()}});
     return;
   }
   std::vector<std::string> topics{settings_.identity_topic};
@@ -226,20 +223,20 @@ void EventConsumer::probe(RdKafka::KafkaConsumer& consumer) {
   // bounded so that a broker that does not answer leaves the feed to go stale instead of stalling
   // the loop.
   const auto sent = RevocationFeed::Clock::now();
-  const int timeout_ms = static_cast<int>(std::clamp<long long>(settings_.probe_interval.count(), 50, 1000));
-  std::vector<RdKafka::TopicPartition*> partitions;
-  for (const std::int32_t partition : identity_partitions_)
-    partitions.push_back(
-        RdKafka::TopicPartition::create(settings_.identity_topic, partition, RdKafka::Topic::OFFSET_END));
-  const auto err = consumer.offsetsForTimes(partitions, timeout_ms);
+  const std::chrono::milliseconds timeout(std::clamp<long long>(settings_.probe_interval.count(), 50, 1000));
   RevocationFeed::Offsets ends;
-  bool complete = err == RdKafka::ERR_NO_ERROR;
-  for (auto* tp : partitions) {
-    if (tp->err() != RdKafka::ERR_NO_ERROR || tp->offset() < 0) complete = false;
-    ends[tp->partition()] = tp->offset();
+  try {
+    const std::vector<int> partitions(identity_partitions_.begin(), identity_partitions_.end());
+    const auto latest = RdKafka::Topic::OFFSET_END;
+    for (const auto& [partition, offset] :
+         events::offsets_for_time(consumer, settings_.identity_topic, partitions, latest, timeout)) {
+      if (offset < 0) return;
+      ends[partition] = offset;
+    }
+  } catch (const std::runtime_error&) {
+    return;  // the feed goes stale; the next probe asks again
   }
-  RdKafka::TopicPartition::destroy(partitions);
-  if (complete) settings_.feed->probed(sent, ends);
+  settings_.feed->probed(sent, ends);
 }
 
 }  // namespace shopmesh::gateway

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <memory>
 
+#include "shopmesh/events/kafka.hpp"
+
 namespace shopmesh::gateway {
 
 KafkaProbe::KafkaProbe(std::string brokers) : brokers_(std::move(brokers)), thread_([this] { loop(); }) {}
@@ -19,22 +21,16 @@ KafkaProbe::~KafkaProbe() {
 }
 
 void KafkaProbe::loop() {
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  conf->set("bootstrap.servers", brokers_, err);
-  conf->set("client.id", "shopmesh-gateway-health", err);
-  conf->set("log_level", "3", err);
-  std::unique_ptr<RdKafka::Producer> client(RdKafka::Producer::create(conf.get(), err));
+  std::unique_ptr<RdKafka::Producer> client;
+  try {
+    client = events::KafkaConfig(brokers_, "shopmesh-gateway-health").set("log_level", "3").producer();
+  } catch (const std::exception&) {
+    // never healthy: /api/health reports Kafka down
+  }
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    bool ok = false;
-    if (client) {
-      RdKafka::Metadata* md = nullptr;
-      ok = client->metadata(false, nullptr, &md, 2000) == RdKafka::ERR_NO_ERROR && md != nullptr &&
-           !md->brokers()->empty();
-      delete md;
-    }
+    const bool ok = client && events::broker_reachable(*client, std::chrono::seconds(2));
     healthy_.store(ok, std::memory_order_relaxed);
     lock.lock();
     wake_.wait_for(lock, std::chrono::seconds(ok ? 5 : 1), [this] { return stopping_; });

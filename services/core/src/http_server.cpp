@@ -24,6 +24,7 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/offload.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/core/trace.hpp"
 #include "shopmesh/core/uuid.hpp"
 
@@ -362,7 +363,10 @@ void HttpServer::run(bool handle_signals) {
   asio::co_spawn(s.acceptor_strand, s.accept_loop(), asio::detached);
   s.log.info("listening", {{"address", s.config.http_host}, num("port", static_cast<long long>(port()))});
   std::vector<std::thread> extra;
-  for (int i = 1; i < s.config.io_threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
+  for (int i = 1; i < s.config.io_threads; ++i) extra.emplace_back([&s] {
+    name_this_thread("http-io");
+    s.ioc.run();
+  });
   s.ioc.run();
   for (auto& t : extra) t.join();
 }

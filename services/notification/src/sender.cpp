@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "smtp.hpp"
 #include "store.hpp"
@@ -115,6 +116,7 @@ bool EmailSender::Impl::send_due(SmtpClient& smtp) {
 }
 
 void EmailSender::Impl::run() {
+  core::name_this_thread("email-sender");
   SmtpClient smtp(config.smtp_url, config.smtp_timeout);
   std::chrono::milliseconds backoff{100};
   while (!stopping) {

@@ -7,6 +7,7 @@
 
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "store.hpp"
 
 namespace shopmesh::stock {
@@ -24,6 +25,7 @@ struct ParkedOrderSweeper::Impl {
   bool stopping = false;
 
   void run() {
+    core::name_this_thread("parked-orders");
     auto last_look = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex);
     while (!wake.wait_for(lock, kTick, [this] { return stopping; })) {

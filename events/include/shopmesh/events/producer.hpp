@@ -15,7 +15,6 @@
 
 namespace RdKafka {
 class Producer;
-class Conf;
 }  // namespace RdKafka
 
 namespace shopmesh::core {
@@ -78,7 +77,6 @@ class Producer {
   ProducerOptions options_;
   core::Logger& log_;
   std::unique_ptr<RdKafka::Producer> producer_;
-  std::unique_ptr<RdKafka::Conf> conf_;
   struct Reports;
   std::unique_ptr<Reports> reports_;
   int recreations_ = 0;

@@ -1,0 +1,61 @@
+#pragma once
+// The Kafka layer every Shopmesh client is built on (services' producers and consumers, the
+// gateway's revocation feed and health probe, meshctl): one place that writes a librdkafka
+// configuration, with the settings they all share, and the metadata questions they all ask.
+// Only librdkafka and the standard library behind it: the gateway links this without the bus.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace RdKafka {
+class Conf;
+class DeliveryReportCb;
+class EventCb;
+class Handle;
+class KafkaConsumer;
+class Producer;
+class RebalanceCb;
+}  // namespace RdKafka
+
+namespace shopmesh::events {
+
+/// A librdkafka client configuration. Starts with what every client of the mesh sets:
+/// `bootstrap.servers`, `client.id`, Nagle off (small requests go out at once; with Nagle a
+/// request written while the previous one is unacknowledged can wait for the broker's delayed
+/// ACK, tens of milliseconds) and `log_level` 4 (warnings). A setting librdkafka refuses throws
+/// std::invalid_argument naming it: the keys are constants, so that is a programming error.
+class KafkaConfig {
+ public:
+  KafkaConfig(std::string_view brokers, std::string_view client_id);
+  ~KafkaConfig();
+  KafkaConfig(KafkaConfig&&) noexcept;
+  KafkaConfig& operator=(KafkaConfig&&) noexcept;
+
+  KafkaConfig& set(std::string_view key, std::string_view value);
+  KafkaConfig& on_delivery(RdKafka::DeliveryReportCb* callback);
+  KafkaConfig& on_event(RdKafka::EventCb* callback);
+  KafkaConfig& on_rebalance(RdKafka::RebalanceCb* callback);
+
+  /// The clients; a client librdkafka cannot create throws std::runtime_error with its reason.
+  std::unique_ptr<RdKafka::Producer> producer() const;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer() const;
+
+ private:
+  std::unique_ptr<RdKafka::Conf> conf_;
+};
+
+/// True when a metadata request through `client` names at least one broker within `timeout`.
+bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout);
+
+/// Per partition, the first offset whose timestamp is at or after `timestamp_ms` (-1: the end,
+/// where no message is that recent); the special timestamps -1 (latest) and -2 (earliest) give the
+/// ends. One ListOffsets request for all of them. Throws std::runtime_error when the broker does
+/// not answer within `timeout` or refuses a partition.
+std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::string& topic,
+                                          const std::vector<int>& partitions, long long timestamp_ms,
+                                          std::chrono::milliseconds timeout);
+
+}  // namespace shopmesh::events

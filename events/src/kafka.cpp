@@ -1,0 +1,93 @@
+#include "shopmesh/events/kafka.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <stdexcept>
+
+namespace shopmesh::events {
+
+KafkaConfig::KafkaConfig(std::string_view brokers, std::string_view client_id)
+    : conf_(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)) {
+  set("bootstrap.servers", brokers);
+  set("client.id", client_id);
+  set("socket.nagle.disable", "true");
+  set("log_level", "4");
+}
+
+KafkaConfig::~KafkaConfig() = default;
+KafkaConfig::KafkaConfig(KafkaConfig&&) noexcept = default;
+KafkaConfig& KafkaConfig::operator=(KafkaConfig&&) noexcept = default;
+
+KafkaConfig& KafkaConfig::set(std::string_view key, std::string_view value) {
+  std::string err;
+  if (conf_->set(std::string(key), std::string(value), err) != RdKafka::Conf::CONF_OK)
+    throw std::invalid_argument("kafka setting " + std::string(key) + ": " + err);
+  return *this;
+}
+
+namespace {
+template <class Callback>
+void set_callback(RdKafka::Conf& conf, const char* key, Callback* callback) {
+  std::string err;
+  if (conf.set(key, callback, err) != RdKafka::Conf::CONF_OK)
+    throw std::invalid_argument(std::string("kafka setting ") + key + ": " + err);
+}
+}  // namespace
+
+KafkaConfig& KafkaConfig::on_delivery(RdKafka::DeliveryReportCb* callback) {
+  set_callback(*conf_, "dr_cb", callback);
+  return *this;
+}
+
+KafkaConfig& KafkaConfig::on_event(RdKafka::EventCb* callback) {
+  set_callback(*conf_, "event_cb", callback);
+  return *this;
+}
+
+KafkaConfig& KafkaConfig::on_rebalance(RdKafka::RebalanceCb* callback) {
+  set_callback(*conf_, "rebalance_cb", callback);
+  return *this;
+}
+
+std::unique_ptr<RdKafka::Producer> KafkaConfig::producer() const {
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf_.get(), err));
+  if (!p) throw std::runtime_error("kafka producer: " + err);
+  return p;
+}
+
+std::unique_ptr<RdKafka::KafkaConsumer> KafkaConfig::consumer() const {
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf_.get(), err));
+  if (!c) throw std::runtime_error("kafka consumer: " + err);
+  return c;
+}
+
+bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout) {
+  RdKafka::Metadata* md = nullptr;
+  const bool ok = client.metadata(false, nullptr, &md, static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR &&
+                  md != nullptr && !md->brokers()->empty();
+  delete md;
+  return ok;
+}
+
+std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::string& topic,
+                                          const std::vector<int>& partitions, long long timestamp_ms,
+                                          std::chrono::milliseconds timeout) {
+  std::vector<RdKafka::TopicPartition*> list;
+  list.reserve(partitions.size());
+  for (const int p : partitions) list.push_back(RdKafka::TopicPartition::create(topic, p, timestamp_ms));
+  const auto rc = client.offsetsForTimes(list, static_cast<int>(timeout.count()));
+  std::map<int, long long> out;
+  std::string refused;
+  for (auto* tp : list) {
+    if (tp->err() != RdKafka::ERR_NO_ERROR && refused.empty()) refused = RdKafka::err2str(tp->err());
+    out[tp->partition()] = tp->offset();
+  }
+  RdKafka::TopicPartition::destroy(list);
+  if (rc != RdKafka::ERR_NO_ERROR) throw std::runtime_error("offsets of " + topic + ": " + RdKafka::err2str(rc));
+  if (!refused.empty()) throw std::runtime_error("offsets of " + topic + ": " + refused);
+  return out;
+}
+
+}  // namespace shopmesh::events
