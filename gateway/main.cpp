@@ -5,21 +5,21 @@
 #include <fstream>
 #include <sstream>
 
-#include "auth.hpp"
-#include "config.hpp"
-#include "cors.hpp"
-#include "docs_site.hpp"
-#include "events.hpp"
-#include "jwks_client.hpp"
-#include "kafka_probe.hpp"
-#include "metrics.hpp"
-#include "rate_limit.hpp"
-#include "response_cache.hpp"
-#include "revocation.hpp"
-#include "routes.hpp"
-#include "server.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/cors.hpp"
+#include "shopmesh/gateway/docs_site.hpp"
+#include "shopmesh/gateway/events.hpp"
+#include "shopmesh/gateway/jwks_client.hpp"
+#include "shopmesh/gateway/kafka_probe.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/revocation.hpp"
+#include "shopmesh/gateway/routes.hpp"
+#include "shopmesh/gateway/server.hpp"
 
 std::string_view default_routes_json();
 

@@ -1,10 +1,10 @@
-#include "auth.hpp"
+#include "shopmesh/gateway/auth.hpp"
 
 #include <algorithm>
 #include <array>
 #include <functional>
 
-#include "revocation.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 
 namespace shopmesh::gateway {
 namespace {

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "shopmesh/gateway/config.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "cors.hpp"
+#include "shopmesh/gateway/cors.hpp"
 
 #include <algorithm>
 

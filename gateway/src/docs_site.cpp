@@ -1,4 +1,4 @@
-#include "docs_site.hpp"
+#include "shopmesh/gateway/docs_site.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,11 +1,10 @@
-#include "events.hpp"
+#include "shopmesh/gateway/events.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
 
-#include "response_cache.hpp"
 #include "shopmesh/contracts/product_created_v1.hpp"
 #include "shopmesh/contracts/product_deleted_v1.hpp"
 #include "shopmesh/contracts/product_updated_v1.hpp"
@@ -13,6 +12,7 @@
 #include "shopmesh/contracts/stock_changed_v1.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/events/kafka.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
 
 namespace shopmesh::gateway {
 namespace {

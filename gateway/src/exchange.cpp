@@ -1,4 +1,4 @@
-#include "exchange.hpp"
+#include "shopmesh/gateway/exchange.hpp"
 
 #include "shopmesh/core/http.hpp"
 

@@ -1,4 +1,4 @@
-#include "http_rules.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
 
 #include <algorithm>
 #include <boost/asio/error.hpp>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <limits>
 
-#include "auth.hpp"
+#include "shopmesh/gateway/auth.hpp"
 
 namespace shopmesh::gateway {
 namespace {

@@ -1,10 +1,10 @@
-#include "jwks_client.hpp"
+#include "shopmesh/gateway/jwks_client.hpp"
 
 #include <algorithm>
 
-#include "auth.hpp"
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/gateway/auth.hpp"
 
 namespace shopmesh::gateway {
 namespace {

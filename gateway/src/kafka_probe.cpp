@@ -1,4 +1,4 @@
-#include "kafka_probe.hpp"
+#include "shopmesh/gateway/kafka_probe.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 

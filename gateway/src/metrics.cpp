@@ -1,4 +1,4 @@
-#include "metrics.hpp"
+#include "shopmesh/gateway/metrics.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>

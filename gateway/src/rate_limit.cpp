@@ -1,4 +1,4 @@
-#include "rate_limit.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>

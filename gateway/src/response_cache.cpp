@@ -1,4 +1,4 @@
-#include "response_cache.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
 
 namespace shopmesh::gateway {
 

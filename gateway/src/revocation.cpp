@@ -1,4 +1,4 @@
-#include "revocation.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 
 #include <algorithm>
 #include <mutex>

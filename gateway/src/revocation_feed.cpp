@@ -1,4 +1,4 @@
-#include "revocation_feed.hpp"
+#include "shopmesh/gateway/revocation_feed.hpp"
 
 namespace shopmesh::gateway {
 namespace {

@@ -1,4 +1,4 @@
-#include "routes.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>

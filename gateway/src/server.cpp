@@ -1,7 +1,7 @@
 // The gateway's server-side Beast translation unit, I/O only: listeners with their connection caps,
 // sessions that read a request (applying http_rules.hpp's framing limits as they go), hand it to the
 // chain of stages (stage.hpp, stages/) and write the answer, and the drain at shutdown.
-#include "server.hpp"
+#include "shopmesh/gateway/server.hpp"
 
 #include <array>
 #include <atomic>
@@ -13,17 +13,17 @@
 #include <thread>
 #include <unordered_map>
 
-#include "config.hpp"
-#include "http_rules.hpp"
-#include "metrics.hpp"
-#include "revocation.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/log.hpp"
-#include "stage.hpp"
-#include "stages/list.hpp"
-#include "upstream.hpp"
+#include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/revocation.hpp"
+#include "shopmesh/gateway/routes.hpp"
+#include "shopmesh/gateway/stage.hpp"
+#include "shopmesh/gateway/stages/list.hpp"
+#include "shopmesh/gateway/upstream.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;

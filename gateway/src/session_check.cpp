@@ -1,11 +1,11 @@
-#include "session_check.hpp"
+#include "shopmesh/gateway/session_check.hpp"
 
 #include <rapidjson/document.h>
 
 #include <boost/beast/http.hpp>
 
 #include "shopmesh/core/mesh_auth.hpp"
-#include "upstream.hpp"
+#include "shopmesh/gateway/upstream.hpp"
 
 namespace shopmesh::gateway {
 

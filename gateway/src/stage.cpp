@@ -1,4 +1,4 @@
-#include "stage.hpp"
+#include "shopmesh/gateway/stage.hpp"
 
 #include <exception>
 

@@ -1,4 +1,4 @@
-#include "upstream.hpp"
+#include "shopmesh/gateway/upstream.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

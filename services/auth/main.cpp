@@ -2,19 +2,19 @@
 // tokens, and the identity events (USER_REGISTERED, SESSION_REVOKED) through the outbox.
 #include <memory>
 
-#include "auth_service.hpp"
-#include "config.hpp"
-#include "consumers.hpp"
-#include "keys.hpp"
-#include "passwords.hpp"
-#include "routes.hpp"
+#include "shopmesh/auth/auth_service.hpp"
+#include "shopmesh/auth/config.hpp"
+#include "shopmesh/auth/consumers.hpp"
+#include "shopmesh/auth/keys.hpp"
+#include "shopmesh/auth/passwords.hpp"
+#include "shopmesh/auth/routes.hpp"
+#include "shopmesh/auth/store.hpp"
+#include "shopmesh/auth/users_client.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "store.hpp"
-#include "users_client.hpp"
 
 namespace shopmesh::auth {
 const std::vector<core::Migration>& migrations();

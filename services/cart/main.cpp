@@ -2,13 +2,13 @@
 // (products service), checked out into an order through the orders service.
 #include <memory>
 
-#include "checkout.hpp"
-#include "config.hpp"
-#include "orders_client.hpp"
-#include "routes.hpp"
+#include "shopmesh/cart/checkout.hpp"
+#include "shopmesh/cart/config.hpp"
+#include "shopmesh/cart/orders_client.hpp"
+#include "shopmesh/cart/routes.hpp"
+#include "shopmesh/cart/store.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/products/catalog_client.hpp"
-#include "store.hpp"
 
 namespace shopmesh::cart {
 const std::vector<core::Migration>& migrations();

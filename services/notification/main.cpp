@@ -2,15 +2,15 @@
 // is set, e-mails it from a separate sender (never inside a consumer transaction).
 #include <memory>
 
-#include "config.hpp"
-#include "consumers.hpp"
-#include "routes.hpp"
-#include "sender.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "store.hpp"
+#include "shopmesh/notification/config.hpp"
+#include "shopmesh/notification/consumers.hpp"
+#include "shopmesh/notification/routes.hpp"
+#include "shopmesh/notification/sender.hpp"
+#include "shopmesh/notification/store.hpp"
 
 namespace shopmesh::notification {
 const std::vector<core::Migration>& migrations();

@@ -3,17 +3,17 @@
 // stock.events (consumer group "orders") and move orders PENDING → CONFIRMED | REJECTED.
 #include <memory>
 
-#include "config.hpp"
-#include "consumers.hpp"
-#include "ordering.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "shopmesh/orders/config.hpp"
+#include "shopmesh/orders/consumers.hpp"
+#include "shopmesh/orders/ordering.hpp"
+#include "shopmesh/orders/routes.hpp"
+#include "shopmesh/orders/store.hpp"
 #include "shopmesh/products/catalog_client.hpp"
-#include "store.hpp"
 
 namespace shopmesh::orders {
 const std::vector<core::Migration>& migrations();

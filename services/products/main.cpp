@@ -3,16 +3,16 @@
 // group "products" on stock.events), and level changes are forwarded to the stock service.
 #include <memory>
 
-#include "config.hpp"
-#include "consumers.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "stock_client.hpp"
-#include "store.hpp"
+#include "shopmesh/products/config.hpp"
+#include "shopmesh/products/consumers.hpp"
+#include "shopmesh/products/routes.hpp"
+#include "shopmesh/products/stock_client.hpp"
+#include "shopmesh/products/store.hpp"
 
 namespace shopmesh::products {
 const std::vector<core::Migration>& migrations();

@@ -2,13 +2,13 @@
 // READY → SHIPPED → DELIVERED, or CANCELLED), published on shipping.events through the outbox.
 #include <memory>
 
-#include "consumers.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "store.hpp"
+#include "shopmesh/shipping/consumers.hpp"
+#include "shopmesh/shipping/routes.hpp"
+#include "shopmesh/shipping/store.hpp"
 
 namespace shopmesh::shipping {
 const std::vector<core::Migration>& migrations();

@@ -4,14 +4,14 @@
 #include <chrono>
 #include <memory>
 
-#include "consumers.hpp"
-#include "parked.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "store.hpp"
+#include "shopmesh/stock/consumers.hpp"
+#include "shopmesh/stock/parked.hpp"
+#include "shopmesh/stock/routes.hpp"
+#include "shopmesh/stock/store.hpp"
 
 namespace shopmesh::stock {
 const std::vector<core::Migration>& migrations();

@@ -3,14 +3,14 @@
 // publishes USER_DELETED, on which auth disables the account.
 #include <memory>
 
-#include "consumers.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "store.hpp"
+#include "shopmesh/users/consumers.hpp"
+#include "shopmesh/users/routes.hpp"
+#include "shopmesh/users/store.hpp"
 
 namespace shopmesh::users {
 const std::vector<core::Migration>& migrations();

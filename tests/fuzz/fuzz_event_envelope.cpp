@@ -8,11 +8,11 @@
 #include <cmath>
 #include <cstdint>
 
-#include "events.hpp"
 #include "fuzz_support.hpp"
-#include "response_cache.hpp"
-#include "revocation.hpp"
 #include "shopmesh/events/envelope.hpp"
+#include "shopmesh/gateway/events.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 #include "validation.hpp"
 
 namespace {

@@ -14,16 +14,16 @@
 #include <cstdint>
 #include <sstream>
 
-#include "auth.hpp"
-#include "config.hpp"
-#include "cors.hpp"
 #include "fuzz_support.hpp"
-#include "http_rules.hpp"
 #include "memory_stream.hpp"
-#include "rate_limit.hpp"
-#include "revocation.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/trace.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/cors.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+#include "shopmesh/gateway/revocation.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 std::string_view default_routes_json();
 

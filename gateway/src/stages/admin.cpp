@@ -1,12 +1,12 @@
-#include "stages/admin.hpp"
+#include "shopmesh/gateway/stages/admin.hpp"
 
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include "auth.hpp"
-#include "metrics.hpp"
-#include "revocation.hpp"
-#include "stages/builtins.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/revocation.hpp"
+#include "shopmesh/gateway/stages/builtins.hpp"
 
 namespace shopmesh::gateway {
 namespace {

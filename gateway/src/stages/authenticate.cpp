@@ -1,13 +1,13 @@
-#include "stages/authenticate.hpp"
+#include "shopmesh/gateway/stages/authenticate.hpp"
 
 #include <boost/asio.hpp>
 
-#include "auth.hpp"
-#include "jwks_client.hpp"
-#include "metrics.hpp"
-#include "revocation_feed.hpp"
-#include "routes.hpp"
-#include "session_check.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/jwks_client.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/revocation_feed.hpp"
+#include "shopmesh/gateway/routes.hpp"
+#include "shopmesh/gateway/session_check.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;

@@ -1,7 +1,7 @@
-#include "stages/builtins.hpp"
+#include "shopmesh/gateway/stages/builtins.hpp"
 
-#include "docs_site.hpp"
-#include "routes.hpp"
+#include "shopmesh/gateway/docs_site.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 namespace shopmesh::gateway {
 

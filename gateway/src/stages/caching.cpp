@@ -1,11 +1,11 @@
-#include "stages/caching.hpp"
+#include "shopmesh/gateway/stages/caching.hpp"
 
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 
-#include "metrics.hpp"
-#include "response_cache.hpp"
-#include "routes.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 namespace shopmesh::gateway {
 

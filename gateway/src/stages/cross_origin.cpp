@@ -1,4 +1,4 @@
-#include "stages/cross_origin.hpp"
+#include "shopmesh/gateway/stages/cross_origin.hpp"
 
 namespace shopmesh::gateway {
 

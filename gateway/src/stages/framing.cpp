@@ -1,4 +1,4 @@
-#include "stages/framing.hpp"
+#include "shopmesh/gateway/stages/framing.hpp"
 
 namespace shopmesh::gateway {
 

@@ -1,15 +1,15 @@
-#include "stages/health.hpp"
+#include "shopmesh/gateway/stages/health.hpp"
 
 #include <rapidjson/document.h>
 
 #include <boost/asio.hpp>
 #include <map>
 
-#include "auth.hpp"
-#include "kafka_probe.hpp"
-#include "revocation_feed.hpp"
 #include "shopmesh/core/json.hpp"
-#include "upstream.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/kafka_probe.hpp"
+#include "shopmesh/gateway/revocation_feed.hpp"
+#include "shopmesh/gateway/upstream.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;

@@ -1,11 +1,11 @@
-#include "stages/proxy.hpp"
+#include "shopmesh/gateway/stages/proxy.hpp"
 
 #include <algorithm>
 
-#include "metrics.hpp"
-#include "routes.hpp"
 #include "shopmesh/core/log.hpp"
-#include "upstream.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/routes.hpp"
+#include "shopmesh/gateway/upstream.hpp"
 
 namespace shopmesh::gateway {
 

@@ -1,9 +1,9 @@
-#include "stages/rate_limits.hpp"
+#include "shopmesh/gateway/stages/rate_limits.hpp"
 
-#include "auth.hpp"
-#include "metrics.hpp"
-#include "rate_limit.hpp"
-#include "routes.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 namespace shopmesh::gateway {
 

@@ -1,4 +1,4 @@
-#include "stages/request_id.hpp"
+#include "shopmesh/gateway/stages/request_id.hpp"
 
 #include "shopmesh/core/uuid.hpp"
 

@@ -1,4 +1,4 @@
-#include "account.hpp"
+#include "shopmesh/auth/account.hpp"
 
 #include <cstdint>
 
@@ -6,10 +6,6 @@
 
 namespace shopmesh::auth {
 namespace {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 
 bool has_control(std::string_view text) {
   for (unsigned char c : text)
@@ -56,12 +52,6 @@ std::string account_json(const Account& a) {
   core::json::kv(w, "createdAt", a.created_at);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return std::string(text);
 }
 
 std::optional<std::string> email_problem(std::string_view email) {

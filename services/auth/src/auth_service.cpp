@@ -1,13 +1,13 @@
-#include "auth_service.hpp"
+#include "shopmesh/auth/auth_service.hpp"
 
-#include "passwords.hpp"
+#include "shopmesh/auth/passwords.hpp"
+#include "shopmesh/auth/store.hpp"
+#include "shopmesh/auth/throttle.hpp"
+#include "shopmesh/auth/users_client.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "store.hpp"
-#include "throttle.hpp"
-#include "users_client.hpp"
 
 namespace shopmesh::auth {
 namespace {

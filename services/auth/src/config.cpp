@@ -1,6 +1,6 @@
-#include "config.hpp"
+#include "shopmesh/auth/config.hpp"
 
-#include "account.hpp"
+#include "shopmesh/auth/account.hpp"
 #include "shopmesh/core/config.hpp"
 
 namespace shopmesh::auth {

@@ -1,8 +1,8 @@
-#include "consumers.hpp"
+#include "shopmesh/auth/consumers.hpp"
 
+#include "shopmesh/auth/store.hpp"
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
 
 namespace shopmesh::auth {
 

@@ -1,4 +1,4 @@
-#include "identity_events.hpp"
+#include "shopmesh/auth/identity_events.hpp"
 
 namespace shopmesh::auth {
 

@@ -1,4 +1,4 @@
-#include "keys.hpp"
+#include "shopmesh/auth/keys.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

@@ -1,4 +1,4 @@
-#include "passwords.hpp"
+#include "shopmesh/auth/passwords.hpp"
 
 #include <argon2.h>
 #include <openssl/rand.h>

@@ -1,4 +1,4 @@
-#include "requests.hpp"
+#include "shopmesh/auth/requests.hpp"
 
 #include <algorithm>
 #include <cctype>

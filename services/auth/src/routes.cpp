@@ -1,11 +1,12 @@
-#include "routes.hpp"
+#include "shopmesh/auth/routes.hpp"
 
 #include <strings.h>
 
-#include "auth_service.hpp"
-#include "passwords.hpp"
-#include "throttle.hpp"
-#include "requests.hpp"
+#include "shopmesh/auth/auth_service.hpp"
+#include "shopmesh/auth/passwords.hpp"
+#include "shopmesh/auth/requests.hpp"
+#include "shopmesh/auth/throttle.hpp"
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -32,13 +33,12 @@ CallContext context_of(const Request& req) {
 }
 
 Identity caller(const Request& req, AuthService& service) {
-  if (const std::string user_id = header(req, "X-User-Id"); !user_id.empty()) {
-    if (!core::is_uuid(user_id)) throw core::unauthorized("The caller's identity is not valid.");
+  if (auto who = core::caller_of(req)) {
     Identity id;
-    id.user_id = user_id;
-    id.role = parse_role(header(req, "X-User-Role")).value_or(Role::user);
-    id.email = header(req, "X-User-Email");
-    if (const std::string sid = header(req, "X-Session-Id"); core::is_uuid(sid)) id.session_id = sid;
+    id.user_id = std::move(who->user_id);
+    id.role = parse_role(who->role).value_or(Role::user);
+    id.email = std::move(who->email);
+    if (!who->session_id.empty()) id.session_id = std::move(who->session_id);
     return id;
   }
   const std::string authorization = header(req, "Authorization");

@@ -1,17 +1,17 @@
-#include "store.hpp"
+#include "shopmesh/auth/store.hpp"
 
+#include "shopmesh/auth/throttle.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/topics.hpp"
-#include "throttle.hpp"
 
 namespace shopmesh::auth {
 namespace {
 
 constexpr const char* kAccountColumns =
     "c.user_id::text, c.email, c.name, c.role, "
-    "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), c.password_hash, "
+    SHOPMESH_SQL_TIMESTAMP("c.created_at") ", c.password_hash, "
     "coalesce(floor(extract(epoch FROM c.sessions_revoked_at)), 0)::bigint";
 constexpr int kAccountColumnCount = 7;
 

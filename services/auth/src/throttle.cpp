@@ -1,4 +1,4 @@
-#include "throttle.hpp"
+#include "shopmesh/auth/throttle.hpp"
 
 #include <algorithm>
 #include <cctype>

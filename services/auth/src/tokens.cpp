@@ -1,4 +1,4 @@
-#include "tokens.hpp"
+#include "shopmesh/auth/tokens.hpp"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>

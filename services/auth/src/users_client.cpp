@@ -1,8 +1,8 @@
-#include "users_client.hpp"
+#include "shopmesh/auth/users_client.hpp"
 
 #include "shopmesh/core/http_client.hpp"
-#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 namespace shopmesh::auth {
 

@@ -1,4 +1,4 @@
-#include "cart.hpp"
+#include "shopmesh/cart/cart.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,6 +6,7 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
+#include "shopmesh/core/text.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::cart {
@@ -77,9 +78,7 @@ CartLine parse_add_item(std::string_view body) {
   } else if (!pid->value.IsString() || !core::is_uuid({pid->value.GetString(), pid->value.GetStringLength()})) {
     errors.push_back({"productId", "must be a UUID"});
   } else {
-    line.product_id = pid->value.GetString();
-    std::transform(line.product_id.begin(), line.product_id.end(), line.product_id.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    line.product_id = core::ascii_lower(pid->value.GetString());
   }
   if (auto q = read_quantity(doc, 1, errors)) line.quantity = *q;
   if (!errors.empty()) throw core::bad_request("Some fields are not valid.", std::move(errors));

@@ -1,11 +1,11 @@
-#include "checkout.hpp"
+#include "shopmesh/cart/checkout.hpp"
 
 #include <rapidjson/document.h>
 
-#include "cart.hpp"
+#include "shopmesh/cart/cart.hpp"
+#include "shopmesh/cart/store.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "store.hpp"
 
 namespace shopmesh::cart {
 namespace {

@@ -1,4 +1,4 @@
-#include "orders_client.hpp"
+#include "shopmesh/cart/orders_client.hpp"
 
 #include <utility>
 #include <vector>

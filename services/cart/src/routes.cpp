@@ -1,13 +1,11 @@
-#include "routes.hpp"
+#include "shopmesh/cart/routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
-#include "cart.hpp"
-#include "checkout.hpp"
+#include "shopmesh/cart/cart.hpp"
+#include "shopmesh/cart/checkout.hpp"
+#include "shopmesh/cart/store.hpp"
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "store.hpp"
 
 namespace shopmesh::cart {
 namespace {
@@ -15,25 +13,13 @@ namespace {
 using core::Request;
 using core::Response;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string header(const Request& req, std::string_view name) {
-  auto v = req.headers.get(name);
-  return v ? std::string(*v) : std::string();
-}
-
 Identity identity_of(const Request& req) {
   Identity who;
-  who.user_id = header(req, "X-User-Id");
-  if (who.user_id.empty()) throw core::unauthorized();
-  if (!core::is_uuid(who.user_id)) throw core::unauthorized("The caller's identity is not valid.");
-  who.user_id = lower(who.user_id);
-  who.role = header(req, "X-User-Role");
-  who.email = header(req, "X-User-Email");
-  who.session_id = header(req, "X-Session-Id");
+  core::Caller caller = core::require_caller(req);
+  who.user_id = std::move(caller.user_id);
+  who.role = std::move(caller.role);
+  who.email = std::move(caller.email);
+  who.session_id = std::move(caller.session_id);
   who.request_id = req.request_id;
   who.traceparent = req.traceparent;
   return who;
@@ -42,7 +28,7 @@ Identity identity_of(const Request& req) {
 std::string line_id(const Request& req) {
   const auto& id = req.param("productId");
   if (!core::is_uuid(id)) throw core::not_found("The cart has no line for this product.");
-  return lower(id);
+  return core::ascii_lower(id);
 }
 
 products::client::Trace trace_of(const Request& req) {

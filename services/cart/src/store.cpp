@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/cart/store.hpp"
 
 #include "shopmesh/core/pg.hpp"
 

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "shopmesh/notification/config.hpp"
 
 #include "shopmesh/core/config.hpp"
 

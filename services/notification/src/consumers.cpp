@@ -1,4 +1,4 @@
-#include "consumers.hpp"
+#include "shopmesh/notification/consumers.hpp"
 
 #include <functional>
 #include <map>
@@ -12,7 +12,7 @@
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 #include "shopmesh/contracts/user_registered_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/notification/store.hpp"
 
 namespace shopmesh::notification {
 namespace {

@@ -1,4 +1,4 @@
-#include "email.hpp"
+#include "shopmesh/notification/email.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "listing.hpp"
+#include "shopmesh/notification/listing.hpp"
 
 #include <algorithm>
 #include <cctype>

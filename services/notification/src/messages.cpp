@@ -1,4 +1,4 @@
-#include "messages.hpp"
+#include "shopmesh/notification/messages.hpp"
 
 #include "shopmesh/contracts/order_cancelled_v1.hpp"
 #include "shopmesh/contracts/order_confirmed_v1.hpp"

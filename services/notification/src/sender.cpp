@@ -1,4 +1,4 @@
-#include "sender.hpp"
+#include "shopmesh/notification/sender.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -8,8 +8,8 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "smtp.hpp"
-#include "store.hpp"
+#include "shopmesh/notification/smtp.hpp"
+#include "shopmesh/notification/store.hpp"
 
 namespace shopmesh::notification {
 namespace {

@@ -1,4 +1,4 @@
-#include "smtp.hpp"
+#include "shopmesh/notification/smtp.hpp"
 
 #include <curl/curl.h>
 

@@ -1,19 +1,10 @@
-#include "store.hpp"
+#include "shopmesh/notification/store.hpp"
 
 #include "shopmesh/contracts/notification_sent_v1.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::notification {
-namespace {
-
-constexpr const char* kTimestamp = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
-std::string ts(const char* column) {
-  return std::string("to_char(") + column + " AT TIME ZONE 'UTC', " + kTimestamp + ")";
-}
-
-}  // namespace
 
 void NotificationStore::remember_user(pqxx::work& tx, const std::string& user_id, const std::string& email,
                                       const std::string& name) {
@@ -79,8 +70,8 @@ std::size_t NotificationStore::record(pqxx::work& tx, const std::vector<Recordin
                    " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[],"
                    "  $8::text[], $9::text[]) AS n (id, event_id, user_id, type, subject, body, order_id,"
                    "  correlation_id, traceparent)"
-                   " ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id::text, " +
-                   ts("delivered_at")),
+                   " ON CONFLICT (event_id, user_id) DO NOTHING"
+                   " RETURNING id::text, " SHOPMESH_SQL_TIMESTAMP("delivered_at")),
       id.str(), event_id.str(), user_id.str(), type.str(), subject.str(), body.str(), order_id.str(),
       correlation_id.str(), traceparent.str(), std::string(to_string(channel_)), in_app);
   if (in_app) {
@@ -134,8 +125,8 @@ void NotificationStore::delivered(const PendingEmail& email) {
   db_.transact([&](pqxx::work& tx) {
     auto r = core::exec(tx,
                         SHOPMESH_SQL("UPDATE notifications SET delivered_at = clock_timestamp(), last_error = NULL"
-                                     " WHERE id = $1::uuid AND delivered_at IS NULL RETURNING " +
-                                     ts("delivered_at")),
+                                     " WHERE id = $1::uuid AND delivered_at IS NULL"
+                                     " RETURNING " SHOPMESH_SQL_TIMESTAMP("delivered_at")),
                         email.id);
     if (r.empty()) return;  // delivered by another instance whose claim had lapsed
     publish_sent(tx, email.id, email.user_id, email.type, email.order_id, r[0][0].as<std::string>(), email.cause);
@@ -164,8 +155,9 @@ Page NotificationStore::list(const std::string& user_id, const ListQuery& q) {
     page.limit = q.limit;
     page.total = tx.exec_params("SELECT count(*)" + where, user_id, q.type, q.order_id)[0][0].as<std::int64_t>();
     auto rows =
-        tx.exec_params("SELECT id::text, type, channel, subject, body, order_id::text, " + ts("created_at") + ", " +
-                           ts("delivered_at") + where + " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+        tx.exec_params(std::string("SELECT id::text, type, channel, subject, body, order_id::text, ") +
+                           SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("delivered_at") + where +
+                           " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
                        user_id, q.type, q.order_id, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) {
       Notification n;

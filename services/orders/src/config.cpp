@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "shopmesh/orders/config.hpp"
 
 #include "shopmesh/core/config.hpp"
 

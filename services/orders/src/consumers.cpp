@@ -1,9 +1,9 @@
-#include "consumers.hpp"
+#include "shopmesh/orders/consumers.hpp"
 
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_reserved_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/orders/store.hpp"
 
 namespace shopmesh::orders {
 

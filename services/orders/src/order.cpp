@@ -1,4 +1,4 @@
-#include "order.hpp"
+#include "shopmesh/orders/order.hpp"
 
 #include <openssl/evp.h>
 
@@ -9,28 +9,13 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
+#include "shopmesh/core/text.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::orders {
 namespace {
 
 using Errors = std::vector<core::FieldError>;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(std::string_view s) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::size_t utf8_length(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
 
 rapidjson::Document parse_body(std::string_view text) {
   return core::json::parse_object(text);
@@ -53,9 +38,13 @@ std::optional<std::string> text(const rapidjson::Value& obj, const char* name, c
     errors.push_back({field, "must not contain NUL characters"});
     return std::nullopt;
   }
-  std::string s = trim(raw);
-  const auto n = utf8_length(s);
-  if (n < min || n > max) {
+  std::string s = core::trim(raw);
+  const auto n = core::utf8_length(s);
+  if (!n) {
+    errors.push_back({field, "must be valid UTF-8"});
+    return std::nullopt;
+  }
+  if (*n < min || *n > max) {
     errors.push_back({field, min > 0 ? "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters"
                                      : "must be at most " + std::to_string(max) + " characters"});
     return std::nullopt;
@@ -209,7 +198,7 @@ OrderRequest parse_order_request(std::string_view body) {
       } else if (!pid->value.IsString() || !core::is_uuid({pid->value.GetString(), pid->value.GetStringLength()})) {
         errors.push_back({at + ".productId", "must be a UUID"});
       } else {
-        line.product_id = lower(pid->value.GetString());
+        line.product_id = core::ascii_lower(pid->value.GetString());
         if (!seen.insert(line.product_id).second)
           errors.push_back({at + ".productId", "appears more than once; give one line per product"});
       }
@@ -319,7 +308,7 @@ ListQuery parse_list_query(const ParamLookup& param) {
   }
   if (auto v = param("userId"); v && !v->empty()) {
     if (core::is_uuid(*v))
-      q.user_id = lower(*v);
+      q.user_id = core::ascii_lower(*v);
     else
       errors.push_back({"userId", "must be a UUID"});
   }

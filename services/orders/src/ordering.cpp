@@ -1,4 +1,4 @@
-#include "ordering.hpp"
+#include "shopmesh/orders/ordering.hpp"
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/products/catalog_client.hpp"

@@ -1,13 +1,11 @@
-#include "routes.hpp"
+#include "shopmesh/orders/routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
-#include "ordering.hpp"
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
+#include "shopmesh/orders/ordering.hpp"
+#include "shopmesh/orders/store.hpp"
 #include "shopmesh/products/catalog_client.hpp"
-#include "store.hpp"
 
 namespace shopmesh::orders {
 namespace {
@@ -15,23 +13,15 @@ namespace {
 using core::Request;
 using core::Response;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-Caller caller_of(const Request& req) {
-  auto user = req.headers.get("X-User-Id");
-  if (!user || user->empty()) throw core::unauthorized();
-  if (!core::is_uuid(*user)) throw core::unauthorized("The caller's identity is not valid.");
-  auto role = req.headers.get("X-User-Role");
-  return {lower(std::string(*user)), role && *role == "ADMIN"};
+Caller identity_of(const Request& req) {
+  core::Caller c = core::require_caller(req);
+  return {std::move(c.user_id), c.admin()};
 }
 
 std::string order_id(const Request& req) {
   const auto& id = req.param("id");
   if (!core::is_uuid(id)) throw core::not_found("No order with this id.");
-  return lower(id);
+  return core::ascii_lower(id);
 }
 
 events::EventContext context_of(const Request& req) {
@@ -63,7 +53,7 @@ void register_routes(core::Router& router, OrderStore& store, Ordering& ordering
   // 201 for a new order; a replay (same Idempotency-Key, same body) answers 200 with the order
   // as it is now and `Idempotent-Replayed: true`.
   router.add("POST", "/api/orders", [&ordering](Request& req) {
-    const Caller caller = caller_of(req);
+    const Caller caller = identity_of(req);
     std::optional<std::string> key;
     if (auto k = req.headers.get("Idempotency-Key")) key = std::string(*k);
     auto placed = ordering.place(caller.user_id, req.body, key, {req.request_id, req.traceparent}, context_of(req));
@@ -72,26 +62,26 @@ void register_routes(core::Router& router, OrderStore& store, Ordering& ordering
     return r;
   });
   router.add("GET", "/api/orders", [&store](Request& req) {
-    const Caller caller = caller_of(req);
+    const Caller caller = identity_of(req);
     const auto query = parse_list_query([&req](std::string_view name) { return req.query_param(name); });
     if (!caller.admin && query.user_id && *query.user_id != caller.user_id)
       throw core::forbidden("Only administrators can list other users' orders.");
     return Response::json(200, page_json(store.list(query, caller)));
   });
   router.add("GET", "/api/orders/{id}", [&store](Request& req) {
-    const Caller caller = caller_of(req);
+    const Caller caller = identity_of(req);
     auto order = store.find(order_id(req), caller);
     if (!order) throw core::not_found("No order with this id.");
     return Response::json(200, order_json(*order));
   });
   auto cancel = [&store](Request& req) {
-    const Caller caller = caller_of(req);
+    const Caller caller = identity_of(req);
     return change_response(store.cancel(order_id(req), caller, context_of(req)), "cancelled");
   };
   router.add("POST", "/api/orders/{id}/cancel", cancel);
   router.add("DELETE", "/api/orders/{id}", cancel);
   router.add("PATCH", "/api/orders/{id}/status", [&store](Request& req) {
-    const Caller caller = caller_of(req);
+    const Caller caller = identity_of(req);
     if (!caller.admin) throw core::forbidden("Only administrators can change an order's status.");
     const auto id = order_id(req);
     const OrderStatus to = parse_status_change(req.body);

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/orders/store.hpp"
 
 #include <map>
 
@@ -15,11 +15,10 @@
 namespace shopmesh::orders {
 namespace {
 
-#define SHOPMESH_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 constexpr const char* kOrderColumns =
     "id::text, user_id::text, status, status_reason, total_cents, ship_line1, ship_line2, ship_city, ship_postal_code,"
-    " ship_country, " SHOPMESH_TS("created_at") ", " SHOPMESH_TS("updated_at");
+    " ship_country, " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at");
 
 constexpr const char* kItemColumns =
     "order_id::text, product_id::text, product_name, unit_price_cents, quantity, subtotal_cents";
@@ -153,7 +152,7 @@ Placed OrderStore::place(const std::string& user_id, const OrderRequest& request
                       SHOPMESH_SQL("INSERT INTO orders (id, user_id, status, total_cents, ship_line1, ship_line2, "
                                    "ship_city, ship_postal_code,"
                                    " ship_country) VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8)"
-                                   " RETURNING " SHOPMESH_TS("created_at")),
+                                   " RETURNING " SHOPMESH_SQL_TIMESTAMP("created_at")),
                       o.id, user_id, o.total.value, field(&Address::line1), a != nullptr ? a->line2 : std::nullopt,
                       field(&Address::city), field(&Address::postal_code), field(&Address::country));
       o.created_at = o.updated_at = row[0].as<std::string>();
@@ -234,7 +233,7 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
     auto updated =
         core::exec1(tx,
                     SHOPMESH_SQL("UPDATE orders SET status = 'CANCELLED', status_reason = $2, updated_at = now()"
-                                 " WHERE id = $1 RETURNING " SHOPMESH_TS("updated_at")),
+                                 " WHERE id = $1 RETURNING " SHOPMESH_SQL_TIMESTAMP("updated_at")),
                     id, by_owner ? "CANCELLED_BY_CUSTOMER" : "CANCELLED_BY_ADMIN");
     contracts::OrderCancelledV1 event;
     event.order_id = {id};
@@ -264,7 +263,7 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
     }
     auto updated = core::exec1(tx,
                                SHOPMESH_SQL("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1"
-                                            " RETURNING " SHOPMESH_TS("updated_at")),
+                                            " RETURNING " SHOPMESH_SQL_TIMESTAMP("updated_at")),
                                id, std::string(to_string(to)));
     contracts::OrderStatusChangedV1 event;
     event.order_id = {id};
@@ -284,7 +283,7 @@ bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::Ev
   auto rows = core::exec(tx,
                          SHOPMESH_SQL("UPDATE orders SET status = 'CONFIRMED', updated_at = now()"
                                       " WHERE id = $1 AND status = 'PENDING'"
-                                      " RETURNING user_id::text, " SHOPMESH_TS("updated_at")),
+                                      " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
                          id);
   if (rows.empty()) return false;
   contracts::OrderConfirmedV1 event;
@@ -300,7 +299,7 @@ bool OrderStore::reject(pqxx::work& tx, const std::string& id, const std::string
   auto rows = core::exec(tx,
                          SHOPMESH_SQL("UPDATE orders SET status = 'REJECTED', status_reason = $2, updated_at = now()"
                                       " WHERE id = $1 AND status = 'PENDING'"
-                                      " RETURNING user_id::text, " SHOPMESH_TS("updated_at")),
+                                      " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
                          id, reason);
   if (rows.empty()) return false;
   contracts::OrderRejectedV1 event;

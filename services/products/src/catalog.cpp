@@ -1,4 +1,4 @@
-#include "catalog.hpp"
+#include "shopmesh/products/catalog.hpp"
 
 #include <rapidjson/error/en.h>
 

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "shopmesh/products/config.hpp"
 
 #include "shopmesh/core/config.hpp"
 

@@ -1,8 +1,8 @@
-#include "consumers.hpp"
+#include "shopmesh/products/consumers.hpp"
 
 #include "shopmesh/contracts/stock_changed_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/products/store.hpp"
 
 namespace shopmesh::products {
 

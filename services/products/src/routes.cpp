@@ -1,12 +1,10 @@
-#include "routes.hpp"
+#include "shopmesh/products/routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "stock_client.hpp"
-#include "store.hpp"
+#include "shopmesh/products/stock_client.hpp"
+#include "shopmesh/products/store.hpp"
 
 namespace shopmesh::products {
 namespace {
@@ -16,19 +14,14 @@ using core::Response;
 
 // Writes need an administrator: 401 without an identity, 403 for anyone but ADMIN.
 void require_admin(const Request& req) {
-  auto user = req.headers.get("X-User-Id");
-  if (!user || user->empty()) throw core::unauthorized();
-  if (!core::is_uuid(*user)) throw core::unauthorized("The caller's identity is not valid.");
-  auto role = req.headers.get("X-User-Role");
-  if (!role || *role != "ADMIN") throw core::forbidden("Only administrators can change the catalog.");
+  core::require_admin(req, "Only administrators can change the catalog.");
 }
 
 // The product id of the path, lower-cased; anything but a UUID is a product that does not exist.
 std::string product_id(const Request& req) {
-  std::string id = req.param("id");
+  const std::string& id = req.param("id");
   if (!core::is_uuid(id)) throw core::not_found("No product with this id.");
-  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return id;
+  return core::ascii_lower(id);
 }
 
 events::EventContext context_of(const Request& req) {

@@ -1,4 +1,4 @@
-#include "stock_client.hpp"
+#include "shopmesh/products/stock_client.hpp"
 
 #include <rapidjson/document.h>
 

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/products/store.hpp"
 
 #include "shopmesh/contracts/product_created_v1.hpp"
 #include "shopmesh/contracts/product_deleted_v1.hpp"
@@ -12,11 +12,10 @@
 namespace shopmesh::products {
 namespace {
 
-#define SHOPMESH_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 constexpr const char* kColumns =
     "id::text, sku, name, description, price_cents, coalesce(category, ''), coalesce(image_url, ''), stock, "
-    "active, " SHOPMESH_TS("created_at") ", " SHOPMESH_TS("updated_at") ", attributes::text";
+    "active, " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at") ", attributes::text";
 
 // The attributes column (a flat JSON object of strings, as the API validated it).
 Attributes read_attributes(const std::string& text) {
@@ -244,7 +243,8 @@ bool ProductStore::remove(const std::string& id, const events::EventContext& ctx
   return db_.transact([&](pqxx::work& tx) {
     auto rows = core::exec(tx,
                            SHOPMESH_SQL("UPDATE products SET deleted_at = now(), updated_at = now()"
-                                        " WHERE id = $1 AND deleted_at IS NULL RETURNING " SHOPMESH_TS("deleted_at")),
+                                        " WHERE id = $1 AND deleted_at IS NULL"
+                                        " RETURNING " SHOPMESH_SQL_TIMESTAMP("deleted_at")),
                            id);
     if (rows.empty()) return false;
     contracts::ProductDeletedV1 event;
@@ -281,7 +281,7 @@ CategoryPage ProductStore::list_categories(const Paging& paging) {
     page.page = paging.page;
     page.limit = paging.limit;
     page.total = tx.exec1("SELECT count(*) FROM categories")[0].as<std::int64_t>();
-    auto rows = tx.exec_params("SELECT id::text, name, slug, description, " SHOPMESH_TS(
+    auto rows = tx.exec_params("SELECT id::text, name, slug, description, " SHOPMESH_SQL_TIMESTAMP(
                                    "created_at") " FROM categories ORDER BY lower(name), id LIMIT $1 OFFSET $2",
                                paging.limit, static_cast<std::int64_t>(paging.page - 1) * paging.limit);
     for (const auto& r : rows) page.items.push_back(read_category(r));
@@ -294,7 +294,8 @@ Category ProductStore::create_category(const NewCategory& c) {
     auto rows = core::exec(tx,
                            SHOPMESH_SQL("INSERT INTO categories (id, name, slug, description) VALUES ($1, $2, $3, $4)"
                                         " ON CONFLICT DO NOTHING"
-                                        " RETURNING id::text, name, slug, description, " SHOPMESH_TS("created_at")),
+                                        " RETURNING id::text, name, slug, description, "
+                                        SHOPMESH_SQL_TIMESTAMP("created_at")),
                            core::uuid_v7(), c.name, c.slug, c.description);
     if (rows.empty()) return std::nullopt;
     return read_category(rows[0]);

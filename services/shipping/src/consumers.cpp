@@ -1,4 +1,4 @@
-#include "consumers.hpp"
+#include "shopmesh/shipping/consumers.hpp"
 
 #include "shopmesh/contracts/order_cancelled_v1.hpp"
 #include "shopmesh/contracts/order_created_v1.hpp"
@@ -7,7 +7,7 @@
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_reserved_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/shipping/store.hpp"
 
 namespace shopmesh::shipping {
 namespace {

@@ -1,4 +1,4 @@
-#include "shipment.hpp"
+#include "shopmesh/shipping/shipment.hpp"
 
 #include <algorithm>
 #include <cctype>

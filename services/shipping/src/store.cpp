@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/shipping/store.hpp"
 
 #include "shopmesh/contracts/order_created_v1.hpp"
 #include "shopmesh/contracts/shipment_created_v1.hpp"
@@ -14,8 +14,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id::text, order_id::text, user_id::text, status, tracking_number, coalesce(address::text, 'null'),"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at");
 
 Status status_of(const pqxx::field& f) {
   auto s = parse_status(f.as<std::string>());

@@ -1,4 +1,4 @@
-#include "consumers.hpp"
+#include "shopmesh/stock/consumers.hpp"
 
 #include "shopmesh/contracts/order_cancelled_v1.hpp"
 #include "shopmesh/contracts/order_created_v1.hpp"
@@ -6,7 +6,7 @@
 #include "shopmesh/contracts/product_created_v1.hpp"
 #include "shopmesh/contracts/product_deleted_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/stock/store.hpp"
 
 namespace shopmesh::stock {
 

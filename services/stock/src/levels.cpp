@@ -1,4 +1,4 @@
-#include "levels.hpp"
+#include "shopmesh/stock/levels.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "parked.hpp"
+#include "shopmesh/stock/parked.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -8,7 +8,7 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/thread_name.hpp"
-#include "store.hpp"
+#include "shopmesh/stock/store.hpp"
 
 namespace shopmesh::stock {
 

@@ -1,11 +1,9 @@
-#include "routes.hpp"
+#include "shopmesh/stock/routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "store.hpp"
+#include "shopmesh/stock/store.hpp"
 
 namespace shopmesh::stock {
 namespace {
@@ -15,17 +13,13 @@ using core::Response;
 
 // A level is addressed by its product's id; anything else is simply not there.
 std::string product_id_of(const Request& req) {
-  std::string id = req.param("productId");
+  const std::string& id = req.param("productId");
   if (!core::is_uuid(id)) throw core::not_found("No stock level for this product.");
-  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return id;
+  return core::ascii_lower(id);
 }
 
 void require_admin(const Request& req) {
-  auto user = req.headers.get("X-User-Id");
-  if (!user || user->empty()) throw core::unauthorized();
-  if (req.headers.get("X-User-Role").value_or("") != "ADMIN")
-    throw core::forbidden("Only administrators can see stock levels.");
+  core::require_admin(req, "Only administrators can see stock levels.");
 }
 
 Response level_response(StockStore& store, const std::string& product_id) {

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/stock/store.hpp"
 
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_released_v1.hpp"

@@ -1,10 +1,10 @@
-#include "consumers.hpp"
+#include "shopmesh/users/consumers.hpp"
 
-#include "profile.hpp"
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 #include "shopmesh/contracts/user_registered_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
-#include "store.hpp"
+#include "shopmesh/users/profile.hpp"
+#include "shopmesh/users/store.hpp"
 
 namespace shopmesh::users {
 

@@ -1,4 +1,4 @@
-#include "profile.hpp"
+#include "shopmesh/users/profile.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,12 +7,15 @@
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/json.hpp"
+#include "shopmesh/core/text.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::users {
 namespace {
 
 using core::FieldError;
+using core::trim;
+using core::utf8_length;
 using Errors = std::vector<FieldError>;
 
 constexpr std::size_t kNameMax = 100;
@@ -35,30 +38,6 @@ constexpr std::array<std::string_view, 249> kCountries = {
     "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
     "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY",
     "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW"};
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
-// Code points of valid UTF-8 (lead-byte count, continuation bytes checked), or nullopt.
-std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < text.size(); ++count) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (len == 0 || i + len > text.size() || (len == 2 && c < 0xC2)) return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    i += len;
-  }
-  return count;
-}
 
 bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });

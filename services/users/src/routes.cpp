@@ -1,11 +1,9 @@
-#include "routes.hpp"
+#include "shopmesh/users/routes.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "shopmesh/core/caller.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
-#include "store.hpp"
+#include "shopmesh/users/store.hpp"
 
 namespace shopmesh::users {
 namespace {
@@ -13,20 +11,12 @@ namespace {
 using core::Request;
 using core::Response;
 
-std::string header(const Request& req, std::string_view name) {
-  auto v = req.headers.get(name);
-  return v ? std::string(*v) : std::string();
-}
-
 Caller caller(const Request& req) {
+  const core::Caller who = core::require_caller(req);
   Caller c;
-  c.user_id = header(req, "X-User-Id");
-  if (c.user_id.empty()) throw core::unauthorized("Authentication is required.");
-  if (!core::is_uuid(c.user_id)) throw core::unauthorized("The caller's identity is not valid.");
-  std::transform(c.user_id.begin(), c.user_id.end(), c.user_id.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
-  c.email = header(req, "X-User-Email");
-  c.admin = header(req, "X-User-Role") == "ADMIN";
+  c.user_id = who.user_id;
+  c.email = who.email;
+  c.admin = who.admin();
   return c;
 }
 
@@ -37,8 +27,7 @@ void require_admin(const Caller& c) {
 // The target of /api/users/{id}: the caller's own profile or, for an admin, anyone's. Others get
 // the same 404 as a missing profile, so ids of other users cannot be probed.
 std::string target_of(const Request& req, const Caller& c) {
-  std::string id = req.param("id");
-  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string id = core::ascii_lower(req.param("id"));
   if (!core::is_uuid(id) || (id != c.user_id && !c.admin)) throw core::not_found("No user with this id.");
   return id;
 }

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "shopmesh/users/store.hpp"
 
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 
@@ -13,8 +13,7 @@ namespace {
 constexpr const char* kColumns =
     "id::text, email, name, phone, address_line1, address_line2, address_city, address_postal_code,"
     " address_country::text,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at");
 
 std::optional<std::string> opt(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -150,7 +149,7 @@ bool ProfileStore::remove(const std::string& id, const events::EventContext& ctx
     auto rows = core::exec(
         tx,
         SHOPMESH_SQL("UPDATE profiles SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL"
-                     " RETURNING to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
+                     " RETURNING " SHOPMESH_SQL_TIMESTAMP("deleted_at")),
         id);
     if (rows.empty()) return false;
     outbox_.add(tx, events::topic::identity, id, contracts::UserDeletedV1{{id}, rows[0][0].as<std::string>()}, ctx);

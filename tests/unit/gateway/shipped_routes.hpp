@@ -2,7 +2,7 @@
 // The route table the gateway ships with (gateway/routes.json, embedded), parsed once.
 #include <string_view>
 
-#include "routes.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 std::string_view default_routes_json();
 

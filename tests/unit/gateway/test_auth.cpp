@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "auth.hpp"
-#include "revocation.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 
 using namespace shopmesh::gateway;
 namespace jwt = shopmesh::core::jwt;

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "events.hpp"
-#include "response_cache.hpp"
-#include "revocation.hpp"
+#include "shopmesh/gateway/events.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 
 using namespace shopmesh::gateway;
 

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "http_rules.hpp"
-#include "routes.hpp"
 #include "shipped_routes.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 using namespace shopmesh::gateway;
 

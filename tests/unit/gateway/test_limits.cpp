@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cors.hpp"
-#include "docs_site.hpp"
-#include "rate_limit.hpp"
-#include "response_cache.hpp"
+#include "shopmesh/gateway/cors.hpp"
+#include "shopmesh/gateway/docs_site.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
 
 using namespace shopmesh::gateway;
 using namespace std::chrono_literals;

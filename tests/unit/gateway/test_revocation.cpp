@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "events.hpp"
-#include "response_cache.hpp"
-#include "revocation.hpp"
+#include "shopmesh/gateway/events.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/revocation.hpp"
 
 using namespace shopmesh::gateway;
 

@@ -2,8 +2,8 @@
 // what a session check's answer means.
 #include <catch2/catch.hpp>
 
-#include "revocation_feed.hpp"
-#include "session_check.hpp"
+#include "shopmesh/gateway/revocation_feed.hpp"
+#include "shopmesh/gateway/session_check.hpp"
 
 using namespace shopmesh::gateway;
 using namespace std::chrono_literals;

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "config.hpp"
-#include "routes.hpp"
 #include "shipped_routes.hpp"
 #include "shopmesh/core/trace.hpp"
+#include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/routes.hpp"
 
 using namespace shopmesh::gateway;
 namespace core = shopmesh::core;

@@ -10,20 +10,20 @@
 #include <catch2/catch.hpp>
 #include <stdexcept>
 
-#include "auth.hpp"
-#include "cors.hpp"
-#include "docs_site.hpp"
-#include "metrics.hpp"
-#include "rate_limit.hpp"
-#include "response_cache.hpp"
-#include "routes.hpp"
-#include "stage.hpp"
-#include "stages/builtins.hpp"
-#include "stages/caching.hpp"
-#include "stages/cross_origin.hpp"
-#include "stages/framing.hpp"
-#include "stages/rate_limits.hpp"
-#include "stages/request_id.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/cors.hpp"
+#include "shopmesh/gateway/docs_site.hpp"
+#include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+#include "shopmesh/gateway/response_cache.hpp"
+#include "shopmesh/gateway/routes.hpp"
+#include "shopmesh/gateway/stage.hpp"
+#include "shopmesh/gateway/stages/builtins.hpp"
+#include "shopmesh/gateway/stages/caching.hpp"
+#include "shopmesh/gateway/stages/cross_origin.hpp"
+#include "shopmesh/gateway/stages/framing.hpp"
+#include "shopmesh/gateway/stages/rate_limits.hpp"
+#include "shopmesh/gateway/stages/request_id.hpp"
 
 using namespace shopmesh::gateway;
 using namespace std::chrono_literals;

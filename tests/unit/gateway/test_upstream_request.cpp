@@ -4,8 +4,8 @@
 #include <boost/beast/http/error.hpp>
 #include <catch2/catch.hpp>
 
-#include "auth.hpp"
-#include "http_rules.hpp"
+#include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
 
 using namespace shopmesh::gateway;
 

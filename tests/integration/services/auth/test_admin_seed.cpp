@@ -6,9 +6,9 @@
 
 #include "../../../support/bus_fixture.hpp"
 #include "identity_client.hpp"
-#include "passwords.hpp"
+#include "shopmesh/auth/passwords.hpp"
+#include "shopmesh/auth/store.hpp"
 #include "shopmesh/core/pg.hpp"
-#include "store.hpp"
 
 using namespace shopmesh;
 using namespace shopmesh::identity_test;

@@ -1,7 +1,7 @@
 // Field rules of the auth API: e-mail, password policy, name, roles.
 #include <catch2/catch.hpp>
 
-#include "account.hpp"
+#include "shopmesh/auth/account.hpp"
 
 using namespace shopmesh::auth;
 

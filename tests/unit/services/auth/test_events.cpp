@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "identity_events.hpp"
+#include "shopmesh/auth/identity_events.hpp"
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 
 using namespace shopmesh;

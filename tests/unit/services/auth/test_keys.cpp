@@ -1,7 +1,7 @@
 // Signing keys at rest: PKCS#8 PEM encrypted with JWT_KEY_PASSPHRASE, readable only with it.
 #include <catch2/catch.hpp>
 
-#include "keys.hpp"
+#include "shopmesh/auth/keys.hpp"
 
 using namespace shopmesh;
 using namespace shopmesh::auth;

@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "passwords.hpp"
+#include "shopmesh/auth/passwords.hpp"
 
 using namespace shopmesh::auth;
 using namespace std::chrono_literals;

@@ -1,7 +1,7 @@
 // Request bodies of the auth API: JSON and OAuth2 form login, field-level errors, ignored role.
 #include <catch2/catch.hpp>
 
-#include "requests.hpp"
+#include "shopmesh/auth/requests.hpp"
 #include "shopmesh/core/http.hpp"
 
 using namespace shopmesh;

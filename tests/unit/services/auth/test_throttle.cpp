@@ -1,7 +1,7 @@
-// The per-account guessing policy (services/auth/src/throttle.hpp).
+// The per-account guessing policy (services/auth/include/shopmesh/auth/throttle.hpp).
 #include <catch2/catch.hpp>
 
-#include "throttle.hpp"
+#include "shopmesh/auth/throttle.hpp"
 
 using namespace shopmesh::auth;
 using std::chrono::seconds;

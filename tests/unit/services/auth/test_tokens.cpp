@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "tokens.hpp"
+#include "shopmesh/auth/tokens.hpp"
 
 using namespace shopmesh;
 using namespace shopmesh::auth;

@@ -2,10 +2,10 @@
 // checkout body with its Idempotency-Key fingerprint.
 #include <catch2/catch.hpp>
 
-#include "cart.hpp"
-#include "orders_client.hpp"
-#include "shopmesh/core/mesh_auth.hpp"
+#include "shopmesh/cart/cart.hpp"
+#include "shopmesh/cart/orders_client.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
 
 using namespace shopmesh;
 

@@ -1,16 +1,16 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "email.hpp"
-#include "listing.hpp"
-#include "messages.hpp"
-#include "sender.hpp"
 #include "shopmesh/contracts/order_cancelled_v1.hpp"
 #include "shopmesh/contracts/order_created_v1.hpp"
 #include "shopmesh/contracts/order_rejected_v1.hpp"
 #include "shopmesh/contracts/shipment_status_changed_v1.hpp"
 #include "shopmesh/contracts/user_registered_v1.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/notification/email.hpp"
+#include "shopmesh/notification/listing.hpp"
+#include "shopmesh/notification/messages.hpp"
+#include "shopmesh/notification/sender.hpp"
 
 using namespace shopmesh;
 using namespace shopmesh::notification;

@@ -2,9 +2,9 @@
 // canonical body, exact pricing in cents, the status machine, and the JSON shape.
 #include <catch2/catch.hpp>
 
-#include "order.hpp"
-#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
+#include "shopmesh/orders/order.hpp"
 
 using namespace shopmesh;
 using orders::OrderStatus;

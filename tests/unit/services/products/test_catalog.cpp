@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "catalog.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/products/catalog.hpp"
 
 using namespace shopmesh;
 

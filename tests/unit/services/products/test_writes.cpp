@@ -2,11 +2,11 @@
 // assignment, stock changes, and the internal batch lookup's id list and its client-side parser.
 #include <catch2/catch.hpp>
 
-#include "catalog.hpp"
-#include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/mesh_auth.hpp"
+#include "shopmesh/products/catalog.hpp"
 #include "shopmesh/products/catalog_client.hpp"
-#include "stock_client.hpp"
+#include "shopmesh/products/stock_client.hpp"
 
 using namespace shopmesh;
 

@@ -3,8 +3,8 @@
 #include <regex>
 #include <set>
 
-#include "shipment.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/shipping/shipment.hpp"
 
 using namespace shopmesh;
 using shipping::Status;

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
-#include "levels.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/stock/levels.hpp"
 
 using namespace shopmesh;
 using stock::Line;

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "profile.hpp"
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/users/profile.hpp"
 
 using namespace shopmesh;
 using namespace shopmesh::users;

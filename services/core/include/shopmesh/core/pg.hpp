@@ -33,6 +33,11 @@ class Sql {
 /// Runs `sql` with `args` in `tx` as a prepared statement. libpqxx prepares it on the connection
 /// at its first use there (a prepared statement outlives the transaction that prepared it);
 /// declaring the same text again is a lookup.
+/// The one timestamp format of the API and the events (RFC 3339, UTC, milliseconds), written by
+/// PostgreSQL. A string literal, so it composes into constant SQL:
+///   SHOPMESH_SQL("SELECT id, " SHOPMESH_SQL_TIMESTAMP("created_at") " FROM orders")
+#define SHOPMESH_SQL_TIMESTAMP(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 template <class... Args>
 pqxx::result exec(pqxx::transaction_base& tx, const Sql& sql, Args&&... args) {
   tx.conn().prepare(sql.name(), sql.text());

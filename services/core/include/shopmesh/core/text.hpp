@@ -1,5 +1,5 @@
 #pragma once
-// Text helpers shared by every layer: UTF-8 validation and percent-decoding.
+// Text helpers shared by every layer: UTF-8 validation, ASCII case and blanks, percent-decoding.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -12,6 +12,10 @@ namespace shopmesh::core {
 std::optional<std::size_t> utf8_length(std::string_view text);
 /// Whether `text` is well-formed UTF-8 (utf8_length has a value).
 bool is_valid_utf8(std::string_view text);
+/// ASCII lower case (identifiers, UUIDs, header values); other bytes are left as they are.
+std::string ascii_lower(std::string text);
+/// `text` without leading and trailing ASCII whitespace (space, \t, \n, \r, \f, \v).
+std::string trim(std::string_view text);
 /// Percent-decodes text; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

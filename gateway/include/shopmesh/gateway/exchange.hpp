@@ -1,0 +1,62 @@
+#pragma once
+// What one request carries through the gateway's stages: the facts gathered on the way in (request
+// id, trace, route, caller, rate decision, cache state), read again on the way out for the response
+// headers, the metrics and the access log. Plus the answers every stage builds the same way.
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shopmesh/core/trace.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
+#include "shopmesh/gateway/rate_limit.hpp"
+
+namespace shopmesh::gateway {
+
+using Response = http::response<http::string_body>;
+
+struct Identity;
+struct Route;
+
+struct Exchange {
+  // Set by the session before the first stage.
+  std::string_view remote;         // the peer's address (the session's string, which outlives the exchange)
+  std::string_view rate_key;       // the peer's rate-limit key (IPv4 address or IPv6 /64)
+  std::optional<Refusal> refusal;  // the head or body broke a framing rule (answered by the framing stage)
+  unsigned version = 11;
+  std::string method = "-";
+  std::string path = "/";
+  std::string query;  // with its leading '?', or empty
+  const Route* route = nullptr;
+  bool head = false;
+  bool close = false;  // the connection closes after this answer
+
+  // Filled in by the stages.
+  std::string request_id;
+  core::TraceContext trace;
+  std::string origin;
+  std::size_t route_id = 0;                  // the metrics label: a route's index, or a built-in endpoint's id
+  std::shared_ptr<const Identity> identity;  // the verified caller, if any
+  std::string user_id;
+  std::string_view auth_error;
+  RateDecision rate;
+  bool cacheable = false;  // an anonymous GET of a cached route: the response may be stored
+  std::string cache_key;
+  std::uint64_t cache_generation = 0;
+  std::string_view cache_tag;  // HIT / MISS for the access log
+  std::string_view upstream;   // the instance that answered, alive as long as its pool
+};
+
+/// An RFC 9457 problem answer naming the request's path and id.
+Response problem(http::status status, std::string_view detail, const Exchange& ex);
+/// 401 with the Bearer challenge: why the token (if one was sent) was not accepted.
+Response unauthorized(const Exchange& ex, bool token_present, std::string_view reason);
+/// The value of a header, if the request has it.
+std::optional<std::string_view> header_value(const Request& req, http::field f);
+
+}  // namespace shopmesh::gateway

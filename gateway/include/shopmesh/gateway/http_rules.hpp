@@ -1,0 +1,105 @@
+#pragma once
+// The gateway's HTTP rules as plain functions over Beast messages, with no socket in sight: what a
+// read error means, which request heads are refused before their body is read (framing that could
+// smuggle a request, malformed paths, bodies over the route's limit), and how a client's request is
+// edited into the upstream request. server.cpp applies them; tests/fuzz feeds them raw bytes.
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "shopmesh/core/mesh_auth.hpp"
+#include "shopmesh/gateway/routes.hpp"
+
+namespace shopmesh::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using Request = http::request<http::string_body>;
+using RequestParser = http::request_parser<http::string_body>;
+
+struct Identity;
+
+/// The body limit of a request no route matches (builtin endpoints, 404s).
+inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
+
+/// The limits every fresh request parser gets: the configured header limit, and the largest body
+/// limit of any route (the route's own limit applies once check_head has found the route).
+struct ParserLimits {
+  ParserLimits(std::size_t header_limit, const RouteTable& routes);
+  void apply(RequestParser& parser) const;
+
+  std::size_t header_limit;
+  std::size_t body_limit;
+};
+
+/// A request the gateway answers with an error instead of handling it.
+struct Refusal {
+  http::status status;
+  std::string_view detail;
+};
+
+enum class ReadPhase { head, body };
+
+/// What a failed read of a request head or body means: nullopt when the client went away or was too
+/// slow (close without an answer), else the refusal to send before closing.
+std::optional<Refusal> refusal_for_read_error(beast::error_code ec, ReadPhase phase);
+
+/// A request head after the gateway's checks.
+struct CheckedHead {
+  std::optional<Refusal> refusal;  // set: answer this and close
+  std::string path;                // normalized and rewritten; when refused, what to name in the problem
+  std::string query;               // with its leading '?', or empty
+  const Route* route = nullptr;    // nullptr: no route (builtin endpoints and 404s are decided later)
+  std::size_t body_limit = kDefaultBodyLimit;
+};
+
+/// Checks a parsed request head. Beast has already refused Content-Length with Transfer-Encoding and
+/// conflicting Content-Lengths; here a repeated Content-Length (even with one value, which Beast
+/// merges) or one that is not plain digits is refused, then Transfer-Encoding in an HTTP/1.0 request
+/// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then a method Beast
+/// does not know (501) and a TRACE with content (400), then the path (dot segments), then the
+/// route's body limit against Content-Length. Rewrites apply before matching.
+CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
+
+/// Scans raw request-head bytes, in the pieces the parser consumes them, for obsolete line folding
+/// (a line starting with SP or HTAB, RFC 9112 §5.2), which Beast would silently unfold. The gateway
+/// refuses it instead (400): a folded Transfer-Encoding or X-User-* header must never be read one way
+/// here and another way by a hop before or after. `at_line_start` carries the state from one piece
+/// to the next; it starts false for a new head.
+bool has_obs_fold(std::string_view bytes, bool& at_line_start);
+
+/// A client-chosen X-Request-Id the gateway keeps: 1 to 128 of [A-Za-z0-9._-].
+bool is_valid_request_id(std::string_view id);
+
+/// Content-Length / chunked framing for an answer; 1xx, 204 and 304 carry no body (and Beast's
+/// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
+void frame_payload(http::response<http::string_body>& res);
+
+/// Removes hop-by-hop fields: RFC 9110 §7.6.1's, Expect (the gateway answers it), and every field the
+/// Connection header names.
+void strip_hop_by_hop(http::fields& fields);
+
+/// What the gateway adds to a request it forwards.
+struct ForwardInfo {
+  std::string_view target;  // normalized (possibly rewritten) path and query
+  std::string_view request_id;
+  std::string_view traceparent;
+  std::string_view remote;               // the client's address, for X-Forwarded-For
+  const Identity* identity = nullptr;    // the verified caller, if any
+  const core::MeshAuth* mesh = nullptr;  // signs the request for the service (X-Mesh-Auth)
+};
+
+/// Edits a client's request in place into the upstream request: hop-by-hop fields, client-supplied
+/// identity headers and forwarding headers out; the verified identity, request id, trace context and
+/// X-Forwarded-* in, and the mesh credential over them; HTTP/1.1 keep-alive with framing recomputed.
+void prepare_upstream_request(Request& req, const ForwardInfo& info);
+
+}  // namespace shopmesh::gateway

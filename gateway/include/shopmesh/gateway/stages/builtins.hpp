@@ -1,0 +1,31 @@
+#pragma once
+// Stage 5, the gateway's own endpoints and the end of the road for unrouted paths: GET /health
+// (the process is alive), /api/openapi.yaml and the Swagger UI under /api/docs (docs_site.hpp);
+// a path no route matches is answered 404 here, so the stages after this one always have a route.
+#include <cstddef>
+
+#include "shopmesh/gateway/stage.hpp"
+
+namespace shopmesh::gateway {
+
+class DocsSite;
+
+struct BuiltinRouteIds {
+  std::size_t health = 0, openapi = 0, docs = 0;
+};
+
+class BuiltinsStage final : public Stage {
+ public:
+  BuiltinsStage(DocsSite& docs, BuiltinRouteIds ids) : docs_(docs), ids_(ids) {}
+  std::string_view name() const override { return "builtins"; }
+  Answer request(Request& req, Exchange& ex) override;
+
+  /// GET /health's answer (also served on the admin listener).
+  static Response liveness(unsigned version);
+
+ private:
+  DocsSite& docs_;
+  BuiltinRouteIds ids_;
+};
+
+}  // namespace shopmesh::gateway
