@@ -160,13 +160,30 @@ std::optional<OrderStatus> parse_status(std::string_view text) {
   return std::nullopt;
 }
 
-bool can_cancel(OrderStatus s) {
-  return s == OrderStatus::pending || s == OrderStatus::confirmed;
+bool may_move(Actor actor, OrderStatus from, OrderStatus to) {
+  using S = OrderStatus;
+  switch (to) {
+    case S::confirmed:
+    case S::rejected:
+      return actor == Actor::stock && from == S::pending;
+    case S::cancelled:
+      return actor != Actor::stock && (from == S::pending || from == S::confirmed);
+    case S::shipped:
+      return actor == Actor::admin && from == S::confirmed;
+    case S::delivered:
+      return actor == Actor::admin && from == S::shipped;
+    case S::pending:
+      return false;  // where every order starts, and never returns to
+  }
+  return false;
 }
 
-bool admin_can_move(OrderStatus from, OrderStatus to) {
-  return (from == OrderStatus::confirmed && to == OrderStatus::shipped) ||
-         (from == OrderStatus::shipped && to == OrderStatus::delivered);
+std::vector<OrderStatus> movable_to(Actor actor, OrderStatus to) {
+  std::vector<OrderStatus> from;
+  for (const OrderStatus s : {OrderStatus::pending, OrderStatus::confirmed, OrderStatus::rejected,
+                              OrderStatus::cancelled, OrderStatus::shipped, OrderStatus::delivered})
+    if (may_move(actor, s, to)) from.push_back(s);
+  return from;
 }
 
 OrderRequest parse_order_request(std::string_view body) {

@@ -74,6 +74,13 @@ void attach_lines(pqxx::work& tx, std::vector<Order>& orders) {
 // Thrown inside a transaction when another request committed the same Idempotency-Key first.
 struct KeyTaken {};
 
+// A text[] literal of statuses, for `status = ANY ($n::text[])`.
+std::string statuses(const std::vector<OrderStatus>& list) {
+  core::ArrayLiteral out;
+  for (const OrderStatus s : list) out.add(to_string(s));
+  return out.str();
+}
+
 contracts::OrderStatusChangedV1OrderStatus contract_status(OrderStatus s) {
   using C = contracts::OrderStatusChangedV1OrderStatus;
   switch (s) {
@@ -225,11 +232,11 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
     if (!caller.admin && owner != caller.user_id) return change;
     const OrderStatus previous = parse_status(rows[0][0].as<std::string>()).value_or(OrderStatus::pending);
     change.current = previous;
-    if (!can_cancel(previous)) {
+    const bool by_owner = caller.user_id == owner;
+    if (!may_move(by_owner ? Actor::customer : Actor::admin, previous, OrderStatus::cancelled)) {
       change.outcome = Outcome::wrong_status;
       return change;
     }
-    const bool by_owner = caller.user_id == owner;
     auto updated =
         core::exec1(tx,
                     SHOPMESH_SQL("UPDATE orders SET status = 'CANCELLED', status_reason = $2, updated_at = now()"
@@ -257,7 +264,7 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
     if (rows.empty()) return change;
     const OrderStatus from = parse_status(rows[0][0].as<std::string>()).value_or(OrderStatus::pending);
     change.current = from;
-    if (!admin_can_move(from, to)) {
+    if (!may_move(Actor::admin, from, to)) {
       change.outcome = Outcome::wrong_status;
       return change;
     }
@@ -282,9 +289,9 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
 bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::EventContext& ctx) {
   auto rows = core::exec(tx,
                          SHOPMESH_SQL("UPDATE orders SET status = 'CONFIRMED', updated_at = now()"
-                                      " WHERE id = $1 AND status = 'PENDING'"
+                                      " WHERE id = $1 AND status = ANY ($2::text[])"
                                       " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                         id);
+                         id, statuses(movable_to(Actor::stock, OrderStatus::confirmed)));
   if (rows.empty()) return false;
   contracts::OrderConfirmedV1 event;
   event.order_id = {id};
@@ -298,9 +305,9 @@ bool OrderStore::reject(pqxx::work& tx, const std::string& id, const std::string
                         const events::EventContext& ctx) {
   auto rows = core::exec(tx,
                          SHOPMESH_SQL("UPDATE orders SET status = 'REJECTED', status_reason = $2, updated_at = now()"
-                                      " WHERE id = $1 AND status = 'PENDING'"
+                                      " WHERE id = $1 AND status = ANY ($3::text[])"
                                       " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                         id, reason);
+                         id, reason, statuses(movable_to(Actor::stock, OrderStatus::rejected)));
   if (rows.empty()) return false;
   contracts::OrderRejectedV1 event;
   event.order_id = {id};

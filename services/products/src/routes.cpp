@@ -63,7 +63,7 @@ void register_routes(core::Router& router, ProductStore& store, StockAdjuster& s
                                     std::optional<Product> saved) {
     if (!saved || !level) return saved;
     const auto answer = stock.adjust(id, StockChange{std::nullopt, *level}, {req.request_id, req.traceparent});
-    store.set_stock(id, answer.available);
+    store.set_stock(id, answer.available, answer.changed_at);
     saved->stock = answer.available;
     return saved;
   };
@@ -98,7 +98,7 @@ void register_routes(core::Router& router, ProductStore& store, StockAdjuster& s
     const auto change = parse_stock_change(req.body);
     if (!store.find(id)) throw core::not_found("No product with this id.");
     const auto level = stock.adjust(id, change, {req.request_id, req.traceparent});
-    store.set_stock(id, level.available);
+    store.set_stock(id, level.available, level.changed_at);
     return Response::json(200, stock_level_json(id, level.available, level.reserved));
   });
 

@@ -51,6 +51,7 @@ StockLevel StockClient::adjust(const std::string& product_id, const StockChange&
     StockLevel level;
     level.available = d["available"].GetInt64();
     if (d.HasMember("reserved") && d["reserved"].IsInt64()) level.reserved = d["reserved"].GetInt64();
+    if (d.HasMember("changedAt") && d["changedAt"].IsString()) level.changed_at = d["changedAt"].GetString();
     return level;
   }
   if (result.status == 409) throw core::conflict(detail_of(result.body, "The stock level cannot go below zero."));

@@ -255,17 +255,22 @@ bool ProductStore::remove(const std::string& id, const events::EventContext& ctx
   });
 }
 
-void ProductStore::set_stock(const std::string& id, std::int64_t available) {
+void ProductStore::set_stock(const std::string& id, std::int64_t available, const std::string& changed_at) {
   db_.transact([&](pqxx::work& tx) {
-    core::exec(tx, SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1"), id, available);
+    if (changed_at.empty()) {
+      core::exec(tx, SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1"), id, available);
+      return;
+    }
+    apply_stock_level(tx, id, available, changed_at);
   });
 }
 
 bool ProductStore::apply_stock_level(pqxx::work& tx, const std::string& id, std::int64_t available,
                                      const std::string& changed_at) {
-  // Levels of one product arrive in order (one key, one partition); the watermark only guards
-  // against replays of older events. The synchronous answer to an adjustment (set_stock) leaves
-  // the watermark alone, so the events that follow it still apply.
+  // Levels of one product arrive in order (one key, one partition); the watermark guards against
+  // replays of older events and, after the synchronous answer to an adjustment (set_stock), against
+  // the events still in flight from before it, which would roll the figure back until its own
+  // event arrived. The adjustment's own event carries the same changedAt and applies again.
   return !core::exec(
               tx,
               SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0), stock_changed_at = $3::timestamptz"

@@ -74,6 +74,7 @@ std::string level_json(const Level& level) {
   w.Int64(level.available);
   w.Key("reserved");
   w.Int64(level.reserved);
+  if (level.changed_at) core::json::kv(w, "changedAt", *level.changed_at);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

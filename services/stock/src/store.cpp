@@ -27,7 +27,7 @@ const core::Sql kParked{
 
 }  // namespace
 
-void StockStore::stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available,
+std::string StockStore::stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available,
                                std::int64_t delta, StockChangedV1Reason reason,
                                const std::optional<std::string>& order_id, const events::EventContext& ctx) {
   contracts::StockChangedV1 e;
@@ -38,6 +38,7 @@ void StockStore::stock_changed(pqxx::work& tx, const std::string& product_id, st
   if (order_id) e.order_id = contracts::Uuid{*order_id};
   e.changed_at = events::now_rfc3339();
   outbox_.add(tx, events::topic::stock, product_id, e, ctx);
+  return e.changed_at;
 }
 
 bool StockStore::open_level(pqxx::work& tx, const std::string& product_id, std::int64_t initial,
@@ -229,9 +230,9 @@ AdjustResult StockStore::adjust(const std::string& product_id, const Adjustment&
     if (*next == before.available) return AdjustResult{AdjustResult::Status::ok, before};
     core::exec(tx, SHOPMESH_SQL("UPDATE levels SET available = $2, updated_at = now() WHERE product_id = $1::uuid"),
                product_id, *next);
-    stock_changed(tx, product_id, *next, *next - before.available, StockChangedV1Reason::kAdjustment, std::nullopt,
-                  ctx);
-    return AdjustResult{AdjustResult::Status::ok, {product_id, *next, before.reserved}};
+    const std::string changed_at = stock_changed(tx, product_id, *next, *next - before.available,
+                                                 StockChangedV1Reason::kAdjustment, std::nullopt, ctx);
+    return AdjustResult{AdjustResult::Status::ok, {product_id, *next, before.reserved, changed_at}};
   });
 }
 

@@ -149,12 +149,22 @@ TEST_CASE("orders: the status machine", "[orders]") {
   for (S s : all) {
     INFO(orders::to_string(s));
     CHECK(orders::parse_status(orders::to_string(s)) == s);
-    CHECK(orders::can_cancel(s) == (s == S::pending || s == S::confirmed));
+    const bool cancellable = s == S::pending || s == S::confirmed;
+    CHECK(orders::may_move(orders::Actor::customer, s, S::cancelled) == cancellable);
+    CHECK(orders::may_move(orders::Actor::admin, s, S::cancelled) == cancellable);
+    CHECK_FALSE(orders::may_move(orders::Actor::stock, s, S::cancelled));
     for (S to : all) {
-      const bool allowed = (s == S::confirmed && to == S::shipped) || (s == S::shipped && to == S::delivered);
-      CHECK(orders::admin_can_move(s, to) == allowed);
+      INFO(orders::to_string(to));
+      const bool decided = s == S::pending && (to == S::confirmed || to == S::rejected);
+      CHECK(orders::may_move(orders::Actor::stock, s, to) == decided);
+      const bool shipping = (s == S::confirmed && to == S::shipped) || (s == S::shipped && to == S::delivered);
+      CHECK(orders::may_move(orders::Actor::admin, s, to) == (shipping || (to == S::cancelled && cancellable)));
+      CHECK(orders::may_move(orders::Actor::customer, s, to) == (to == S::cancelled && cancellable));
     }
   }
+  CHECK(orders::movable_to(orders::Actor::stock, S::confirmed) == std::vector<S>{S::pending});
+  CHECK(orders::movable_to(orders::Actor::admin, S::cancelled) == std::vector<S>{S::pending, S::confirmed});
+  CHECK(orders::movable_to(orders::Actor::customer, S::shipped).empty());
   CHECK_FALSE(orders::parse_status("pending"));
   CHECK(orders::parse_status_change(R"({"status":"SHIPPED"})") == S::shipped);
   CHECK(orders::parse_status_change(R"({"status":"DELIVERED"})") == S::delivered);

@@ -28,10 +28,21 @@ std::string_view to_string(OrderStatus s);
 /// The status named by its upper-case text; nullopt for anything else.
 std::optional<OrderStatus> parse_status(std::string_view text);
 
-/// Customers and administrators may cancel PENDING and CONFIRMED orders.
-bool can_cancel(OrderStatus s);
-/// Administrators move orders CONFIRMED → SHIPPED → DELIVERED, one step at a time.
-bool admin_can_move(OrderStatus from, OrderStatus to);
+/// Who moves an order from one status to another.
+enum class Actor {
+  stock,     // the saga: stock's decision on a PENDING order
+  customer,  // the order's owner
+  admin,
+};
+
+/// The status machine, the one place its transitions are written (the store's conditional
+/// updates match the statuses it names):
+///   stock:            PENDING → CONFIRMED | REJECTED
+///   customer, admin:  PENDING | CONFIRMED → CANCELLED
+///   admin:            CONFIRMED → SHIPPED → DELIVERED, one step at a time
+bool may_move(Actor actor, OrderStatus from, OrderStatus to);
+/// The statuses `actor` may move an order to `to` from, in enum order.
+std::vector<OrderStatus> movable_to(Actor actor, OrderStatus to);
 
 struct Address {
   std::string line1;

@@ -17,6 +17,8 @@ namespace shopmesh::products {
 struct StockLevel {
   std::int64_t available = 0;
   std::int64_t reserved = 0;
+  /// The changedAt of the STOCK_CHANGED the adjustment emitted; empty when it changed nothing.
+  std::string changed_at{};
 };
 
 /// Where a request came from, passed on to the stock service.

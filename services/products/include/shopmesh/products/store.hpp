@@ -37,7 +37,9 @@ class ProductStore {
   bool remove(const std::string& id, const events::EventContext& ctx);
 
   /// Sets the stock projection from the stock service's answer to an adjustment.
-  void set_stock(const std::string& id, std::int64_t available);
+  /// The level the stock service answered an adjustment with, as of `changed_at` (the STOCK_CHANGED
+  /// it emitted; empty when nothing changed): events older than it no longer apply.
+  void set_stock(const std::string& id, std::int64_t available, const std::string& changed_at);
   /// Applies a STOCK_CHANGED level unless a later one was applied already; true when applied.
   bool apply_stock_level(pqxx::work& tx, const std::string& id, std::int64_t available, const std::string& changed_at);
 

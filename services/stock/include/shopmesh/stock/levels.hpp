@@ -70,9 +70,11 @@ struct Level {
   std::string product_id;
   std::int64_t available = 0;
   std::int64_t reserved = 0;
+  /// When an adjustment changed it: the `changedAt` of the STOCK_CHANGED it emitted.
+  std::optional<std::string> changed_at{};
 };
 
-/// `{"productId", "available", "reserved"}`.
+/// `{"productId", "available", "reserved"}`, and `changedAt` when the level was just changed.
 std::string level_json(const Level& level);
 
 }  // namespace shopmesh::stock

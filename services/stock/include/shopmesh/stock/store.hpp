@@ -84,9 +84,10 @@ class StockStore {
  private:
   ReserveOutcome settle(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines,
                         const std::vector<pqxx::row>& rows);
-  void stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available, std::int64_t delta,
-                     contracts::StockChangedV1Reason reason, const std::optional<std::string>& order_id,
-                     const events::EventContext& ctx);
+  /// Emits STOCK_CHANGED; returns its changedAt.
+  std::string stock_changed(pqxx::work& tx, const std::string& product_id, std::int64_t available, std::int64_t delta,
+                            contracts::StockChangedV1Reason reason, const std::optional<std::string>& order_id,
+                            const events::EventContext& ctx);
 
   void park(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines);
 
