@@ -144,13 +144,6 @@ bool has_obs_fold(std::string_view bytes, bool& at_line_start) {
   return folded;
 }
 
-bool is_valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-}
-
 void strip_hop_by_hop(http::fields& fields) {
   const std::string connection_tokens(fields[http::field::connection]);
   for (auto it = fields.begin(); it != fields.end();) {

@@ -16,6 +16,7 @@
 
 #include "fuzz_support.hpp"
 #include "memory_stream.hpp"
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/trace.hpp"
 #include "shopmesh/gateway/auth.hpp"
 #include "shopmesh/gateway/config.hpp"
@@ -145,7 +146,7 @@ void handle(Request& req, const CheckedHead& head, RateLimiter& limiter, Authent
   const core::TraceContext trace = core::continue_or_start_trace(view(req["traceparent"]));
   FUZZ_CHECK(trace.traceparent.size() == 55 && trace.trace_id.size() == 32);
   const std::string_view request_id = view(req["x-request-id"]);
-  const std::string id = is_valid_request_id(request_id) ? std::string(request_id) : "generated-request-id";
+  const std::string id = core::is_valid_request_id(request_id) ? std::string(request_id) : "generated-request-id";
   const Route* route = head.route;
   if (route == nullptr) return;  // 404, or a builtin endpoint
 

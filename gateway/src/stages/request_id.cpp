@@ -1,12 +1,13 @@
 #include "shopmesh/gateway/stages/request_id.hpp"
 
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
 
 namespace shopmesh::gateway {
 
 Answer RequestIdStage::request(Request& req, Exchange& ex) {
   const auto rid = req["x-request-id"];
-  ex.request_id = is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
+  ex.request_id = core::is_valid_request_id(rid) ? std::string(rid) : core::uuid_v7();
   ex.trace = core::continue_or_start_trace(req["traceparent"]);
   return std::nullopt;
 }

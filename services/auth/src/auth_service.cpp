@@ -74,7 +74,7 @@ TokenPair AuthService::login(const LoginRequest& request, const CallContext& ctx
     return credential ? hasher_.verify(credential->password_hash, request.password, ctx.client)
                       : hasher_.verify_dummy(request.password, ctx.client);
   });
-  if (!ok) throw core::unauthorized(kBadCredentials);
+  if (!ok) throw core::unauthenticated(kBadCredentials);
   std::optional<std::string> rehash;
   if (hasher_.needs_rehash(credential->password_hash)) {
     try {
@@ -87,7 +87,7 @@ TokenPair AuthService::login(const LoginRequest& request, const CallContext& ctx
   const std::string refresh_token = new_refresh_token();
   auto grantee = store_.open_session(credential->account.id, session_id,
                                      {refresh_token_hash(refresh_token), issuer_.settings().refresh_ttl}, rehash);
-  if (!grantee) throw core::unauthorized(kBadCredentials);  // deleted while we were hashing
+  if (!grantee) throw core::unauthenticated(kBadCredentials);  // deleted while we were hashing
   return issue(*grantee, session_id, refresh_token);
 }
 
@@ -102,15 +102,15 @@ TokenPair AuthService::refresh(const std::string& refresh_token, const CallConte
       log_.warn(
           "refresh token reused: session revoked",
           {{"requestId", ctx.request_id}, {"userId", rotation.grantee.account.id}, {"sessionId", rotation.session_id}});
-      throw core::unauthorized("The refresh token was already used; the session is revoked.");
+      throw core::unauthenticated("The refresh token was already used; the session is revoked.");
     case RefreshOutcome::expired:
-      throw core::unauthorized("The refresh token has expired.");
+      throw core::unauthenticated("The refresh token has expired.");
     case RefreshOutcome::revoked:
-      throw core::unauthorized("The session was revoked.");
+      throw core::unauthenticated("The session was revoked.");
     case RefreshOutcome::unknown:
       break;
   }
-  throw core::unauthorized("The refresh token is not valid.");
+  throw core::unauthenticated("The refresh token is not valid.");
 }
 
 void AuthService::logout(const Identity& caller, const std::string& refresh_token, const CallContext& ctx) {
@@ -118,7 +118,7 @@ void AuthService::logout(const Identity& caller, const std::string& refresh_toke
   if (session_id.empty() && !refresh_token.empty())
     session_id = store_.session_of_refresh(caller.user_id, refresh_token_hash(refresh_token)).value_or("");
   if (session_id.empty())
-    throw core::bad_request("The session to end is unknown.",
+    throw core::invalid("The session to end is unknown.",
                             {{"refresh_token", "is required when the access token carries no session"}});
   // Idempotent: ending an already ended session is not an error (and publishes nothing).
   if (store_.revoke_session(caller.user_id, session_id, RevokeReason::logout, ctx.events()))
@@ -164,22 +164,22 @@ std::optional<Identity> AuthService::identify(const std::string& bearer_token) {
 
 Account AuthService::me(const Identity& caller) {
   auto credential = store_.find_live_by_id(caller.user_id);
-  if (!credential) throw core::unauthorized("The account no longer exists.");
+  if (!credential) throw core::unauthenticated("The account no longer exists.");
   return credential->account;
 }
 
 void AuthService::change_password(const Identity& caller, const PasswordChange& change, const CallContext& ctx) {
   auto credential = store_.find_live_by_id(caller.user_id);
-  if (!credential) throw core::unauthorized("The account no longer exists.");
+  if (!credential) throw core::unauthenticated("The account no longer exists.");
   // A token holder guessing the current password is throttled like a login for that account.
   if (!throttled_check(credential->account.email,
                        [&] { return hasher_.verify(credential->password_hash, change.current_password, ctx.client); }))
-    throw core::bad_request("The current password is not correct.", {{"currentPassword", "is not correct"}});
+    throw core::invalid("The current password is not correct.", {{"currentPassword", "is not correct"}});
   const std::string hash = hasher_.hash(change.new_password, ctx.client);
   const std::optional<std::string> keep =
       caller.session_id.empty() ? std::nullopt : std::optional<std::string>(caller.session_id);
   if (!store_.change_password(caller.user_id, hash, keep, ctx.events()))
-    throw core::unauthorized("The account no longer exists.");
+    throw core::unauthenticated("The account no longer exists.");
   log_.info("password changed", {{"requestId", ctx.request_id}, {"userId", caller.user_id}});
 }
 

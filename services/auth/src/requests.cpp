@@ -28,7 +28,7 @@ bool is_json(std::string_view content_type) {
 
 void require_json(std::string_view content_type) {
   if (!is_json(content_type))
-    throw core::ClientError(415, "Unsupported Media Type", "Send the body as application/json.",
+    throw core::unsupported("Send the body as application/json.",
                             {{"Content-Type", "must be application/json"}});
 }
 
@@ -49,7 +49,7 @@ std::optional<std::string> string_field(const rapidjson::Value& body, const char
 }
 
 void finish(const std::vector<FieldError>& errors) {
-  if (!errors.empty()) throw core::bad_request("The request has invalid fields.", errors);
+  if (!errors.empty()) throw core::invalid("The request has invalid fields.", errors);
 }
 
 std::optional<std::string> form_field(std::string_view body, const char* name, std::vector<FieldError>& errors) {
@@ -182,7 +182,7 @@ std::string parse_logout(std::string_view content_type, std::string_view body) {
   auto it = doc.FindMember("refresh_token");
   if (it == doc.MemberEnd() || it->value.IsNull()) return {};
   if (!it->value.IsString())
-    throw core::bad_request("The request has invalid fields.", {{"refresh_token", "must be a string"}});
+    throw core::invalid("The request has invalid fields.", {{"refresh_token", "must be a string"}});
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 

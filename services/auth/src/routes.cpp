@@ -46,9 +46,9 @@ Identity caller(const Request& req, AuthService& service) {
   if (authorization.size() > kBearer.size() &&
       strncasecmp(authorization.c_str(), kBearer.data(), kBearer.size()) == 0) {
     if (auto id = service.identify(trim(std::string_view(authorization).substr(kBearer.size())))) return *id;
-    throw core::unauthorized("The access token is not valid.");
+    throw core::unauthenticated("The access token is not valid.");
   }
-  throw core::unauthorized("Authentication is required.");
+  throw core::unauthenticated("Authentication is required.");
 }
 
 Response problem(const Request& req, int status, std::string_view title, std::string_view detail,
@@ -73,9 +73,9 @@ core::Handler guarded(core::Handler handler) {
       Response r = problem(req, 503, "Service Unavailable", "Too many sign-ins at once; retry in a moment.");
       r.headers.set("Retry-After", "1");
       return r;
-    } catch (const core::ClientError& e) {
-      if (e.status() != 401) throw;
-      Response r = problem(req, 401, e.title(), e.what(), e.errors());
+    } catch (const core::DomainError& e) {
+      if (e.fault() != core::Fault::unauthenticated) throw;
+      Response r = problem(req, 401, "Unauthorized", e.what(), e.errors());
       r.headers.set("WWW-Authenticate", "Bearer realm=\"shopmesh\"");
       return r;
     }

@@ -81,7 +81,7 @@ CartLine parse_add_item(std::string_view body) {
     line.product_id = core::ascii_lower(pid->value.GetString());
   }
   if (auto q = read_quantity(doc, 1, errors)) line.quantity = *q;
-  if (!errors.empty()) throw core::bad_request("Some fields are not valid.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Some fields are not valid.", std::move(errors));
   return line;
 }
 
@@ -89,7 +89,7 @@ std::int64_t parse_quantity_update(std::string_view body) {
   const auto doc = parse_body(body);
   Errors errors;
   auto q = read_quantity(doc, 0, errors);
-  if (!q) throw core::bad_request("Some fields are not valid.", std::move(errors));
+  if (!q) throw core::invalid("Some fields are not valid.", std::move(errors));
   return *q;
 }
 
@@ -155,7 +155,7 @@ CheckoutRequest parse_checkout(std::string_view body) {
   auto addr = doc.FindMember("shippingAddress");
   if (addr != doc.MemberEnd() && !addr->value.IsNull()) {
     if (!addr->value.IsObject())
-      throw core::bad_request("Some fields are not valid.", {{"shippingAddress", "must be an object or null"}});
+      throw core::invalid("Some fields are not valid.", {{"shippingAddress", "must be an object or null"}});
     r.shipping_address_json = core::json::to_string(addr->value);
   }
   // Only what checkout reads counts toward the fingerprint.

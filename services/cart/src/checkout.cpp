@@ -24,10 +24,10 @@ CheckoutResult Checkout::run(const Identity& who, std::string_view body, const s
   const std::string print = fingerprint(request);
   if (key) {
     if (auto problem = idempotency_key_problem(*key))
-      throw core::bad_request("The Idempotency-Key header is not valid.", {{"Idempotency-Key", *problem}});
+      throw core::invalid("The Idempotency-Key header is not valid.", {{"Idempotency-Key", *problem}});
     if (auto done = store_.find_checkout(who.user_id, *key)) {
       if (done->fingerprint != print)
-        throw core::unprocessable("This Idempotency-Key was already used with a different request body.",
+        throw core::refused("This Idempotency-Key was already used with a different request body.",
                                   {{"Idempotency-Key", "was used with a different request body"}});
       auto answer = orders_.get(done->order_id, who);
       if (answer.status != 200) throw core::Unavailable("the order of an earlier checkout could not be read");
@@ -35,7 +35,7 @@ CheckoutResult Checkout::run(const Identity& who, std::string_view body, const s
     }
   }
   const auto lines = store_.lines(who.user_id);
-  if (lines.empty()) throw core::unprocessable("The cart is empty.", {{"items", "the cart has no items to order"}});
+  if (lines.empty()) throw core::refused("The cart is empty.", {{"items", "the cart has no items to order"}});
 
   // Without a client key the cart makes one, so that its own retry of a lost answer is safe.
   const std::string order_key = key.value_or("checkout-" + core::uuid_v7());

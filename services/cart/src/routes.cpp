@@ -56,20 +56,20 @@ void register_routes(core::Router& router, CartStore& store, products::client::C
     const auto found = catalog.lookup({line.product_id}, trace_of(req));
     auto it = found.find(line.product_id);
     if (it == found.end())
-      throw core::unprocessable("The product cannot be added.", {{"productId", "is not a product in the catalog"}});
+      throw core::refused("The product cannot be added.", {{"productId", "is not a product in the catalog"}});
     if (!it->second.active)
-      throw core::unprocessable("The product cannot be added.", {{"productId", "is not available for ordering"}});
+      throw core::refused("The product cannot be added.", {{"productId", "is not available for ordering"}});
     switch (store.add(who.user_id, line)) {
       case CartStore::AddOutcome::added:
         return show(req, who.user_id, 201);
       case CartStore::AddOutcome::merged:
         return show(req, who.user_id, 200);
       case CartStore::AddOutcome::line_full:
-        throw core::unprocessable(
+        throw core::refused(
             "The line would exceed the largest quantity.",
             {{"quantity", "the line would hold more than " + std::to_string(kMaxQuantity) + " units"}});
       case CartStore::AddOutcome::cart_full:
-        throw core::unprocessable("The cart is full.",
+        throw core::refused("The cart is full.",
                                   {{"productId", "the cart already holds " + std::to_string(kMaxLines) + " products"}});
     }
     return show(req, who.user_id, 200);

@@ -9,7 +9,7 @@ namespace shopmesh::core {
 std::optional<Caller> caller_of(const Request& req) {
   const auto user = req.headers.get("X-User-Id");
   if (!user || user->empty()) return std::nullopt;
-  if (!is_uuid(*user)) throw unauthorized("The caller's identity is not valid.");
+  if (!is_uuid(*user)) throw unauthenticated("The caller's identity is not valid.");
   Caller c;
   c.user_id = ascii_lower(std::string(*user));
   c.role = std::string(req.headers.get("X-User-Role").value_or(""));
@@ -21,7 +21,7 @@ std::optional<Caller> caller_of(const Request& req) {
 
 Caller require_caller(const Request& req) {
   auto c = caller_of(req);
-  if (!c) throw unauthorized();
+  if (!c) throw unauthenticated();
   return std::move(*c);
 }
 

@@ -2,26 +2,21 @@
 
 namespace shopmesh::core {
 
-ClientError::ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors)
-    : std::runtime_error(std::move(detail)), status_(status), title_(std::move(title)), errors_(std::move(errors)) {}
+DomainError::DomainError(Fault fault, std::string detail, std::vector<FieldError> errors)
+    : std::runtime_error(std::move(detail)), fault_(fault), errors_(std::move(errors)) {}
 
-ClientError bad_request(std::string detail, std::vector<FieldError> errors) {
-  return {400, "Bad Request", std::move(detail), std::move(errors)};
+DomainError invalid(std::string detail, std::vector<FieldError> errors) {
+  return {Fault::invalid, std::move(detail), std::move(errors)};
 }
-ClientError not_found(std::string detail) {
-  return {404, "Not Found", std::move(detail)};
+DomainError unsupported(std::string detail, std::vector<FieldError> errors) {
+  return {Fault::unsupported, std::move(detail), std::move(errors)};
 }
-ClientError conflict(std::string detail) {
-  return {409, "Conflict", std::move(detail)};
-}
-ClientError unprocessable(std::string detail, std::vector<FieldError> errors) {
-  return {422, "Unprocessable Content", std::move(detail), std::move(errors)};
-}
-ClientError unauthorized(std::string detail) {
-  return {401, "Unauthorized", std::move(detail)};
-}
-ClientError forbidden(std::string detail) {
-  return {403, "Forbidden", std::move(detail)};
+DomainError unauthenticated(std::string detail) { return {Fault::unauthenticated, std::move(detail)}; }
+DomainError forbidden(std::string detail) { return {Fault::forbidden, std::move(detail)}; }
+DomainError not_found(std::string detail) { return {Fault::not_found, std::move(detail)}; }
+DomainError conflict(std::string detail) { return {Fault::conflict, std::move(detail)}; }
+DomainError refused(std::string detail, std::vector<FieldError> errors) {
+  return {Fault::refused, std::move(detail), std::move(errors)};
 }
 
 }  // namespace shopmesh::core

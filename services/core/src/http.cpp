@@ -82,7 +82,7 @@ std::optional<std::string> strict_query_param(std::string_view query, std::strin
   if (!raw) return std::nullopt;
   auto value = percent_decode(*raw, true);
   if (!value || !is_valid_utf8(*value) || value->find('\0') != std::string::npos)
-    throw bad_request("Invalid parameters.",
+    throw invalid("Invalid parameters.",
                       {{std::string(name), "must be percent-encoded UTF-8 text without NUL characters"}});
   return value;
 }
@@ -125,6 +125,26 @@ Response Response::no_content() {
   r.status = 204;
   r.content_type.clear();
   return r;
+}
+
+bool is_valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+int status_of(Fault fault) {
+  switch (fault) {
+    case Fault::invalid: return 400;
+    case Fault::unsupported: return 415;
+    case Fault::unauthenticated: return 401;
+    case Fault::forbidden: return 403;
+    case Fault::not_found: return 404;
+    case Fault::conflict: return 409;
+    case Fault::refused: return 422;
+  }
+  return 400;
 }
 
 std::string_view reason_phrase(int status) {

@@ -41,18 +41,18 @@ rapidjson::Document parse_object(std::string_view body) {
   // request). Invalid UTF-8 is refused here: PostgreSQL would refuse it later, as a 500.
   doc.Parse<kRequestParseFlags>(body.data(), body.size());
   if (doc.HasParseError()) {
-    throw bad_request("The request body is not valid JSON.",
+    throw invalid("The request body is not valid JSON.",
                       {{"body", std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at offset " +
                                     std::to_string(doc.GetErrorOffset())}});
   }
-  if (!doc.IsObject()) throw bad_request("The request body must be a JSON object.", {{"body", "must be an object"}});
+  if (!doc.IsObject()) throw invalid("The request body must be a JSON object.", {{"body", "must be an object"}});
   require_utf8_strings(doc);
   return doc;
 }
 
 void require_utf8_strings(const rapidjson::Value& doc) {
   if (!strings_are_utf8(doc))
-    throw bad_request("The request body is not valid JSON.",
+    throw invalid("The request body is not valid JSON.",
                       {{"body", "strings must be Unicode text (no lone surrogate escapes such as \\udc00)"}});
 }
 

@@ -39,7 +39,7 @@ ListQuery parse_list_query(const ParamLookup& param) {
     else
       q.order_id = *v;
   }
-  if (!errors.empty()) throw core::bad_request("The query parameters are not valid.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("The query parameters are not valid.", std::move(errors));
   return q;
 }
 

@@ -234,7 +234,7 @@ OrderRequest parse_order_request(std::string_view body) {
   }
   if (auto a = doc.FindMember("shippingAddress"); a != doc.MemberEnd() && !a->value.IsNull())
     r.shipping_address = parse_address(a->value, errors);
-  if (!errors.empty()) throw core::bad_request("Some fields are not valid.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Some fields are not valid.", std::move(errors));
   return r;
 }
 
@@ -306,7 +306,7 @@ PricedOrder price_order(const OrderRequest& request,
     priced.total = priced.total + l.subtotal;
     priced.lines.push_back(std::move(l));
   }
-  if (!errors.empty()) throw core::unprocessable("Some products cannot be ordered.", std::move(errors));
+  if (!errors.empty()) throw core::refused("Some products cannot be ordered.", std::move(errors));
   return priced;
 }
 
@@ -329,14 +329,14 @@ ListQuery parse_list_query(const ParamLookup& param) {
     else
       errors.push_back({"userId", "must be a UUID"});
   }
-  if (!errors.empty()) throw core::bad_request("Invalid query parameters.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Invalid query parameters.", std::move(errors));
   return q;
 }
 
 OrderStatus parse_status_change(std::string_view body) {
   const auto doc = parse_body(body);
   auto it = doc.FindMember("status");
-  if (it == doc.MemberEnd()) throw core::bad_request("The new status is missing.", {{"status", "is required"}});
+  if (it == doc.MemberEnd()) throw core::invalid("The new status is missing.", {{"status", "is required"}});
   if (it->value.IsString()) {
     // Upper case, or lower case as seed 001's clients send it ("shipped").
     std::string text(it->value.GetString(), it->value.GetStringLength());
@@ -346,7 +346,7 @@ OrderStatus parse_status_change(std::string_view body) {
     auto s = one_case ? parse_status(text) : std::nullopt;
     if (s == OrderStatus::shipped || s == OrderStatus::delivered || s == OrderStatus::cancelled) return *s;
   }
-  throw core::bad_request("The new status is not valid.",
+  throw core::invalid("The new status is not valid.",
                           {{"status", "must be SHIPPED, DELIVERED or CANCELLED (or the same in lower case)"}});
 }
 

@@ -12,7 +12,7 @@ Placed Ordering::place(const std::string& user_id, std::string_view body,
   std::optional<IdempotencyKey> key;
   if (idempotency_key) {
     if (auto problem = idempotency_key_problem(*idempotency_key))
-      throw core::bad_request("The Idempotency-Key header is not valid.", {{"Idempotency-Key", *problem}});
+      throw core::invalid("The Idempotency-Key header is not valid.", {{"Idempotency-Key", *problem}});
     key = IdempotencyKey{*idempotency_key, request_fingerprint(request)};
     if (auto earlier = store_.find_by_key(user_id, *key)) return Placed{std::move(*earlier), true};
   }

@@ -133,7 +133,7 @@ std::optional<Order> OrderStore::find_by_key(const std::string& user_id, const I
         user_id, key.key);
     if (rows.empty()) return std::nullopt;
     if (rows[0][0].as<std::string>() != key.fingerprint)
-      throw core::unprocessable("This Idempotency-Key was already used with a different request body.",
+      throw core::refused("This Idempotency-Key was already used with a different request body.",
                                 {{"Idempotency-Key", "was used with a different request body"}});
     return load(tx, rows[0][1].as<std::string>());
   });

@@ -54,19 +54,19 @@ Body parse_body(std::string_view text) {
   Body b;
   b.doc.Parse<core::json::kRequestParseFlags>(text.data(), text.size());
   if (b.doc.HasParseError()) {
-    throw core::bad_request("The request body is not valid JSON.",
+    throw core::invalid("The request body is not valid JSON.",
                             {{"body", std::string(rapidjson::GetParseError_En(b.doc.GetParseError())) + " at offset " +
                                           std::to_string(b.doc.GetErrorOffset())}});
   }
   if (!b.doc.IsObject())
-    throw core::bad_request("The request body must be a JSON object.", {{"body", "must be an object"}});
+    throw core::invalid("The request body must be a JSON object.", {{"body", "must be an object"}});
   core::json::require_utf8_strings(b.doc);
   b.raw.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   return b;
 }
 
 void fail_if(Errors& errors) {
-  if (!errors.empty()) throw core::bad_request("Some fields are not valid.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Some fields are not valid.", std::move(errors));
 }
 
 // A text field: trimmed when `trimmed`; length in characters within [min, max]; no NUL.
@@ -363,7 +363,7 @@ ListQuery parse_list_query(const ParamLookup& param) {
     else
       errors.push_back({"sort", "must be one of price, -price, name, -createdAt"});
   }
-  if (!errors.empty()) throw core::bad_request("Invalid query parameters.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Invalid query parameters.", std::move(errors));
   return q;
 }
 
@@ -372,7 +372,7 @@ Paging parse_paging(const ParamLookup& param, int default_limit) {
   p.limit = default_limit;
   Errors errors;
   core::read_paging(param, p.page, p.limit, errors);
-  if (!errors.empty()) throw core::bad_request("Invalid query parameters.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Invalid query parameters.", std::move(errors));
   return p;
 }
 
@@ -538,7 +538,7 @@ StockChange parse_stock_change(std::string_view body) {
       ++count;
     }
   if (count != 1) {
-    throw core::bad_request("Give exactly one of delta (or quantity) and set (or stock).",
+    throw core::invalid("Give exactly one of delta (or quantity) and set (or stock).",
                             {{count == 0 ? "delta" : "set", count == 0 ? "is required (or give set)"
                                                                        : "only one of delta, quantity, set, stock"}});
   }
@@ -580,7 +580,7 @@ std::vector<std::string> parse_id_list(std::string_view ids) {
   }
   if (errors.empty() && out.empty()) errors.push_back({"ids", "is required"});
   if (errors.empty() && out.size() > 100) errors.push_back({"ids", "must list at most 100 ids"});
-  if (!errors.empty()) throw core::bad_request("Invalid query parameters.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("Invalid query parameters.", std::move(errors));
   return out;
 }
 

@@ -79,7 +79,7 @@ std::optional<std::string> nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-core::ClientError sku_taken() {
+core::DomainError sku_taken() {
   return core::conflict("A product with this SKU already exists.");
 }
 

@@ -33,7 +33,7 @@ void register_routes(core::Router& router, ShipmentStore& store) {
     const Caller c = caller(req);
     if (auto order_id = req.query_param("orderId")) {
       if (!core::is_uuid(*order_id))
-        throw core::bad_request("orderId must be a UUID.", {{"orderId", "must be a UUID"}});
+        throw core::invalid("orderId must be a UUID.", {{"orderId", "must be a UUID"}});
       return visible(c, store.find_by_order(core::ascii_lower(*order_id)));
     }
     const auto query = parse_list_query([&](std::string_view name) { return req.query_param(name); });

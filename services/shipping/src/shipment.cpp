@@ -131,7 +131,7 @@ ListQuery parse_list_query(const ParamLookup& param) {
     std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
     q.user_id = id;
   }
-  if (!errors.empty()) throw core::bad_request("The query parameters are not valid.", std::move(errors));
+  if (!errors.empty()) throw core::invalid("The query parameters are not valid.", std::move(errors));
   return q;
 }
 

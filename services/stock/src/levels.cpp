@@ -46,14 +46,14 @@ Adjustment parse_adjustment(std::string_view body) {
   const bool has_delta = doc.HasMember("delta");
   const bool has_set = doc.HasMember("set");
   if (has_delta == has_set)
-    throw core::bad_request("Give exactly one of delta and set.",
+    throw core::invalid("Give exactly one of delta and set.",
                             {{has_delta ? "set" : "delta", "exactly one of delta and set is required"}});
   const char* field = has_delta ? "delta" : "set";
   const auto& v = doc[field];
-  if (!v.IsInt64()) throw core::bad_request("The adjustment must be an integer.", {{field, "must be an integer"}});
+  if (!v.IsInt64()) throw core::invalid("The adjustment must be an integer.", {{field, "must be an integer"}});
   const std::int64_t value = v.GetInt64();
   if (value > kMaxLevel || value < -kMaxLevel)
-    throw core::bad_request(
+    throw core::invalid(
         "The adjustment is out of range.",
         {{field, "must be between -" + std::to_string(kMaxLevel) + " and " + std::to_string(kMaxLevel)}});
   return {has_delta ? Adjustment::Kind::delta : Adjustment::Kind::set, value};

@@ -167,7 +167,7 @@ ProfileChanges parse_changes(std::string_view body, bool replace) {
   } else if (replace) {
     changes.address = std::optional<Address>{};
   }
-  if (!errors.empty()) throw core::bad_request("The request has invalid fields.", errors);
+  if (!errors.empty()) throw core::invalid("The request has invalid fields.", errors);
   return changes;
 }
 
@@ -278,7 +278,7 @@ NewProfile parse_new_profile(std::string_view body) {
                         at[4] == '-' && at[7] == '-' && at[10] == 'T' && at.back() == 'Z';
     if (shaped) p.created_at = std::string(at);
   }
-  if (!errors.empty()) throw core::bad_request("The request has invalid fields.", errors);
+  if (!errors.empty()) throw core::invalid("The request has invalid fields.", errors);
   std::transform(p.id.begin(), p.id.end(), p.id.begin(), [](unsigned char c) { return std::tolower(c); });
   return p;
 }
@@ -310,7 +310,7 @@ ListQuery parse_list_query(const ParamLookup& param) {
       q.text = std::move(t);
   }
   if (q.page > 1'000'000) errors.push_back({"page", "is too large"});
-  if (!errors.empty()) throw core::bad_request("The query has invalid parameters.", errors);
+  if (!errors.empty()) throw core::invalid("The query has invalid parameters.", errors);
   return q;
 }
 

@@ -17,8 +17,8 @@ Request with(std::initializer_list<std::pair<const char*, const char*>> headers)
 int status_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const ClientError& e) {
-    return e.status();
+  } catch (const DomainError& e) {
+    return shopmesh::core::status_of(e.fault());
   }
   return 0;
 }

@@ -59,13 +59,13 @@ TEST_CASE("http: problem+json carries status, detail, request id and field error
 TEST_CASE("http: malformed JSON bodies become 400 naming the body", "[http]") {
   try {
     json::parse_object("{\"a\":");
-    FAIL("expected a ClientError");
-  } catch (const ClientError& e) {
-    CHECK(e.status() == 400);
+    FAIL("expected a DomainError");
+  } catch (const DomainError& e) {
+    CHECK(status_of(e.fault()) == 400);
     REQUIRE(e.errors().size() == 1);
     CHECK(e.errors()[0].field == "body");
   }
-  CHECK_THROWS_AS(json::parse_object("[1,2]"), ClientError);
+  CHECK_THROWS_AS(json::parse_object("[1,2]"), DomainError);
 }
 
 TEST_CASE("http: headers are case-insensitive", "[http]") {
@@ -87,16 +87,16 @@ TEST_CASE("http: query and form values must be percent-encoded UTF-8 without NUL
     INFO(name);
     try {
       req.query_param(name);
-      FAIL("expected a ClientError");
-    } catch (const ClientError& e) {
-      CHECK(e.status() == 400);
+      FAIL("expected a DomainError");
+    } catch (const DomainError& e) {
+      CHECK(status_of(e.fault()) == 400);
       REQUIRE(e.errors().size() == 1);
       CHECK(e.errors()[0].field == name);
     }
   }
   // Form bodies take the same rule; the lenient lookup still treats a malformed value as missing.
   CHECK(strict_query_param("username=a%40b.co&password=p%26w", "username") == "a@b.co");
-  CHECK_THROWS_AS(strict_query_param("username=%c0%af", "username"), ClientError);
+  CHECK_THROWS_AS(strict_query_param("username=%c0%af", "username"), DomainError);
   CHECK_FALSE(find_query_param("q=%zz", "q"));
 }
 
@@ -116,9 +116,9 @@ TEST_CASE("http: UTF-8 validation refuses overlong forms, surrogates and truncat
 TEST_CASE("http: JSON bodies with invalid UTF-8 become 400 naming the body", "[http][hostile]") {
   try {
     json::parse_object("{\"email\":\"a\xff@example.com\"}");
-    FAIL("expected a ClientError");
-  } catch (const ClientError& e) {
-    CHECK(e.status() == 400);
+    FAIL("expected a DomainError");
+  } catch (const DomainError& e) {
+    CHECK(status_of(e.fault()) == 400);
     REQUIRE(e.errors().size() == 1);
     CHECK(e.errors()[0].field == "body");
   }
@@ -128,7 +128,7 @@ TEST_CASE("http: JSON bodies with invalid UTF-8 become 400 naming the body", "[h
 TEST_CASE("http: JSON bodies nested a million deep are parsed without recursion", "[http][hostile]") {
   // A recursive parse of these overflows a worker thread's stack: one request would kill a service.
   const std::string deep_array(1'000'000, '[');
-  CHECK_THROWS_AS(json::parse_object(deep_array), ClientError);
+  CHECK_THROWS_AS(json::parse_object(deep_array), DomainError);
   const std::string deep_member = "{\"a\":" + std::string(500'000, '[') + std::string(500'000, ']') + "}";
   CHECK(json::parse_object(deep_member).IsObject());
 }
@@ -137,7 +137,7 @@ TEST_CASE("http: an escaped lone surrogate in a JSON string is a 400, not bytes 
           "[http][hostile]") {
   for (const char* body : {R"({"name":"\udcff"})", R"({"\udc00":"x"})", R"({"a":{"b":["ok","x\ude00y"]}})"}) {
     INFO(body);
-    CHECK_THROWS_AS(json::parse_object(body), ClientError);
+    CHECK_THROWS_AS(json::parse_object(body), DomainError);
   }
   CHECK(json::parse_object(R"({"name":"\ud83d\ude00"})")["name"].GetString() == std::string("\xf0\x9f\x98\x80"));
 }

@@ -76,9 +76,6 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
 /// to the next; it starts false for a new head.
 bool has_obs_fold(std::string_view bytes, bool& at_line_start);
 
-/// A client-chosen X-Request-Id the gateway keeps: 1 to 128 of [A-Za-z0-9._-].
-bool is_valid_request_id(std::string_view id);
-
 /// Content-Length / chunked framing for an answer; 1xx, 204 and 304 carry no body (and Beast's
 /// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
 void frame_payload(http::response<http::string_body>& res);

@@ -9,16 +9,16 @@ using namespace shopmesh::auth;
 
 namespace {
 
-// The field names of the ClientError `f` throws, and its status.
+// The field names of the DomainError `f` throws, and its status.
 std::pair<int, std::vector<std::string>> client_error(const std::function<void()>& f) {
   try {
     f();
-  } catch (const core::ClientError& e) {
+  } catch (const core::DomainError& e) {
     std::vector<std::string> fields;
     for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {e.status(), fields};
+    return {core::status_of(e.fault()), fields};
   }
-  FAIL("no ClientError thrown");
+  FAIL("no DomainError thrown");
   return {};
 }
 

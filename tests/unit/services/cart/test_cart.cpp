@@ -19,10 +19,10 @@ template <class F>
 std::pair<int, std::vector<std::string>> rejected(F&& f) {
   try {
     f();
-  } catch (const core::ClientError& e) {
+  } catch (const core::DomainError& e) {
     std::vector<std::string> fields;
     for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {e.status(), fields};
+    return {core::status_of(e.fault()), fields};
   }
   return {0, {}};
 }

@@ -119,8 +119,8 @@ TEST_CASE("notification: list queries", "[notification]") {
   CHECK(q.type == "ORDER_CONFIRMED");
   CHECK(q.order_id == kOrder);
   CHECK(q.limit == 50);
-  CHECK_THROWS_AS(parse({{"type", "x; drop"}}), core::ClientError);
-  CHECK_THROWS_AS(parse({{"orderId", "nope"}}), core::ClientError);
+  CHECK_THROWS_AS(parse({{"type", "x; drop"}}), core::DomainError);
+  CHECK_THROWS_AS(parse({{"orderId", "nope"}}), core::DomainError);
   Page p;
   p.items.push_back({"n", "ORDER_CONFIRMED", "IN_APP", "s", "b", kOrder, "t", std::nullopt});
   p.total = 1;

@@ -12,15 +12,15 @@ using namespace shopmesh;
 
 namespace {
 
-// The fields named by the ClientError `f` throws, with its status.
+// The fields named by the DomainError `f` throws, with its status.
 template <class F>
 std::pair<int, std::vector<std::string>> rejected(F&& f) {
   try {
     f();
-  } catch (const core::ClientError& e) {
+  } catch (const core::DomainError& e) {
     std::vector<std::string> fields;
     for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {e.status(), fields};
+    return {core::status_of(e.fault()), fields};
   }
   return {0, {}};
 }

@@ -66,9 +66,9 @@ TEST_CASE("shipping: list queries and JSON", "[shipping]") {
   CHECK(q.page == 2);
   CHECK(q.limit == 5);
   CHECK(q.status == Status::ready);
-  CHECK_THROWS_AS(parse({{"limit", "101"}}), core::ClientError);
-  CHECK_THROWS_AS(parse({{"status", "LOST"}}), core::ClientError);
-  CHECK_THROWS_AS(parse({{"page", "0"}}), core::ClientError);
+  CHECK_THROWS_AS(parse({{"limit", "101"}}), core::DomainError);
+  CHECK_THROWS_AS(parse({{"status", "LOST"}}), core::DomainError);
+  CHECK_THROWS_AS(parse({{"page", "0"}}), core::DomainError);
 
   shipping::Shipment s;
   s.id = "i";

@@ -62,8 +62,8 @@ TEST_CASE("stock: adjustments parse exactly one of delta and set", "[stock]") {
   auto status_of = [](const char* body) {
     try {
       stock::parse_adjustment(body);
-    } catch (const core::ClientError& e) {
-      return e.status();
+    } catch (const core::DomainError& e) {
+      return core::status_of(e.fault());
     }
     return 200;
   };

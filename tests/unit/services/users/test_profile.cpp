@@ -13,13 +13,13 @@ namespace {
 std::map<std::string, std::string> field_errors(const std::function<void()>& f) {
   try {
     f();
-  } catch (const core::ClientError& e) {
-    CHECK(e.status() == 400);
+  } catch (const core::DomainError& e) {
+    CHECK(core::status_of(e.fault()) == 400);
     std::map<std::string, std::string> out;
     for (const auto& err : e.errors()) out[err.field] = err.message;
     return out;
   }
-  FAIL("no ClientError thrown");
+  FAIL("no DomainError thrown");
   return {};
 }
 

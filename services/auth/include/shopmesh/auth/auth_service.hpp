@@ -1,7 +1,7 @@
 #pragma once
 // The auth use cases: register, login, refresh, logout, verify, me, password and role changes,
 // admin seeding. Plain functions over the store, the hasher and the token issuer; client errors
-// are core::ClientError, mapped to problem+json by the HTTP layer.
+// are core::DomainError, mapped to problem+json by the HTTP layer.
 #include <chrono>
 #include <functional>
 #include <optional>

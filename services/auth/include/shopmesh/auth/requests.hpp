@@ -1,6 +1,6 @@
 #pragma once
 // Request bodies of the auth API, parsed and validated into typed structs. Bad input throws
-// core::ClientError (400 naming every bad field, 415 for an unsupported media type).
+// core::DomainError (400 naming every bad field, 415 for an unsupported media type).
 #include <string>
 #include <string_view>
 

@@ -21,7 +21,7 @@ struct CartLine {
   std::int64_t quantity = 0;
 };
 
-/// POST /api/cart/items `{productId, quantity}`; throws core::ClientError(400) naming bad fields.
+/// POST /api/cart/items `{productId, quantity}`; throws core::invalid naming bad fields.
 CartLine parse_add_item(std::string_view body);
 /// PATCH /api/cart/items/{productId} `{quantity}` with 0 ≤ quantity ≤ 100 (0 removes the line).
 std::int64_t parse_quantity_update(std::string_view body);

@@ -21,7 +21,7 @@ class Checkout {
  public:
   Checkout(CartStore& store, OrdersApi& orders) : store_(store), orders_(orders) {}
 
-  /// Throws core::ClientError (400 bad body or key, 422 empty cart or key reuse) and
+  /// Throws core::DomainError (400 bad body or key, 422 empty cart or key reuse) and
   /// core::Unavailable (orders service down).
   CheckoutResult run(const Identity& who, std::string_view body, const std::optional<std::string>& idempotency_key);
 

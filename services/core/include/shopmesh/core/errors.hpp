@@ -1,8 +1,8 @@
 #pragma once
-// The errors every layer may throw, in a header of their own: a client error becomes an RFC 9457
-// problem+json answer with its status; Unavailable (database down, a dependency timing out) a 503.
-// Thrown by domain code, the PostgreSQL pool and the JSON helpers; mapped to answers by the HTTP
-// layer, caught by the consumer (redelivered later).
+// The errors every layer may throw, in a header of their own, without HTTP: a DomainError says what
+// is wrong with a request (its Fault), Unavailable that a dependency failed for now (database down,
+// a dependency timing out). Thrown by domain code, stores, the PostgreSQL pool and the JSON
+// helpers; the HTTP layer answers them (status_of), the consumer redelivers on Unavailable.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,27 +15,39 @@ struct FieldError {
   std::string message;
 };
 
-/// A client error: becomes an RFC 9457 problem+json response with this status.
-class ClientError : public std::runtime_error {
+/// What is wrong with a request, in the domain's terms. The HTTP layer answers each with its status
+/// (core::status_of in http.hpp: 400, 415, 401, 403, 404, 409, 422).
+enum class Fault {
+  invalid,          // malformed or out of range: the fields say which
+  unsupported,      // a body in a format this service does not read
+  unauthenticated,  // no caller, or one whose identity is not valid
+  forbidden,        // the caller may not do this
+  not_found,        // the resource does not exist (or is not the caller's to see)
+  conflict,         // it clashes with what exists (a taken SKU, a level that would go below zero)
+  refused,          // well-formed, but the domain's rules refuse it (an unknown product, a reused key)
+};
+
+/// A request the domain refuses. Domain code, stores and routes throw it; the HTTP layer maps it to
+/// an RFC 9457 problem+json answer.
+class DomainError : public std::runtime_error {
  public:
-  ClientError(int status, std::string title, std::string detail, std::vector<FieldError> errors = {});
-  int status() const { return status_; }
-  const std::string& title() const { return title_; }
+  DomainError(Fault fault, std::string detail, std::vector<FieldError> errors = {});
+  Fault fault() const { return fault_; }
   const std::vector<FieldError>& errors() const { return errors_; }
 
  private:
-  int status_;
-  std::string title_;
+  Fault fault_;
   std::vector<FieldError> errors_;
 };
 
-/// Shorthands for the common client errors.
-ClientError bad_request(std::string detail, std::vector<FieldError> errors = {});
-ClientError not_found(std::string detail = "The resource does not exist.");
-ClientError conflict(std::string detail);
-ClientError unprocessable(std::string detail, std::vector<FieldError> errors = {});
-ClientError unauthorized(std::string detail = "Authentication is required.");
-ClientError forbidden(std::string detail = "You are not allowed to do this.");
+/// Shorthands, one per fault.
+DomainError invalid(std::string detail, std::vector<FieldError> errors = {});
+DomainError unsupported(std::string detail, std::vector<FieldError> errors = {});
+DomainError unauthenticated(std::string detail = "Authentication is required.");
+DomainError forbidden(std::string detail = "You are not allowed to do this.");
+DomainError not_found(std::string detail = "The resource does not exist.");
+DomainError conflict(std::string detail);
+DomainError refused(std::string detail, std::vector<FieldError> errors = {});
 
 /// A transient infrastructure failure (database down, dependency timeout): answered 503.
 class Unavailable : public std::runtime_error {

@@ -69,6 +69,13 @@ std::string problem_json(int status, std::string_view title, std::string_view de
 /// The standard reason phrase for a status ("Not Found").
 std::string_view reason_phrase(int status);
 
+/// The status a domain error is answered with.
+int status_of(Fault fault);
+
+/// A client-chosen X-Request-Id that is kept (by the gateway and the services): 1 to 128 of
+/// [A-Za-z0-9._-]. Any other is replaced by a new id.
+bool is_valid_request_id(std::string_view id);
+
 /// Where a handler runs: `worker` for anything that may block (database, outbound calls),
 /// `inline` on the I/O thread for cheap in-memory answers.
 enum class Dispatch { worker, inline_io };
@@ -111,7 +118,7 @@ void read_paging(const std::function<std::optional<std::string>(std::string_view
 /// is absent or its value is not valid percent-encoding.
 std::optional<std::string> find_query_param(std::string_view query, std::string_view name);
 /// find_query_param for client input (query strings, form bodies): absent is nullopt, and a value
-/// that is not valid percent-encoding, not UTF-8 or holds a NUL throws a 400 ClientError naming
+/// that is not valid percent-encoding, not UTF-8 or holds a NUL throws an invalid (400) DomainError naming
 /// `name`, rather than passing as absent (a filter silently dropped) or reaching PostgreSQL (which
 /// refuses such text: a 500) or libpq (which cuts it at the NUL: another value than was sent).
 std::optional<std::string> strict_query_param(std::string_view query, std::string_view name);

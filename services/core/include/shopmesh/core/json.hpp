@@ -17,11 +17,11 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 /// sends) and as valid UTF-8.
 inline constexpr unsigned kRequestParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
-/// Parses a request body that must be a JSON object of Unicode text; throws ClientError(400) naming
+/// Parses a request body that must be a JSON object of Unicode text; throws invalid naming
 /// the problem.
 rapidjson::Document parse_object(std::string_view body);
 
-/// Throws ClientError(400) naming the body when a string in `doc` is not valid UTF-8 (RapidJSON lets
+/// Throws invalid naming the body when a string in `doc` is not valid UTF-8 (RapidJSON lets
 /// an escaped lone surrogate through). parse_object applies it; for bodies parsed otherwise.
 void require_utf8_strings(const rapidjson::Value& doc);
 

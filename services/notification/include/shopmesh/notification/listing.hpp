@@ -36,7 +36,7 @@ struct Page {
 };
 
 using ParamLookup = std::function<std::optional<std::string>(std::string_view)>;
-/// Parses page, limit (1..100), type and orderId; throws core::ClientError(400) naming each bad one.
+/// Parses page, limit (1..100), type and orderId; throws core::invalid naming each bad one.
 ListQuery parse_list_query(const ParamLookup& param);
 std::string page_json(const Page& page);
 

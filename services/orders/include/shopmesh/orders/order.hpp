@@ -67,7 +67,7 @@ struct OrderRequest {
 inline constexpr std::size_t kMaxLines = 100;
 inline constexpr std::int64_t kMaxQuantity = 1000;
 
-/// Parses and validates a create body; throws core::ClientError(400) naming every bad field
+/// Parses and validates a create body; throws core::invalid naming every bad field
 /// (`items[2].quantity`, `shippingAddress.city`).
 OrderRequest parse_order_request(std::string_view body);
 
@@ -93,7 +93,7 @@ struct PricedOrder {
 };
 
 /// Prices each line from the catalog: unit price × quantity, summed in cents. Throws
-/// core::ClientError(422) naming `items[i].productId` for unknown, deleted or inactive products.
+/// core::refused naming `items[i].productId` for unknown, deleted or inactive products.
 PricedOrder price_order(const OrderRequest& request,
                         const std::map<std::string, products::client::CatalogProduct>& catalog);
 

@@ -38,7 +38,7 @@ class OrderStore {
   OrderStore(core::PgPool& db, events::Outbox outbox) : db_(db), outbox_(std::move(outbox)) {}
 
   /// The order an earlier request with this key created; nullopt when the key is new. Throws
-  /// core::ClientError(422) when the key was used with another body.
+  /// core::refused when the key was used with another body.
   std::optional<Order> find_by_key(const std::string& user_id, const IdempotencyKey& key);
 
   /// Stores a new PENDING order and its ORDER_CREATED event. With a key, a concurrent request

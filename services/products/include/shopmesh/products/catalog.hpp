@@ -80,7 +80,7 @@ struct CategoryPage {
 /// Looks up a decoded query parameter by name.
 using ParamLookup = std::function<std::optional<std::string>(std::string_view)>;
 
-/// Parses and validates list parameters; throws core::ClientError(400) naming every bad one.
+/// Parses and validates list parameters; throws core::invalid naming every bad one.
 ListQuery parse_list_query(const ParamLookup& param);
 /// `?page&limit` with limit 1–100 (default `default_limit`); throws 400 naming each bad one.
 Paging parse_paging(const ParamLookup& param, int default_limit);
@@ -130,7 +130,7 @@ inline constexpr core::Cents kMaxPrice{1'000'000'000};
 /// The largest accepted stock figure (initial stock, delta, set).
 inline constexpr std::int64_t kMaxStock = 1'000'000'000;
 
-/// Body parsers; each throws core::ClientError(400) naming every bad field.
+/// Body parsers; each throws core::invalid naming every bad field.
 NewProduct parse_new_product(std::string_view body);
 /// A new unique-enough sku for a product created without one: "SKU-" + 12 upper-case hex digits.
 std::string generated_sku();

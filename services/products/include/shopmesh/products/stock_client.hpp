@@ -27,7 +27,7 @@ struct CallContext {
   std::string traceparent;
 };
 
-/// Applies stock adjustments. Throws core::ClientError(409) when the level would go below zero,
+/// Applies stock adjustments. Throws core::conflict when the level would go below zero,
 /// core::Unavailable when the stock service cannot answer (down, slow, level not provisioned yet).
 class StockAdjuster {
  public:

@@ -27,7 +27,7 @@ class ProductStore {
   /// The live products among `ids` (active or not), in no particular order.
   std::vector<Product> find_many(const std::vector<std::string>& ids);
 
-  /// Creates a product; throws core::ClientError(409) when the SKU is taken.
+  /// Creates a product; throws core::conflict when the SKU is taken.
   Product create(const NewProduct& product, const events::EventContext& ctx);
   /// Replaces the editable fields of a live product; nullopt when there is none; 409 on a taken SKU.
   std::optional<Product> replace(const std::string& id, const ProductFields& fields, const events::EventContext& ctx);
@@ -44,7 +44,7 @@ class ProductStore {
   bool apply_stock_level(pqxx::work& tx, const std::string& id, std::int64_t available, const std::string& changed_at);
 
   CategoryPage list_categories(const Paging& paging);
-  /// Creates a category; throws core::ClientError(409) when the name or slug is taken.
+  /// Creates a category; throws core::conflict when the name or slug is taken.
   Category create_category(const NewCategory& category);
 
  private:

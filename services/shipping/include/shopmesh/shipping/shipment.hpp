@@ -65,7 +65,7 @@ struct ListQuery {
   std::optional<std::string> user_id;  // admins may filter by owner
 };
 
-/// Parses page, limit (1..100), status and userId; throws core::ClientError(400) naming each bad one.
+/// Parses page, limit (1..100), status and userId; throws core::invalid naming each bad one.
 ListQuery parse_list_query(const ParamLookup& param);
 
 struct Page {

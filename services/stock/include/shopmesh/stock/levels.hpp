@@ -59,7 +59,7 @@ struct Adjustment {
 };
 
 /// Parses `{"delta": n}` or `{"set": n}` (exactly one, an integer within ±kMaxLevel);
-/// throws core::ClientError(400) naming the field.
+/// throws core::invalid naming the field.
 Adjustment parse_adjustment(std::string_view body);
 
 /// The available units after `a`, or nullopt when that would be below zero or above kMaxLevel.
