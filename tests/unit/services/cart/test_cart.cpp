@@ -2,6 +2,8 @@
 // checkout body with its Idempotency-Key fingerprint.
 #include <catch2/catch.hpp>
 
+#include "../rejected.hpp"
+
 #include "shopmesh/cart/cart.hpp"
 #include "shopmesh/cart/orders_client.hpp"
 #include "shopmesh/core/http.hpp"
@@ -9,25 +11,16 @@
 
 using namespace shopmesh;
 
+using shopmesh::testing::Fields;
+using shopmesh::testing::rejected;
+
 namespace {
 
 const std::string kA = "0190a3c2-7b1e-7c3d-8e4f-00000000000a";
 const std::string kB = "0190a3c2-7b1e-7c3d-8e4f-00000000000b";
 const std::string kC = "0190a3c2-7b1e-7c3d-8e4f-00000000000c";
 
-template <class F>
-std::pair<int, std::vector<std::string>> rejected(F&& f) {
-  try {
-    f();
-  } catch (const core::DomainError& e) {
-    std::vector<std::string> fields;
-    for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {core::status_of(e.fault()), fields};
-  }
-  return {0, {}};
-}
 
-using Fields = std::vector<std::string>;
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // canonical body, exact pricing in cents, the status machine, and the JSON shape.
 #include <catch2/catch.hpp>
 
+#include "../rejected.hpp"
+
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/orders/order.hpp"
@@ -9,24 +11,15 @@
 using namespace shopmesh;
 using orders::OrderStatus;
 
+using shopmesh::testing::Fields;
+using shopmesh::testing::rejected;
+
 namespace {
 
 const std::string kA = "0190a3c2-7b1e-7c3d-8e4f-00000000000a";
 const std::string kB = "0190a3c2-7b1e-7c3d-8e4f-00000000000b";
 
-template <class F>
-std::pair<int, std::vector<std::string>> rejected(F&& f) {
-  try {
-    f();
-  } catch (const core::DomainError& e) {
-    std::vector<std::string> fields;
-    for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {core::status_of(e.fault()), fields};
-  }
-  return {0, {}};
-}
 
-using Fields = std::vector<std::string>;
 
 products::client::CatalogProduct product(const std::string& id, const std::string& name, std::int64_t cents,
                                          bool active = true) {

@@ -2,6 +2,8 @@
 // assignment, stock changes, and the internal batch lookup's id list and its client-side parser.
 #include <catch2/catch.hpp>
 
+#include "../rejected.hpp"
+
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/products/catalog.hpp"
@@ -10,24 +12,8 @@
 
 using namespace shopmesh;
 
-namespace {
-
-// The fields named by the DomainError `f` throws, with its status.
-template <class F>
-std::pair<int, std::vector<std::string>> rejected(F&& f) {
-  try {
-    f();
-  } catch (const core::DomainError& e) {
-    std::vector<std::string> fields;
-    for (const auto& err : e.errors()) fields.push_back(err.field);
-    return {core::status_of(e.fault()), fields};
-  }
-  return {0, {}};
-}
-
-using Fields = std::vector<std::string>;
-
-}  // namespace
+using shopmesh::testing::Fields;
+using shopmesh::testing::rejected;
 
 TEST_CASE("products: a new product is read with an exact price and defaults", "[products]") {
   auto p = products::parse_new_product(
