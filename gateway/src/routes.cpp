@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "shopmesh/core/text.hpp"
+
 namespace shopmesh::gateway {
 namespace {
 
@@ -20,26 +22,11 @@ bool is_param(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// Calls f(segment) for each non-empty segment; stops early when f returns false.
-template <class F>
-bool for_each_segment(std::string_view path, F&& f) {
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    std::size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (!f(path.substr(i, j - i))) return false;
-    i = j;
-  }
-  return true;
-}
+using core::for_each_path_segment;
 
 std::vector<std::string> split(std::string_view path) {
   std::vector<std::string> out;
-  for_each_segment(path, [&](std::string_view s) {
+  for_each_path_segment(path, [&](std::string_view s) {
     out.emplace_back(s);
     return true;
   });
@@ -62,7 +49,7 @@ bool Route::allows_method(std::string_view method) const {
 
 bool Route::matches_path(std::string_view path) const {
   std::size_t i = 0;
-  const bool all = for_each_segment(path, [&](std::string_view s) {
+  const bool all = for_each_path_segment(path, [&](std::string_view s) {
     if (i == segments.size()) return !exact;  // deeper than a prefix: fine; than an exact path: no
     const auto& want = segments[i++];
     return is_param(want) || want == s;
@@ -178,7 +165,7 @@ std::optional<std::string> normalize_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return std::nullopt;
   std::string out;
   out.reserve(path.size());
-  const bool ok = for_each_segment(path, [&](std::string_view s) {
+  const bool ok = for_each_path_segment(path, [&](std::string_view s) {
     if (s == "." || s == "..") return false;
     out.push_back('/');
     out.append(s);

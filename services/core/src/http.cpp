@@ -16,17 +16,10 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    std::size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
+  for_each_path_segment(path, [&](std::string_view segment) {
+    out.emplace_back(segment);
+    return true;
+  });
   return out;
 }
 

@@ -19,4 +19,22 @@ std::string trim(std::string_view text);
 /// Percent-decodes text; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
+/// Calls f(segment) for each non-empty segment of a '/'-separated path, in order; stops early, and
+/// returns false, when f returns false.
+template <class F>
+bool for_each_path_segment(std::string_view path, F&& f) {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (!f(path.substr(i, j - i))) return false;
+    i = j;
+  }
+  return true;
+}
+
 }  // namespace shopmesh::core
