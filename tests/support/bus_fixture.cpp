@@ -18,7 +18,10 @@
 
 namespace shopmesh::testing {
 
-TestDatabase::TestDatabase(const std::string& prefix) {
+TestDatabase::TestDatabase(const std::string& prefix)
+    : TestDatabase(prefix, {{"events", &events::migrations()}}) {}
+
+TestDatabase::TestDatabase(const std::string& prefix, const std::vector<core::MigrationSet>& sets) {
   name = prefix + "_" + core::uuid_v7().substr(24);
   const std::string admin = stack_var("PG_SUPERUSER_URL");
   {
@@ -30,7 +33,7 @@ TestDatabase::TestDatabase(const std::string& prefix) {
   url = admin.substr(0, slash + 1) + name;
   core::Logger log("it", core::LogLevel::warn);
   core::PgPool pool(url, 2, std::chrono::seconds(30), log);
-  core::migrate(pool, {{"events", &events::migrations()}}, log);
+  core::migrate(pool, sets, log);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/migrate.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/events/envelope.hpp"
 
@@ -21,6 +22,8 @@ namespace shopmesh::testing {
 /// Destroy relays on it first: the end drops its replication slots, then the database.
 struct TestDatabase {
   explicit TestDatabase(const std::string& prefix);
+  /// A fresh database with these migration sets applied, in order (a service's, as its main does).
+  TestDatabase(const std::string& prefix, const std::vector<core::MigrationSet>& sets);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
