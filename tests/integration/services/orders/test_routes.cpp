@@ -1,7 +1,7 @@
 // The orders service's routes, driven with core::Request straight through the Router that
 // register_routes fills, as main wires it: a real OrderStore on a scratch database (the service's
 // migrations, real PostgreSQL) and a catalog that answers from a map instead of the products
-// service. Client errors become their status the way the HTTP server maps them (ClientError).
+// service. A DomainError becomes its status the way the HTTP server maps it (core::status_of).
 #include <catch2/catch.hpp>
 #include <map>
 #include <rapidjson/document.h>
@@ -61,7 +61,7 @@ struct Fixture {
   }
 
   // The answer to one request: 404/405 when no route matches, else the handler's response or the
-  // status of the ClientError it threw.
+  // status of the DomainError it threw.
   Answer call(const std::string& method, const std::string& target, const Identity& identity,
               const std::string& body = "", const Identity& headers = {}) {
     core::Request req;
@@ -81,8 +81,8 @@ struct Fixture {
     try {
       auto r = (*match.handler)(req);
       return {r.status, std::move(r.body), std::move(r.headers)};
-    } catch (const core::ClientError& e) {
-      return {e.status(), e.what(), {}};
+    } catch (const core::DomainError& e) {
+      return {core::status_of(e.fault()), e.what(), {}};
     }
   }
 

@@ -9,6 +9,7 @@
 #include "bus_fixture.hpp"
 #include "outbox_tap.hpp"
 #include "shopmesh/core/errors.hpp"
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/orders/store.hpp"
@@ -63,13 +64,13 @@ OrderStatus status_of(OrderStore& store, const std::string& id) {
   return o->status;
 }
 
-// The status of the ClientError `f` throws (0 when it throws none).
+// The status of the DomainError `f` throws (0 when it throws none).
 template <class F>
 int client_error_of(F&& f) {
   try {
     f();
-  } catch (const core::ClientError& e) {
-    return e.status();
+  } catch (const core::DomainError& e) {
+    return core::status_of(e.fault());
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "bus_fixture.hpp"
 #include "outbox_tap.hpp"
 #include "shopmesh/core/errors.hpp"
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/products/store.hpp"
@@ -91,8 +92,8 @@ TEST_CASE("products store: SKUs are unique among live products", "[products-stor
   int status = 0;
   try {
     f.create(1, sku);
-  } catch (const core::ClientError& e) {
-    status = e.status();
+  } catch (const core::DomainError& e) {
+    status = core::status_of(e.fault());
   }
   CHECK(status == 409);
   CHECK(f.store.remove(first.id, kCtx));
