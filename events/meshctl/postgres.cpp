@@ -5,8 +5,10 @@
 
 #include <pqxx/pqxx>
 
+#include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/relay.hpp"
+#include "shopmesh/meshctl/queries.hpp"
 
 namespace shopmesh::meshctl {
 namespace {
@@ -28,28 +30,6 @@ std::string percent_encode(std::string_view s) {
 bool is_url(std::string_view s) {
   return s.find("://") != std::string_view::npos;
 }
-
-// RFC 3339 UTC with milliseconds, computed by PostgreSQL.
-constexpr const char* kIso = R"(to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
-
-std::string iso(const char* column) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, kIso, column);
-  return buf;
-}
-
-// The outbox slot of the connection's database: whether it exists and a relay streams from it, its
-// WAL status, the WAL it retains and the WAL not yet confirmed (bytes from the current position),
-// the walsender's flush lag, and whether the database has the outbox's publication at all.
-constexpr const char* kOutboxSlot =
-    "SELECT s.slot_name IS NOT NULL, coalesce(s.active, false), coalesce(s.wal_status, ''),"
-    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint,"
-    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint,"
-    " extract(epoch FROM r.flush_lag)::float8,"
-    " EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'shopmesh_outbox')"
-    " FROM (VALUES (1)) AS one (x)"
-    " LEFT JOIN pg_replication_slots s ON s.slot_name = $1"
-    " LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid";
 
 }  // namespace
 
@@ -113,7 +93,7 @@ std::vector<std::string> Postgres::databases() const {
     pqxx::connection c(database_url(base_url_, "postgres"));
     pqxx::nontransaction tx(c);
     std::vector<std::string> out;
-    for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY datname"))
+    for (const auto& row : core::exec(tx, queries::databases()))
       out.push_back(row[0].as<std::string>());
     return out;
   } catch (const pqxx::broken_connection& e) {
@@ -129,7 +109,7 @@ std::optional<OutboxStatus> Postgres::outbox_status(const std::string& database,
   OutboxStatus s;
   s.database = database;
   s.slot = events::outbox_slot_name(c.dbname());
-  const auto row = tx.exec_params1(kOutboxSlot, s.slot);
+  const auto row = core::exec1(tx, queries::outbox_slot(), s.slot);
   s.exists = row[0].as<bool>();
   if (!s.exists && !row[6].as<bool>()) {
     skipped = {database, "no outbox"};
@@ -151,13 +131,9 @@ std::vector<InboxEntry> Postgres::inbox_entries(const std::string& database,
   if (array.empty()) return {};
   pqxx::connection c(database_url(base_url_, database));
   pqxx::nontransaction tx(c);
-  if (!tx.exec1("SELECT to_regclass('public.inbox') IS NOT NULL")[0].as<bool>()) return {};
+  if (!core::exec1(tx, queries::inbox_exists())[0].as<bool>()) return {};
   std::vector<InboxEntry> out;
-  const auto rows =
-      tx.exec_params("SELECT consumer_group, event_id::text, " + iso("processed_at") +
-                         ", (extract(epoch FROM processed_at) * 1000)::bigint, topic, partition, \"offset\""
-                         " FROM inbox WHERE event_id = ANY($1::uuid[]) ORDER BY processed_at",
-                     "{" + array + "}");
+  const auto rows = core::exec(tx, queries::inbox_entries(), "{" + array + "}");
   for (const auto& r : rows)
     out.push_back({database, r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    r[3].as<long long>(), r[4].as<std::string>(), r[5].as<int>(), r[6].as<long long>()});

@@ -19,15 +19,12 @@
 #include "shopmesh/events/kafka.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
+#include "shopmesh/events/queries.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "validation.hpp"
 
 namespace shopmesh::events {
 namespace {
-
-const core::Sql kInboxInsert{
-    "INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
-    " VALUES ($1, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
 
 std::string lowercase(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -201,7 +198,7 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
     try {
       bool duplicate = false;
       db.transact([&](pqxx::work& tx) {
-        auto r = core::exec(tx, kInboxInsert, options.group, e.id, e.type, m.topic_name(), m.partition(),
+        auto r = core::exec(tx, queries::claim_event(), options.group, e.id, e.type, m.topic_name(), m.partition(),
                             static_cast<long long>(m.offset()));
         if (r.affected_rows() == 0) {
           duplicate = true;
@@ -285,14 +282,8 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
       }
       // The ids not seen before; an id twice in the batch is claimed once, by its first message.
       std::set<std::string> fresh;
-      for (const auto& row :
-           core::exec(tx,
-                      SHOPMESH_SQL("INSERT INTO inbox (consumer_group, event_id, type, topic, partition, \"offset\")"
-                                   " SELECT $1, m.id, m.type, m.topic, m.part, m.pos"
-                                   " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::integer[], $6::bigint[])"
-                                   "   AS m (id, type, topic, part, pos)"
-                                   " ON CONFLICT DO NOTHING RETURNING event_id::text"),
-                      options.group, ids.str(), types.str(), topics.str(), partitions.str(), offsets.str()))
+      for (const auto& row : core::exec(tx, queries::claim_events(), options.group, ids.str(), types.str(),
+                                        topics.str(), partitions.str(), offsets.str()))
         fresh.insert(row[0].as<std::string>());
       OutboxBatch written(tx);
       std::deque<Consumed> consumed;  // stable addresses for the run's items

@@ -6,6 +6,7 @@
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/envelope.hpp"
+#include "shopmesh/events/queries.hpp"
 
 namespace shopmesh::events {
 namespace {
@@ -27,17 +28,6 @@ OutboxBatch* OutboxBatch::active(const pqxx::transaction_base& tx) {
     if (&b->tx_ == &tx) return b;
   return nullptr;
 }
-
-namespace {
-
-const core::Sql kEmit{"SELECT pg_logical_emit_message(true, $1, $2)"};
-// unnest's order is the order of the events; ORDER BY makes PostgreSQL call the volatile
-// function after sorting, in that order.
-const core::Sql kEmitMany{
-    "SELECT pg_logical_emit_message(true, $1, m.content)"
-    " FROM unnest($2::text[]) WITH ORDINALITY AS m (content, n) ORDER BY m.n"};
-
-}  // namespace
 
 std::string OutboxMessage::encode() const {
   for (const std::string* field : {&topic, &key, &id, &type, &traceparent})
@@ -71,7 +61,7 @@ void OutboxBatch::flush() {
   if (messages_.empty()) return;
   core::ArrayLiteral contents;
   for (const auto& m : messages_) contents.add(m);
-  core::exec(tx_, kEmitMany, std::string(kOutboxPrefix), contents.str());
+  core::exec(tx_, queries::emit_events(), std::string(kOutboxPrefix), contents.str());
   messages_.clear();
 }
 
@@ -93,7 +83,7 @@ std::string Outbox::add(pqxx::transaction_base& tx, std::string_view topic, std:
   if (auto* batch = OutboxBatch::active(tx))
     batch->messages_.push_back(std::move(message));
   else
-    core::exec(tx, kEmit, std::string(kOutboxPrefix), message);
+    core::exec(tx, queries::emit_event(), std::string(kOutboxPrefix), message);
   return e.id;
 }
 

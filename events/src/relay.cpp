@@ -20,6 +20,7 @@
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
+#include "shopmesh/events/queries.hpp"
 
 namespace shopmesh::events {
 namespace {
@@ -150,7 +151,7 @@ class Visibility {
   // Takes a snapshot ("xmin:xmax:xip,...").
   void refresh() {
     pqxx::nontransaction tx(conn_);
-    const auto text = tx.exec1("SELECT pg_current_snapshot()::text")[0].as<std::string>();
+    const auto text = core::exec1(tx, queries::current_snapshot())[0].as<std::string>();
     const auto c1 = text.find(':'), c2 = text.find(':', c1 + 1);
     xmax_ = std::stoull(text.substr(c1 + 1, c2 - c1 - 1));
     running_.clear();
@@ -187,15 +188,9 @@ std::string outbox_slot_name(std::string_view database_name) {
 
 namespace {
 
-const core::Sql kSlotStatus{
-    "SELECT s.active, coalesce(s.wal_status, ''),"
-    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint,"
-    " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint"
-    " FROM pg_replication_slots s WHERE s.slot_name = $1"};
-
 SlotStatus slot_status(pqxx::transaction_base& tx) {
   SlotStatus st;
-  const auto r = core::exec(tx, kSlotStatus, outbox_slot_name(tx.conn().dbname()));
+  const auto r = core::exec(tx, queries::slot_status(), outbox_slot_name(tx.conn().dbname()));
   if (r.empty()) return st;
   st.exists = true;
   st.active = r[0][0].as<bool>();
@@ -213,12 +208,12 @@ std::string prepare_slot(const std::string& url, core::Logger& log) {
   const std::string slot = outbox_slot_name(conn.dbname());
   {
     pqxx::nontransaction tx(conn);
-    const auto level = tx.exec1("SHOW wal_level")[0].as<std::string>();
+    const auto level = core::exec1(tx, queries::wal_level())[0].as<std::string>();
     if (level != "logical")
       throw std::runtime_error("the outbox needs PostgreSQL with wal_level = logical (it is '" + level + "')");
-    if (tx.exec_params("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", slot).empty()) {
+    if (core::exec(tx, queries::slot_exists(), slot).empty()) {
       try {
-        tx.exec_params("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", slot);
+        core::exec(tx, queries::create_slot(), slot);
         log.info("outbox slot created", {{"slot", slot}});
       } catch (const pqxx::sql_error& e) {
         // Another instance created it at the same moment.
@@ -227,18 +222,14 @@ std::string prepare_slot(const std::string& url, core::Logger& log) {
     }
   }
   pqxx::work tx(conn);
-  if (tx.exec1("SELECT to_regclass('outbox') IS NOT NULL")[0].as<bool>()) {
+  if (core::exec1(tx, queries::outbox_table_exists())[0].as<bool>()) {
     try {
-      tx.exec("LOCK TABLE outbox");
+      core::exec(tx, queries::lock_outbox_table());
     } catch (const pqxx::undefined_table&) {
       return slot;  // another instance starting at the same moment retired it first
     }
-    const auto r = tx.exec_params(
-        "SELECT pg_logical_emit_message(true, $1, 'v1' || E'\n' || topic || E'\n' || key || E'\n' || id"
-        " || E'\n' || type || E'\n' || version || E'\n' || coalesce(traceparent, '') || E'\n' || value)"
-        " FROM outbox WHERE published_at IS NULL ORDER BY seq",
-        std::string(kOutboxPrefix));
-    tx.exec("DROP TABLE outbox");
+    const auto r = core::exec(tx, queries::republish_outbox_table(), std::string(kOutboxPrefix));
+    core::exec(tx, queries::drop_outbox_table());
     tx.commit();
     log.info("outbox table retired", {core::num("republished", static_cast<long long>(r.size()))});
   }

@@ -14,6 +14,23 @@ function(shopmesh_embed_migrations target dir namespace)
   target_sources(${target} PRIVATE ${out})
 endfunction()
 
+# shopmesh_embed_queries(<target> <file> <name>): generates shopmesh/<name>/queries.hpp from the named queries in
+# <file> (format: scripts/cmake/EmbedQueries.cmake) into the build tree, on the target's include path: each query
+# is `const core::Sql& shopmesh::<name>::queries::<query>()`, its statement named `<name>.<query>`.
+function(shopmesh_embed_queries target file name)
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/${target}_queries)
+  set(out ${dir}/shopmesh/${name}/queries.hpp)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAME=${name} -DFILE=${file}
+            -P ${PROJECT_SOURCE_DIR}/scripts/cmake/EmbedQueries.cmake
+    DEPENDS ${file} ${PROJECT_SOURCE_DIR}/scripts/cmake/EmbedQueries.cmake
+    COMMENT "Generating shopmesh/${name}/queries.hpp from ${file}"
+    VERBATIM)
+  target_sources(${target} PRIVATE ${out})
+  target_include_directories(${target} PUBLIC ${dir})
+endfunction()
+
 # shopmesh_embed_text(<target> <symbol> <file>): a file's bytes as `std::string_view <symbol>()`.
 function(shopmesh_embed_text target symbol file)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${symbol}.cpp)
@@ -27,13 +44,17 @@ function(shopmesh_embed_text target symbol file)
 endfunction()
 
 # shopmesh_service(<name>): services/<name>/ with src/*.cpp -> <name>_lib, main.cpp -> shopmesh-<name>,
-# migrations/*.sql embedded, tests/unit/services/<name>/*.cpp (if any) linked against the same library.
+# migrations/*.sql embedded, queries.sql generated into shopmesh/<name>/queries.hpp, tests/unit/services/<name>/*.cpp
+# (if any) linked against the same library.
 function(shopmesh_service name)
   file(GLOB lib_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp)
   add_library(${name}_lib STATIC ${lib_sources})
   target_include_directories(${name}_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
   target_link_libraries(${name}_lib PUBLIC shopmesh_core ${ARGN})
   shopmesh_embed_migrations(${name}_lib ${CMAKE_CURRENT_SOURCE_DIR}/migrations shopmesh::${name})
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/queries.sql)
+    shopmesh_embed_queries(${name}_lib ${CMAKE_CURRENT_SOURCE_DIR}/queries.sql ${name})
+  endif()
   add_executable(shopmesh-${name} ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp)
   target_link_libraries(shopmesh-${name} PRIVATE ${name}_lib)
   install(TARGETS shopmesh-${name} RUNTIME DESTINATION bin)

@@ -39,8 +39,10 @@ TestDatabase::TestDatabase(const std::string& prefix, const std::vector<core::Mi
 namespace {
 
 const core::Sql kDropIdleSlots{
+    "test.drop_idle_slots",
     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active"};
-const core::Sql kActiveSlots{"SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = $1 AND active"};
+const core::Sql kActiveSlots{"test.active_slots",
+                             "SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = $1 AND active"};
 
 }  // namespace
 
@@ -186,8 +188,9 @@ std::vector<events::Envelope> collect(const std::string& topic, const std::strin
   return found;
 }
 
-const core::Sql kMark{"SELECT pg_logical_emit_message(false, 'shopmesh.test.mark', '')::text"};
+const core::Sql kMark{"test.mark", "SELECT pg_logical_emit_message(false, 'shopmesh.test.mark', '')::text"};
 const core::Sql kConfirmedPast{
+    "test.confirmed_past",
     "SELECT coalesce(confirmed_flush_lsn >= $2::pg_lsn, false) FROM pg_replication_slots WHERE slot_name = $1"};
 
 ReadMessage read_message(RdKafka::Message& m) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "shopmesh/auth/queries.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -67,19 +68,16 @@ jwt::RsaKey decrypt_private_pem(std::string kid, const std::string& pem, const s
 std::vector<jwt::RsaKey> load_signing_keys(core::PgPool& db, const KeyPolicy& policy, core::Logger& log) {
   return db.transact([&](pqxx::work& tx) {
     // One instance at a time decides whether to rotate.
-    tx.exec("SELECT pg_advisory_xact_lock(hashtext('shopmesh.auth.signing_keys'))");
-    auto rows = core::exec(
-        tx,
-        SHOPMESH_SQL("SELECT kid, private_pem, encrypted, created_at < now() - make_interval(hours => $1) AS stale"
-                     " FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT $2"),
-        static_cast<int>(policy.rotation.count()), static_cast<int>(policy.published));
+    core::exec(tx, queries::lock_signing_keys());
+    auto rows = core::exec(tx, queries::signing_keys(), static_cast<int>(policy.rotation.count()),
+                           static_cast<int>(policy.published));
     std::vector<jwt::RsaKey> keys;
     const bool rotate = rows.empty() || rows[0]["stale"].as<bool>();
     if (rotate) {
       auto key = jwt::RsaKey::generate(core::uuid_v7());
       const bool encrypt = !policy.passphrase.empty();
-      core::exec(tx, SHOPMESH_SQL("INSERT INTO signing_keys (kid, private_pem, encrypted) VALUES ($1, $2, $3)"),
-                 key.kid(), encrypt ? encrypt_private_pem(key, policy.passphrase) : key.private_pem(), encrypt);
+      core::exec(tx, queries::insert_signing_key(), key.kid(),
+                 encrypt ? encrypt_private_pem(key, policy.passphrase) : key.private_pem(), encrypt);
       log.info(rows.empty() ? "signing key created" : "signing key rotated", {{"kid", key.kid()}});
       keys.push_back(std::move(key));
     }

@@ -26,6 +26,9 @@ std::string checksum(const std::string& sql) {
   return out;
 }
 
+// The runner's SQL stays here rather than in a queries.sql: part of it is built at run time (the
+// lock function's name, the migrations' own text), and it runs once at start-up, before the schema
+// the services' queries need exists.
 void advisory(pqxx::connection& c, const char* fn) {
   pqxx::work tx(c);
   tx.exec("SET LOCAL statement_timeout = 0");  // waiting for another instance's migrations is fine

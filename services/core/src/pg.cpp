@@ -2,9 +2,6 @@
 
 #include <poll.h>
 
-#include <cstdint>
-#include <cstdio>
-
 #include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 
@@ -14,14 +11,6 @@ PgPool::PgPool(std::string url, std::size_t size, std::chrono::milliseconds stat
     : url_(std::move(url)), size_(size), statement_timeout_(statement_timeout), log_(log) {}
 
 PgPool::~PgPool() = default;
-
-Sql::Sql(std::string text) : text_(std::move(text)) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: a stable name for the text
-  for (unsigned char ch : text_) h = (h ^ ch) * 0x100000001b3ULL;
-  char name[24];
-  std::snprintf(name, sizeof name, "q%016llx", static_cast<unsigned long long>(h));
-  name_ = name;
-}
 
 ArrayLiteral& ArrayLiteral::add(std::string_view text) {
   separate();

@@ -3,29 +3,24 @@
 #include "shopmesh/contracts/notification_sent_v1.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
+#include "shopmesh/notification/queries.hpp"
 
 namespace shopmesh::notification {
 
 void NotificationStore::remember_user(pqxx::work& tx, const std::string& user_id, const std::string& email,
                                       const std::string& name) {
-  core::exec(tx,
-             SHOPMESH_SQL("INSERT INTO users (user_id, email, name) VALUES ($1::uuid, $2, $3)"
-                          " ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name"),
-             user_id, email, name);
+  core::exec(tx, queries::remember_user(), user_id, email, name);
 }
 
 void NotificationStore::forget_user(pqxx::work& tx, const std::string& user_id) {
-  core::exec(tx, SHOPMESH_SQL("UPDATE users SET deleted_at = coalesce(deleted_at, now()) WHERE user_id = $1::uuid"),
-             user_id);
+  core::exec(tx, queries::forget_user(), user_id);
 }
 
 std::map<std::string, std::string> NotificationStore::names_of(pqxx::work& tx,
                                                                const std::vector<std::string>& user_ids) {
   std::map<std::string, std::string> names;
   for (const auto& row :
-       core::exec(tx,
-                  SHOPMESH_SQL("SELECT g.id, u.name FROM unnest($1::text[]) AS g (id)"
-                               " JOIN users u ON u.user_id = g.id::uuid"),
+       core::exec(tx, queries::user_names(),
                   core::array_literal(user_ids, [](const std::string& id) -> const std::string& { return id; })))
     names[row[0].as<std::string>()] = row[1].as<std::string>();
   return names;
@@ -61,19 +56,9 @@ std::size_t NotificationStore::record(pqxx::work& tx, const std::vector<Recordin
     correlation_id.add(cause.correlation_id);
     cause.traceparent.empty() ? traceparent.add_null() : traceparent.add(cause.traceparent);
   }
-  auto rows = core::exec(
-      tx,
-      SHOPMESH_SQL("INSERT INTO notifications (id, event_id, user_id, type, channel, subject, body, order_id,"
-                   " correlation_id, traceparent, delivered_at)"
-                   " SELECT n.id, n.event_id, n.user_id, n.type, $10, n.subject, n.body, n.order_id, n.correlation_id,"
-                   "  n.traceparent, CASE WHEN $11 THEN clock_timestamp() END"
-                   " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[],"
-                   "  $8::text[], $9::text[]) AS n (id, event_id, user_id, type, subject, body, order_id,"
-                   "  correlation_id, traceparent)"
-                   " ON CONFLICT (event_id, user_id) DO NOTHING"
-                   " RETURNING id::text, " SHOPMESH_SQL_TIMESTAMP("delivered_at")),
-      id.str(), event_id.str(), user_id.str(), type.str(), subject.str(), body.str(), order_id.str(),
-      correlation_id.str(), traceparent.str(), std::string(to_string(channel_)), in_app);
+  auto rows = core::exec(tx, queries::record_notifications(), id.str(), event_id.str(), user_id.str(), type.str(),
+                         subject.str(), body.str(), order_id.str(), correlation_id.str(), traceparent.str(),
+                         std::string(to_string(channel_)), in_app);
   if (in_app) {
     std::map<std::string, std::string> sent_at;  // the new ones: id -> delivered_at
     for (const auto& row : rows) sent_at[row[0].as<std::string>()] = row[1].as<std::string>();
@@ -88,20 +73,8 @@ std::size_t NotificationStore::record(pqxx::work& tx, const std::vector<Recordin
 
 std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chrono::milliseconds lease) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = core::exec(
-        tx,
-        SHOPMESH_SQL("WITH due AS (SELECT id FROM notifications"
-                     "   WHERE channel = 'EMAIL' AND delivered_at IS NULL AND failed_at IS NULL"
-                     "     AND next_attempt_at <= clock_timestamp()"
-                     "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-                     " UPDATE notifications n SET attempts = n.attempts + 1,"
-                     "   next_attempt_at = clock_timestamp() + make_interval(secs => $2::float8)"
-                     " FROM due WHERE n.id = due.id"
-                     " RETURNING n.id::text, n.user_id::text, n.type, n.order_id::text, n.subject, n.body, n.attempts,"
-                     "   n.event_id::text, n.correlation_id, coalesce(n.traceparent, ''),"
-                     "   (SELECT u.email FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NULL),"
-                     "   EXISTS (SELECT 1 FROM users u WHERE u.user_id = n.user_id AND u.deleted_at IS NOT NULL)"),
-        static_cast<long long>(limit), static_cast<double>(lease.count()) / 1000.0);
+    auto rows = core::exec(tx, queries::claim_emails(), static_cast<long long>(limit),
+                           static_cast<double>(lease.count()) / 1000.0);
     std::vector<PendingEmail> out;
     for (const auto& r : rows) {
       PendingEmail p;
@@ -123,11 +96,7 @@ std::vector<PendingEmail> NotificationStore::claim(std::size_t limit, std::chron
 
 void NotificationStore::delivered(const PendingEmail& email) {
   db_.transact([&](pqxx::work& tx) {
-    auto r = core::exec(tx,
-                        SHOPMESH_SQL("UPDATE notifications SET delivered_at = clock_timestamp(), last_error = NULL"
-                                     " WHERE id = $1::uuid AND delivered_at IS NULL"
-                                     " RETURNING " SHOPMESH_SQL_TIMESTAMP("delivered_at")),
-                        email.id);
+    auto r = core::exec(tx, queries::mark_delivered(), email.id);
     if (r.empty()) return;  // delivered by another instance whose claim had lapsed
     publish_sent(tx, email.id, email.user_id, email.type, email.order_id, r[0][0].as<std::string>(), email.cause);
   });
@@ -136,29 +105,19 @@ void NotificationStore::delivered(const PendingEmail& email) {
 void NotificationStore::attempt_failed(const PendingEmail& email, const std::string& error, bool give_up,
                                        std::chrono::milliseconds retry_in) {
   db_.transact([&](pqxx::work& tx) {
-    core::exec(tx,
-               SHOPMESH_SQL("UPDATE notifications SET last_error = $2,"
-                            "   next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8),"
-                            "   failed_at = CASE WHEN $4 THEN clock_timestamp() END"
-                            " WHERE id = $1::uuid AND delivered_at IS NULL"),
-               email.id, error.substr(0, 1000), static_cast<double>(retry_in.count()) / 1000.0, give_up);
+    core::exec(tx, queries::record_attempt_failed(), email.id, error.substr(0, 1000),
+               static_cast<double>(retry_in.count()) / 1000.0, give_up);
   });
 }
 
 Page NotificationStore::list(const std::string& user_id, const ListQuery& q) {
-  const std::string where =
-      " FROM notifications WHERE user_id = $1::uuid AND ($2::text IS NULL OR type = $2)"
-      " AND ($3::uuid IS NULL OR order_id = $3::uuid)";
   return db_.transact([&](pqxx::work& tx) {
     Page page;
     page.page = q.page;
     page.limit = q.limit;
-    page.total = tx.exec_params("SELECT count(*)" + where, user_id, q.type, q.order_id)[0][0].as<std::int64_t>();
-    auto rows =
-        tx.exec_params(std::string("SELECT id::text, type, channel, subject, body, order_id::text, ") +
-                           SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("delivered_at") + where +
-                           " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
-                       user_id, q.type, q.order_id, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
+    page.total = core::exec1(tx, queries::count_notifications(), user_id, q.type, q.order_id)[0].as<std::int64_t>();
+    auto rows = core::exec(tx, queries::list_notifications(), user_id, q.type, q.order_id, q.limit,
+                           static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) {
       Notification n;
       n.id = r[0].as<std::string>();

@@ -11,17 +11,10 @@
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "shopmesh/orders/queries.hpp"
 
 namespace shopmesh::orders {
 namespace {
-
-
-constexpr const char* kOrderColumns =
-    "id::text, user_id::text, status, status_reason, total_cents, ship_line1, ship_line2, ship_city, ship_postal_code,"
-    " ship_country, " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at");
-
-constexpr const char* kItemColumns =
-    "order_id::text, product_id::text, product_name, unit_price_cents, quantity, subtotal_cents";
 
 std::optional<std::string> opt(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -64,10 +57,7 @@ void attach_lines(pqxx::work& tx, std::vector<Order>& orders) {
   if (orders.empty()) return;
   std::map<std::string, Order*> by_id;
   for (auto& o : orders) by_id[o.id] = &o;
-  auto rows = core::exec(tx,
-                         SHOPMESH_SQL(std::string("SELECT ") + kItemColumns +
-                                      " FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no"),
-                         core::array_literal(orders, [](const Order& o) { return o.id; }));
+  auto rows = core::exec(tx, queries::order_items(), core::array_literal(orders, [](const Order& o) { return o.id; }));
   for (const auto& r : rows) by_id.at(r[0].as<std::string>())->lines.push_back(read_line(r));
 }
 
@@ -119,7 +109,7 @@ contracts::OrderCreatedV1 created_event(const Order& o) {
 }  // namespace
 
 std::optional<Order> OrderStore::load(pqxx::work& tx, const std::string& id) {
-  auto rows = core::exec(tx, SHOPMESH_SQL(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = $1"), id);
+  auto rows = core::exec(tx, queries::find_order(), id);
   if (rows.empty()) return std::nullopt;
   std::vector<Order> one{read_order(rows[0])};
   attach_lines(tx, one);
@@ -128,9 +118,7 @@ std::optional<Order> OrderStore::load(pqxx::work& tx, const std::string& id) {
 
 std::optional<Order> OrderStore::find_by_key(const std::string& user_id, const IdempotencyKey& key) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Order> {
-    auto rows = core::exec(
-        tx, SHOPMESH_SQL("SELECT request_hash, order_id::text FROM idempotency_keys WHERE user_id = $1 AND key = $2"),
-        user_id, key.key);
+    auto rows = core::exec(tx, queries::find_idempotency_key(), user_id, key.key);
     if (rows.empty()) return std::nullopt;
     if (rows[0][0].as<std::string>() != key.fingerprint)
       throw core::refused("This Idempotency-Key was already used with a different request body.",
@@ -154,35 +142,20 @@ Placed OrderStore::place(const std::string& user_id, const OrderRequest& request
         if (a == nullptr) return std::nullopt;
         return a->*member;
       };
-      auto row =
-          core::exec1(tx,
-                      SHOPMESH_SQL("INSERT INTO orders (id, user_id, status, total_cents, ship_line1, ship_line2, "
-                                   "ship_city, ship_postal_code,"
-                                   " ship_country) VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8)"
-                                   " RETURNING " SHOPMESH_SQL_TIMESTAMP("created_at")),
-                      o.id, user_id, o.total.value, field(&Address::line1), a != nullptr ? a->line2 : std::nullopt,
-                      field(&Address::city), field(&Address::postal_code), field(&Address::country));
+      auto row = core::exec1(tx, queries::insert_order(), o.id, user_id, o.total.value, field(&Address::line1),
+                             a != nullptr ? a->line2 : std::nullopt, field(&Address::city),
+                             field(&Address::postal_code), field(&Address::country));
       o.created_at = o.updated_at = row[0].as<std::string>();
       core::exec(
-          tx,
-          SHOPMESH_SQL(
-              "INSERT INTO order_items (order_id, line_no, product_id, product_name, unit_price_cents, quantity, "
-              "subtotal_cents)"
-              " SELECT $1, t.n, t.p, t.name, t.price, t.q, t.sub"
-              " FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::integer[], $6::bigint[])"
-              "   WITH ORDINALITY AS t(p, name, price, q, sub, n)"),
-          o.id, core::array_literal(o.lines, [](const OrderLine& l) { return l.product_id; }),
+          tx, queries::insert_order_items(), o.id,
+          core::array_literal(o.lines, [](const OrderLine& l) { return l.product_id; }),
           core::array_literal(o.lines, [](const OrderLine& l) { return l.product_name; }),
           core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.unit_price.value); }),
           core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.quantity); }),
           core::array_literal(o.lines, [](const OrderLine& l) { return static_cast<long long>(l.subtotal.value); }));
       if (key) {
         // Waits for a concurrent transaction holding the same key; DO NOTHING once it committed.
-        auto claimed = core::exec(
-            tx,
-            SHOPMESH_SQL("INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ($1, $2, $3, $4)"
-                         " ON CONFLICT DO NOTHING RETURNING 1"),
-            user_id, key->key, key->fingerprint, o.id);
+        auto claimed = core::exec(tx, queries::claim_idempotency_key(), user_id, key->key, key->fingerprint, o.id);
         if (claimed.empty()) throw KeyTaken{};
       }
       outbox_.add(tx, events::topic::order, o.id, created_event(o), ctx);
@@ -207,16 +180,13 @@ Page OrderStore::list(const ListQuery& q, const Caller& caller) {
   const std::optional<std::string> user = caller.admin ? q.user_id : std::optional<std::string>(caller.user_id);
   const std::optional<std::string> status =
       q.status ? std::optional<std::string>(std::string(to_string(*q.status))) : std::nullopt;
-  const std::string where =
-      " FROM orders WHERE ($1::uuid IS NULL OR user_id = $1) AND ($2::text IS NULL OR status = $2)";
   return db_.transact([&](pqxx::work& tx) {
     Page page;
     page.page = q.page;
     page.limit = q.limit;
-    page.total = tx.exec_params("SELECT count(*)" + where, user, status)[0][0].as<std::int64_t>();
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kOrderColumns + where + " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4", user,
-        status, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
+    page.total = core::exec1(tx, queries::count_orders(), user, status)[0].as<std::int64_t>();
+    auto rows = core::exec(tx, queries::list_orders(), user, status, q.limit,
+                           static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) page.items.push_back(read_order(r));
     attach_lines(tx, page.items);
     return page;
@@ -226,7 +196,7 @@ Page OrderStore::list(const ListQuery& q, const Caller& caller) {
 OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& caller, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     Change change;
-    auto rows = core::exec(tx, SHOPMESH_SQL("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE"), id);
+    auto rows = core::exec(tx, queries::lock_order(), id);
     if (rows.empty()) return change;
     const std::string owner = rows[0][1].as<std::string>();
     if (!caller.admin && owner != caller.user_id) return change;
@@ -238,10 +208,7 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
       return change;
     }
     auto updated =
-        core::exec1(tx,
-                    SHOPMESH_SQL("UPDATE orders SET status = 'CANCELLED', status_reason = $2, updated_at = now()"
-                                 " WHERE id = $1 RETURNING " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                    id, by_owner ? "CANCELLED_BY_CUSTOMER" : "CANCELLED_BY_ADMIN");
+        core::exec1(tx, queries::cancel_order(), id, by_owner ? "CANCELLED_BY_CUSTOMER" : "CANCELLED_BY_ADMIN");
     contracts::OrderCancelledV1 event;
     event.order_id = {id};
     event.user_id = {owner};
@@ -260,7 +227,7 @@ OrderStore::Change OrderStore::cancel(const std::string& id, const Caller& calle
 OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     Change change;
-    auto rows = core::exec(tx, SHOPMESH_SQL("SELECT status, user_id::text FROM orders WHERE id = $1 FOR UPDATE"), id);
+    auto rows = core::exec(tx, queries::lock_order(), id);
     if (rows.empty()) return change;
     const OrderStatus from = parse_status(rows[0][0].as<std::string>()).value_or(OrderStatus::pending);
     change.current = from;
@@ -268,10 +235,7 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
       change.outcome = Outcome::wrong_status;
       return change;
     }
-    auto updated = core::exec1(tx,
-                               SHOPMESH_SQL("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1"
-                                            " RETURNING " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                               id, std::string(to_string(to)));
+    auto updated = core::exec1(tx, queries::set_order_status(), id, std::string(to_string(to)));
     contracts::OrderStatusChangedV1 event;
     event.order_id = {id};
     event.user_id = {rows[0][1].as<std::string>()};
@@ -287,11 +251,8 @@ OrderStore::Change OrderStore::move(const std::string& id, OrderStatus to, const
 }
 
 bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::EventContext& ctx) {
-  auto rows = core::exec(tx,
-                         SHOPMESH_SQL("UPDATE orders SET status = 'CONFIRMED', updated_at = now()"
-                                      " WHERE id = $1 AND status = ANY ($2::text[])"
-                                      " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                         id, statuses(movable_to(Actor::stock, OrderStatus::confirmed)));
+  auto rows =
+      core::exec(tx, queries::confirm_order(), id, statuses(movable_to(Actor::stock, OrderStatus::confirmed)));
   if (rows.empty()) return false;
   contracts::OrderConfirmedV1 event;
   event.order_id = {id};
@@ -303,11 +264,8 @@ bool OrderStore::confirm(pqxx::work& tx, const std::string& id, const events::Ev
 
 bool OrderStore::reject(pqxx::work& tx, const std::string& id, const std::string& reason,
                         const events::EventContext& ctx) {
-  auto rows = core::exec(tx,
-                         SHOPMESH_SQL("UPDATE orders SET status = 'REJECTED', status_reason = $2, updated_at = now()"
-                                      " WHERE id = $1 AND status = ANY ($3::text[])"
-                                      " RETURNING user_id::text, " SHOPMESH_SQL_TIMESTAMP("updated_at")),
-                         id, reason, statuses(movable_to(Actor::stock, OrderStatus::rejected)));
+  auto rows =
+      core::exec(tx, queries::reject_order(), id, reason, statuses(movable_to(Actor::stock, OrderStatus::rejected)));
   if (rows.empty()) return false;
   contracts::OrderRejectedV1 event;
   event.order_id = {id};

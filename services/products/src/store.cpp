@@ -8,14 +8,10 @@
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "shopmesh/products/queries.hpp"
 
 namespace shopmesh::products {
 namespace {
-
-
-constexpr const char* kColumns =
-    "id::text, sku, name, description, price_cents, coalesce(category, ''), coalesce(image_url, ''), stock, "
-    "active, " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at") ", attributes::text";
 
 // The attributes column (a flat JSON object of strings, as the API validated it).
 Attributes read_attributes(const std::string& text) {
@@ -61,18 +57,19 @@ Category read_category(const pqxx::row& r) {
           r[4].as<std::string>()};
 }
 
-const char* order_by(SortOrder s) {
+// The page query for a sort order.
+const core::Sql& list_query(SortOrder s) {
   switch (s) {
     case SortOrder::price_asc:
-      return "price_cents ASC, id";
+      return queries::list_products_by_price();
     case SortOrder::price_desc:
-      return "price_cents DESC, id";
+      return queries::list_products_by_price_desc();
     case SortOrder::name_asc:
-      return "name ASC, id";
+      return queries::list_products_by_name();
     case SortOrder::created_desc:
-      return "created_at DESC, id DESC";
+      return queries::list_products_newest();
   }
-  return "created_at DESC, id DESC";
+  return queries::list_products_newest();
 }
 
 std::optional<std::string> nonempty(const std::string& s) {
@@ -96,16 +93,7 @@ auto sku_checked(F&& f) -> decltype(f()) {
 }  // namespace
 
 Page ProductStore::list(const ListQuery& q) {
-  // Optional filters are NULL-guarded parameters, so the statement text is fixed per sort order.
-  // A category filter matches the category's name (any case) or its slug.
-  const std::string where =
-      " FROM products WHERE deleted_at IS NULL AND active"
-      " AND ($1::text IS NULL OR search @@ websearch_to_tsquery('english', $1))"
-      " AND ($2::text IS NULL OR lower(category) = lower($2)"
-      "      OR lower(category) IN (SELECT lower(name) FROM categories WHERE slug = lower($2)))"
-      " AND ($3::bigint IS NULL OR price_cents >= $3)"
-      " AND ($4::bigint IS NULL OR price_cents <= $4)"
-      " AND ($5::boolean IS NULL OR (stock > 0) = $5)";
+  // Optional filters are NULL-guarded parameters, so there is one query per sort order.
   auto cents = [](const std::optional<core::Cents>& c) {
     return c ? std::optional<std::int64_t>(c->value) : std::nullopt;
   };
@@ -113,13 +101,11 @@ Page ProductStore::list(const ListQuery& q) {
     Page page;
     page.page = q.page;
     page.limit = q.limit;
-    auto total = tx.exec_params("SELECT count(*)" + where, q.text, q.category, cents(q.min_price), cents(q.max_price),
-                                q.in_stock);
-    page.total = total[0][0].as<std::int64_t>();
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + where + " ORDER BY " + order_by(q.sort) + " LIMIT $6 OFFSET $7", q.text,
-        q.category, cents(q.min_price), cents(q.max_price), q.in_stock, q.limit,
-        static_cast<std::int64_t>(q.page - 1) * q.limit);
+    auto total = core::exec1(tx, queries::count_products(), q.text, q.category, cents(q.min_price),
+                             cents(q.max_price), q.in_stock);
+    page.total = total[0].as<std::int64_t>();
+    auto rows = core::exec(tx, list_query(q.sort), q.text, q.category, cents(q.min_price), cents(q.max_price),
+                           q.in_stock, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) page.items.push_back(read_product(r));
     return page;
   });
@@ -127,9 +113,7 @@ Page ProductStore::list(const ListQuery& q) {
 
 std::optional<Product> ProductStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-    auto rows = core::exec(
-        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM products WHERE id = $1 AND deleted_at IS NULL"),
-        id);
+    auto rows = core::exec(tx, queries::find_product(), id);
     if (rows.empty()) return std::nullopt;
     return read_product(rows[0]);
   });
@@ -138,9 +122,7 @@ std::optional<Product> ProductStore::find(const std::string& id) {
 std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids) {
   return db_.transact([&](pqxx::work& tx) {
     std::vector<Product> out;
-    auto rows = core::exec(tx,
-                           SHOPMESH_SQL(std::string("SELECT ") + kColumns +
-                                        " FROM products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL"),
+    auto rows = core::exec(tx, queries::find_products(),
                            core::array_literal(ids, [](const std::string& id) -> const std::string& { return id; }));
     for (const auto& r : rows) out.push_back(read_product(r));
     return out;
@@ -153,14 +135,10 @@ std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids
 std::optional<std::string> ProductStore::resolve_category(pqxx::work& tx, const std::optional<std::string>& given) {
   if (!given) return std::nullopt;
   const std::string slug = slugify(*given);
-  const std::string find =
-      "SELECT name FROM categories WHERE lower(name) = lower($1) OR slug = $2"
-      " ORDER BY (lower(name) = lower($1)) DESC LIMIT 1";
-  auto rows = tx.exec_params(find, *given, slug);
+  auto rows = core::exec(tx, queries::find_category(), *given, slug);
   if (!rows.empty()) return rows[0][0].as<std::string>();
-  core::exec(tx, SHOPMESH_SQL("INSERT INTO categories (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"),
-             core::uuid_v7(), *given, slug);
-  rows = tx.exec_params(find, *given, slug);
+  core::exec(tx, queries::register_category(), core::uuid_v7(), *given, slug);
+  rows = core::exec(tx, queries::find_category(), *given, slug);
   return rows.empty() ? *given : rows[0][0].as<std::string>();
 }
 
@@ -169,12 +147,9 @@ Product ProductStore::create(const NewProduct& np, const events::EventContext& c
     return db_.transact([&](pqxx::work& tx) {
       const auto& f = np.fields;
       const auto category = resolve_category(tx, f.category);
-      auto row = tx.exec_params1(std::string("INSERT INTO products (id, sku, name, description, price_cents, category,"
-                                             " image_url, stock, active, attributes)"
-                                             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING ") +
-                                     kColumns,
-                                 core::uuid_v7(), f.sku, f.name, f.description, f.price.value, category, f.image_url,
-                                 np.initial_stock, f.active, attributes_json(f.attributes));
+      auto row = core::exec1(tx, queries::insert_product(), core::uuid_v7(), f.sku, f.name, f.description,
+                             f.price.value, category, f.image_url, np.initial_stock, f.active,
+                             attributes_json(f.attributes));
       Product p = read_product(row);
       contracts::ProductCreatedV1 event;
       event.product_id = {p.id};
@@ -194,12 +169,8 @@ Product ProductStore::create(const NewProduct& np, const events::EventContext& c
 Product ProductStore::write_fields(pqxx::work& tx, const std::string& id, const ProductFields& f,
                                    const events::EventContext& ctx) {
   const auto category = resolve_category(tx, f.category);
-  auto rows = tx.exec_params(std::string("UPDATE products SET sku = $2, name = $3, description = $4, price_cents = $5,"
-                                         " category = $6, image_url = $7, active = $8, attributes = $9::jsonb,"
-                                         " updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING ") +
-                                 kColumns,
-                             id, f.sku, f.name, f.description, f.price.value, category, f.image_url, f.active,
-                             attributes_json(f.attributes));
+  auto rows = core::exec(tx, queries::update_product(), id, f.sku, f.name, f.description, f.price.value, category,
+                         f.image_url, f.active, attributes_json(f.attributes));
   Product p = read_product(rows.at(0));
   contracts::ProductUpdatedV1 event;
   event.product_id = {p.id};
@@ -217,8 +188,7 @@ std::optional<Product> ProductStore::replace(const std::string& id, const Produc
                                              const events::EventContext& ctx) {
   return sku_checked([&] {
     return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-      if (core::exec(tx, SHOPMESH_SQL("SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"), id)
-              .empty())
+      if (core::exec(tx, queries::lock_product(), id).empty())
         return std::nullopt;
       return write_fields(tx, id, fields, ctx);
     });
@@ -229,10 +199,7 @@ std::optional<Product> ProductStore::patch(const std::string& id, const ProductP
                                            const events::EventContext& ctx) {
   return sku_checked([&] {
     return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
-      auto rows = core::exec(tx,
-                             SHOPMESH_SQL(std::string("SELECT ") + kColumns +
-                                          " FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"),
-                             id);
+      auto rows = core::exec(tx, queries::lock_product_columns(), id);
       if (rows.empty()) return std::nullopt;
       return write_fields(tx, id, apply_patch(read_product(rows[0]), changes), ctx);
     });
@@ -241,11 +208,7 @@ std::optional<Product> ProductStore::patch(const std::string& id, const ProductP
 
 bool ProductStore::remove(const std::string& id, const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto rows = core::exec(tx,
-                           SHOPMESH_SQL("UPDATE products SET deleted_at = now(), updated_at = now()"
-                                        " WHERE id = $1 AND deleted_at IS NULL"
-                                        " RETURNING " SHOPMESH_SQL_TIMESTAMP("deleted_at")),
-                           id);
+    auto rows = core::exec(tx, queries::delete_product(), id);
     if (rows.empty()) return false;
     contracts::ProductDeletedV1 event;
     event.product_id = {id};
@@ -258,7 +221,7 @@ bool ProductStore::remove(const std::string& id, const events::EventContext& ctx
 void ProductStore::set_stock(const std::string& id, std::int64_t available, const std::string& changed_at) {
   db_.transact([&](pqxx::work& tx) {
     if (changed_at.empty()) {
-      core::exec(tx, SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0) WHERE id = $1"), id, available);
+      core::exec(tx, queries::set_stock(), id, available);
       return;
     }
     apply_stock_level(tx, id, available, changed_at);
@@ -271,13 +234,7 @@ bool ProductStore::apply_stock_level(pqxx::work& tx, const std::string& id, std:
   // replays of older events and, after the synchronous answer to an adjustment (set_stock), against
   // the events still in flight from before it, which would roll the figure back until its own
   // event arrived. The adjustment's own event carries the same changedAt and applies again.
-  return !core::exec(
-              tx,
-              SHOPMESH_SQL("UPDATE products SET stock = greatest($2::bigint, 0), stock_changed_at = $3::timestamptz"
-                           " WHERE id = $1 AND (stock_changed_at IS NULL OR stock_changed_at <= $3::timestamptz)"
-                           " RETURNING 1"),
-              id, available, changed_at)
-              .empty();
+  return !core::exec(tx, queries::apply_stock_level(), id, available, changed_at).empty();
 }
 
 CategoryPage ProductStore::list_categories(const Paging& paging) {
@@ -285,10 +242,9 @@ CategoryPage ProductStore::list_categories(const Paging& paging) {
     CategoryPage page;
     page.page = paging.page;
     page.limit = paging.limit;
-    page.total = tx.exec1("SELECT count(*) FROM categories")[0].as<std::int64_t>();
-    auto rows = tx.exec_params("SELECT id::text, name, slug, description, " SHOPMESH_SQL_TIMESTAMP(
-                                   "created_at") " FROM categories ORDER BY lower(name), id LIMIT $1 OFFSET $2",
-                               paging.limit, static_cast<std::int64_t>(paging.page - 1) * paging.limit);
+    page.total = core::exec1(tx, queries::count_categories())[0].as<std::int64_t>();
+    auto rows = core::exec(tx, queries::list_categories(), paging.limit,
+                           static_cast<std::int64_t>(paging.page - 1) * paging.limit);
     for (const auto& r : rows) page.items.push_back(read_category(r));
     return page;
   });
@@ -296,12 +252,7 @@ CategoryPage ProductStore::list_categories(const Paging& paging) {
 
 Category ProductStore::create_category(const NewCategory& c) {
   auto created = db_.transact([&](pqxx::work& tx) -> std::optional<Category> {
-    auto rows = core::exec(tx,
-                           SHOPMESH_SQL("INSERT INTO categories (id, name, slug, description) VALUES ($1, $2, $3, $4)"
-                                        " ON CONFLICT DO NOTHING"
-                                        " RETURNING id::text, name, slug, description, "
-                                        SHOPMESH_SQL_TIMESTAMP("created_at")),
-                           core::uuid_v7(), c.name, c.slug, c.description);
+    auto rows = core::exec(tx, queries::insert_category(), core::uuid_v7(), c.name, c.slug, c.description);
     if (rows.empty()) return std::nullopt;
     return read_category(rows[0]);
   });

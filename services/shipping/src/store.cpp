@@ -8,13 +8,10 @@
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "shopmesh/shipping/queries.hpp"
 
 namespace shopmesh::shipping {
 namespace {
-
-constexpr const char* kColumns =
-    "id::text, order_id::text, user_id::text, status, tracking_number, coalesce(address::text, 'null'),"
-    " " SHOPMESH_SQL_TIMESTAMP("created_at") ", " SHOPMESH_SQL_TIMESTAMP("updated_at");
 
 Status status_of(const pqxx::field& f) {
   auto s = parse_status(f.as<std::string>());
@@ -92,10 +89,7 @@ std::string ShipmentStore::new_tracking_number() {
 }
 
 std::optional<ShipmentStore::Locked> ShipmentStore::lock(pqxx::work& tx, const std::string& order_id) {
-  auto r = core::exec(tx,
-                      SHOPMESH_SQL("SELECT id::text, user_id::text, status, tracking_number, announced FROM shipments"
-                                   " WHERE order_id = $1::uuid FOR UPDATE"),
-                      order_id);
+  auto r = core::exec(tx, queries::lock_shipment(), order_id);
   if (r.empty()) return std::nullopt;
   Locked l{r[0][0].as<std::string>(), order_id, std::nullopt, status_of(r[0][2]), std::nullopt, r[0][4].as<bool>()};
   if (!r[0][1].is_null()) l.user_id = r[0][1].as<std::string>();
@@ -121,22 +115,13 @@ void ShipmentStore::publish_steps(pqxx::work& tx, const Locked& row, const std::
 void ShipmentStore::open(pqxx::work& tx, const contracts::OrderCreatedV1& order, const events::EventContext& ctx) {
   const std::string& order_id = order.order_id.value;
   const auto address = address_json(order);
-  auto inserted = core::exec(
-      tx,
-      SHOPMESH_SQL(
-          "INSERT INTO shipments (id, order_id, user_id, status, address, announced)"
-          " VALUES ($1::uuid, $2::uuid, $3::uuid, 'PENDING', $4::jsonb, true) ON CONFLICT (order_id) DO NOTHING"),
-      core::uuid_v7(), order_id, order.user_id.value, address);
+  auto inserted = core::exec(tx, queries::open_shipment(), core::uuid_v7(), order_id, order.user_id.value, address);
   std::vector<Step> history;
   if (inserted.affected_rows() == 0) {
     auto row = lock(tx, order_id);
     if (!row) throw std::runtime_error("shipment vanished: " + order_id);
     if (row->announced) return;  // this order was opened before (a replayed ORDER_CREATED)
-    core::exec(tx,
-               SHOPMESH_SQL(
-                   "UPDATE shipments SET user_id = $2::uuid, address = $3::jsonb, announced = true, updated_at = now()"
-                   " WHERE id = $1::uuid"),
-               row->id, order.user_id.value, address);
+    core::exec(tx, queries::announce_shipment(), row->id, order.user_id.value, address);
     history = history_of(row->status, row->tracking_number.has_value());
   }
   auto row = lock(tx, order_id);
@@ -159,29 +144,20 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
   auto row = lock(tx, order_id);
   if (!row) {
     // An event of this order overtook its ORDER_CREATED: open the shipment unannounced.
-    core::exec(
-        tx,
-        SHOPMESH_SQL(
-            "INSERT INTO shipments (id, order_id, user_id, status, announced) VALUES ($1::uuid, $2::uuid, $3::uuid, "
-            "'PENDING', false)"
-            " ON CONFLICT (order_id) DO NOTHING"),
-        core::uuid_v7(), order_id, user_id);
+    core::exec(tx, queries::open_unannounced_shipment(), core::uuid_v7(), order_id, user_id);
     row = lock(tx, order_id);
     if (!row) throw std::runtime_error("shipment vanished: " + order_id);
   }
   const auto steps = steps_towards(row->status, target);
   if (steps.empty()) {
     if (!row->user_id && user_id)
-      core::exec(tx, SHOPMESH_SQL("UPDATE shipments SET user_id = $2::uuid WHERE id = $1::uuid"), row->id, *user_id);
+      core::exec(tx, queries::set_shipment_user(), row->id, *user_id);
     return;
   }
   if (!row->tracking_number && needs_tracking_number(target)) row->tracking_number = new_tracking_number();
   if (!row->user_id) row->user_id = user_id;
-  auto updated = core::exec(
-      tx,
-      SHOPMESH_SQL("UPDATE shipments SET status = $3, tracking_number = $4, user_id = $5::uuid, updated_at = now()"
-                   " WHERE id = $1::uuid AND status = $2"),
-      row->id, std::string(to_string(row->status)), std::string(to_string(target)), row->tracking_number, row->user_id);
+  auto updated = core::exec(tx, queries::move_shipment(), row->id, std::string(to_string(row->status)),
+                            std::string(to_string(target)), row->tracking_number, row->user_id);
   if (updated.affected_rows() != 1) throw std::runtime_error("shipment changed under its lock: " + row->id);
   // Until ORDER_CREATED announces the shipment its owner is unknown to readers; the steps are
   // published then, from the stored status (history_of).
@@ -190,8 +166,7 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
 
 std::optional<Shipment> ShipmentStore::find(const std::string& id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Shipment> {
-    auto r =
-        core::exec(tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM shipments WHERE id = $1::uuid"), id);
+    auto r = core::exec(tx, queries::find_shipment(), id);
     if (r.empty()) return std::nullopt;
     return read_shipment(r[0]);
   });
@@ -199,8 +174,7 @@ std::optional<Shipment> ShipmentStore::find(const std::string& id) {
 
 std::optional<Shipment> ShipmentStore::find_by_order(const std::string& order_id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Shipment> {
-    auto r = core::exec(
-        tx, SHOPMESH_SQL(std::string("SELECT ") + kColumns + " FROM shipments WHERE order_id = $1::uuid"), order_id);
+    auto r = core::exec(tx, queries::find_order_shipment(), order_id);
     if (r.empty()) return std::nullopt;
     return read_shipment(r[0]);
   });
@@ -210,16 +184,13 @@ Page ShipmentStore::list(const ListQuery& q, const std::optional<std::string>& o
   const std::optional<std::string> user = owner ? owner : q.user_id;
   const std::optional<std::string> status =
       q.status ? std::optional<std::string>(std::string(to_string(*q.status))) : std::nullopt;
-  const std::string where =
-      " FROM shipments WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND ($2::text IS NULL OR status = $2)";
   return db_.transact([&](pqxx::work& tx) {
     Page page;
     page.page = q.page;
     page.limit = q.limit;
-    page.total = tx.exec_params("SELECT count(*)" + where, user, status)[0][0].as<std::int64_t>();
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + where + " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4", user,
-        status, q.limit, static_cast<std::int64_t>(q.page - 1) * q.limit);
+    page.total = core::exec1(tx, queries::count_shipments(), user, status)[0].as<std::int64_t>();
+    auto rows = core::exec(tx, queries::list_shipments(), user, status, q.limit,
+                           static_cast<std::int64_t>(q.page - 1) * q.limit);
     for (const auto& r : rows) page.items.push_back(read_shipment(r));
     return page;
   });

@@ -6,24 +6,12 @@
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "shopmesh/stock/queries.hpp"
 
 namespace shopmesh::stock {
 namespace {
 
 using contracts::StockChangedV1Reason;
-
-const core::Sql kReserveOrders{
-    "SELECT o_order, o_status, o_product, o_available, o_active"
-    " FROM reserve_orders($1::uuid[], $2::integer[], $3::uuid[], $4::bigint[], $5)"};
-
-// The parked orders to retry, one row per line, at most 500 orders a turn, oldest first.
-const core::Sql kParked{
-    "SELECT p.order_id::text, u.product_id::text, u.quantity, p.correlation_id, p.causation_id, p.traceparent,"
-    " p.parked_at <= now() - $2::bigint * interval '1 millisecond'"
-    " FROM (SELECT * FROM parked_orders WHERE $1::uuid IS NULL OR product_ids @> ARRAY[$1::uuid]"
-    "        ORDER BY parked_at LIMIT 500 FOR UPDATE SKIP LOCKED) AS p,"
-    "      unnest(p.product_ids, p.quantities) AS u (product_id, quantity)"
-    " ORDER BY p.parked_at, p.order_id, u.product_id"};
 
 }  // namespace
 
@@ -43,20 +31,14 @@ std::string StockStore::stock_changed(pqxx::work& tx, const std::string& product
 
 bool StockStore::open_level(pqxx::work& tx, const std::string& product_id, std::int64_t initial,
                             const events::EventContext& ctx) {
-  auto r = core::exec(
-      tx,
-      SHOPMESH_SQL(
-          "INSERT INTO levels (product_id, available) VALUES ($1::uuid, $2) ON CONFLICT (product_id) DO NOTHING"),
-      product_id, initial);
+  auto r = core::exec(tx, queries::open_level(), product_id, initial);
   if (r.affected_rows() == 0) return false;
   stock_changed(tx, product_id, initial, initial, StockChangedV1Reason::kInitial, std::nullopt, ctx);
   return true;
 }
 
 bool StockStore::retire_level(pqxx::work& tx, const std::string& product_id) {
-  auto r = core::exec(
-      tx, SHOPMESH_SQL("UPDATE levels SET active = false, updated_at = now() WHERE product_id = $1::uuid AND active"),
-      product_id);
+  auto r = core::exec(tx, queries::retire_level(), product_id);
   return r.affected_rows() > 0;
 }
 
@@ -74,7 +56,7 @@ std::vector<ReserveOutcome> StockStore::reserve(pqxx::work& tx, const std::vecto
     }
   }
   const auto rows =
-      core::exec(tx, kReserveOrders, ids.str(), counts.str(), products.str(), quantities.str(), may_wait);
+      core::exec(tx, queries::reserve_orders(), ids.str(), counts.str(), products.str(), quantities.str(), may_wait);
   std::vector<std::vector<pqxx::row>> rows_of(orders.size());
   for (const auto& row : rows) rows_of.at(static_cast<std::size_t>(row[0].as<int>() - 1)).push_back(row);
 
@@ -105,8 +87,7 @@ ReserveOutcome StockStore::settle(pqxx::work& tx, const OrderLines& order, const
                                                             : contracts::StockRejectedV1Reason::kOutOfStock;
     for (const auto& s : plan.short_lines) e.short_items.push_back({{s.product_id}, s.requested, s.available});
     e.rejected_at = events::now_rfc3339();
-    core::exec(tx, SHOPMESH_SQL("UPDATE order_decisions SET reason = $2 WHERE order_id = $1::uuid"), order_id,
-               std::string(to_string(plan.reason)));
+    core::exec(tx, queries::record_reject_reason(), order_id, std::string(to_string(plan.reason)));
     outbox_.add(tx, events::topic::stock, order_id, e, order.ctx);
     return ReserveOutcome::rejected;
   }
@@ -123,11 +104,8 @@ ReserveOutcome StockStore::settle(pqxx::work& tx, const OrderLines& order, const
 }
 
 void StockStore::park(pqxx::work& tx, const OrderLines& order, const std::vector<Line>& lines) {
-  core::exec(tx,
-             SHOPMESH_SQL("INSERT INTO parked_orders (order_id, product_ids, quantities, correlation_id, causation_id,"
-                          " traceparent) VALUES ($1::uuid, $2::uuid[], $3::bigint[], $4, $5, $6)"
-                          " ON CONFLICT (order_id) DO NOTHING"),
-             order.order_id, core::array_literal(lines, [](const Line& l) { return std::string_view(l.product_id); }),
+  core::exec(tx, queries::park_order(), order.order_id,
+             core::array_literal(lines, [](const Line& l) { return std::string_view(l.product_id); }),
              core::array_literal(lines, [](const Line& l) { return static_cast<long long>(l.quantity); }),
              order.ctx.correlation_id, order.ctx.causation_id, order.ctx.traceparent);
   parked_hint_ = true;
@@ -135,7 +113,8 @@ void StockStore::park(pqxx::work& tx, const OrderLines& order, const std::vector
 
 ResumeResult StockStore::resume_parked(pqxx::work& tx, const std::optional<std::string>& product_id) {
   std::vector<OrderLines> fresh, expired;
-  for (const auto& row : core::exec(tx, kParked, product_id, static_cast<long long>(product_wait_.count()))) {
+  const auto wait_ms = static_cast<long long>(product_wait_.count());
+  for (const auto& row : core::exec(tx, queries::parked_orders(), product_id, wait_ms)) {
     auto& into = row[6].as<bool>() ? expired : fresh;
     const auto order_id = row[0].as<std::string>();
     if (into.empty() || into.back().order_id != order_id)
@@ -160,24 +139,16 @@ ResumeResult StockStore::resume_parked(pqxx::work& tx, const std::optional<std::
   settle_all(fresh, true);
   settle_all(expired, false);
   if (result.decided > 0)
-    core::exec(tx, SHOPMESH_SQL("DELETE FROM parked_orders WHERE order_id = ANY ($1::uuid[])"), done.str());
+    core::exec(tx, queries::unpark_orders(), done.str());
   return result;
 }
 
 std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_id, Ending ending,
                                       const events::EventContext& ctx) {
   // Whatever happens below, this order is never reserved later.
-  core::exec(tx,
-             SHOPMESH_SQL("INSERT INTO order_decisions (order_id, outcome) VALUES ($1::uuid, $2)"
-                          " ON CONFLICT (order_id) DO UPDATE SET outcome = excluded.outcome, decided_at = now()"
-                          " WHERE order_decisions.outcome = 'RESERVED'"),
-             order_id, std::string(ending == Ending::cancelled ? "CANCELLED" : "REJECTED"));
+  core::exec(tx, queries::end_order(), order_id, std::string(ending == Ending::cancelled ? "CANCELLED" : "REJECTED"));
   std::vector<Line> released;
-  for (const auto& row : core::exec(tx,
-                                    SHOPMESH_SQL("SELECT product_id::text, quantity FROM reservations"
-                                                 " WHERE order_id = $1::uuid AND status = 'RESERVED'"
-                                                 " ORDER BY product_id FOR UPDATE"),
-                                    order_id))
+  for (const auto& row : core::exec(tx, queries::lock_reservations(), order_id))
     released.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>()});
   if (released.empty()) return released;
 
@@ -186,21 +157,12 @@ std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_i
   e.released_at = events::now_rfc3339();
   std::vector<std::int64_t> available;
   for (const auto& line : released) {  // product id order, like reservations
-    auto r = core::exec(
-        tx,
-        SHOPMESH_SQL("UPDATE levels SET available = available + $2, reserved = reserved - $2, updated_at = now()"
-                     " WHERE product_id = $1::uuid RETURNING available"),
-        line.product_id, line.quantity);
+    auto r = core::exec(tx, queries::release_level(), line.product_id, line.quantity);
     if (r.size() != 1) throw std::runtime_error("reserved level is missing: " + line.product_id);
     available.push_back(r[0][0].as<std::int64_t>());
     e.items.push_back({{line.product_id}, line.quantity});
   }
-  core::exec(
-      tx,
-      SHOPMESH_SQL(
-          "UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1::uuid AND status = "
-          "'RESERVED'"),
-      order_id);
+  core::exec(tx, queries::release_reservations(), order_id);
   outbox_.add(tx, events::topic::stock, order_id, e, ctx);
   for (std::size_t i = 0; i < released.size(); ++i)
     stock_changed(tx, released[i].product_id, available[i], released[i].quantity, StockChangedV1Reason::kRelease,
@@ -210,8 +172,7 @@ std::vector<Line> StockStore::release(pqxx::work& tx, const std::string& order_i
 
 std::optional<Level> StockStore::find(const std::string& product_id) {
   return db_.transact([&](pqxx::work& tx) -> std::optional<Level> {
-    auto r = core::exec(
-        tx, SHOPMESH_SQL("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active"), product_id);
+    auto r = core::exec(tx, queries::find_level(), product_id);
     if (r.empty()) return std::nullopt;
     return Level{product_id, r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
   });
@@ -220,16 +181,13 @@ std::optional<Level> StockStore::find(const std::string& product_id) {
 AdjustResult StockStore::adjust(const std::string& product_id, const Adjustment& adjustment,
                                 const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
-    auto r = core::exec(
-        tx, SHOPMESH_SQL("SELECT available, reserved FROM levels WHERE product_id = $1::uuid AND active FOR UPDATE"),
-        product_id);
+    auto r = core::exec(tx, queries::lock_level(), product_id);
     if (r.empty()) return AdjustResult{AdjustResult::Status::not_found, {}};
     const Level before{product_id, r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
     const auto next = adjusted(before.available, adjustment);
     if (!next) return AdjustResult{AdjustResult::Status::out_of_range, before};
     if (*next == before.available) return AdjustResult{AdjustResult::Status::ok, before};
-    core::exec(tx, SHOPMESH_SQL("UPDATE levels SET available = $2, updated_at = now() WHERE product_id = $1::uuid"),
-               product_id, *next);
+    core::exec(tx, queries::set_level(), product_id, *next);
     const std::string changed_at = stock_changed(tx, product_id, *next, *next - before.available,
                                                  StockChangedV1Reason::kAdjustment, std::nullopt, ctx);
     return AdjustResult{AdjustResult::Status::ok, {product_id, *next, before.reserved, changed_at}};

@@ -1,6 +1,7 @@
 // The connection pool against the stack's real PostgreSQL.
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,4 +41,27 @@ TEST_CASE("pg pool: idle connections the server closed are replaced, not handed 
   for (int i = 0; i < 5; ++i)
     CHECK(pool.transact([](pqxx::work& tx) { return tx.exec1("SELECT 41 + 1")[0].as<int>(); }) == 42);
   CHECK(pool.ping());
+}
+
+TEST_CASE("pg: a query is prepared under its name, an unprepared one is sent with its text", "[pg]") {
+  testing::TestDatabase db("it_sql");
+  core::Logger log("it", core::LogLevel::error);
+  core::PgPool pool(db.url, 1, 5s, log);
+  const core::Sql prepared{"test.add_one", "SELECT $1::int + 1"};
+  const core::Sql unprepared{"test.subtract_one", "SELECT $1::int - 1", core::Sql::Mode::unprepared};
+  auto statements = [](pqxx::work& tx) {
+    std::vector<std::string> names;
+    for (const auto& row : tx.exec("SELECT name FROM pg_prepared_statements ORDER BY name"))
+      names.push_back(row[0].as<std::string>());
+    return names;
+  };
+  pool.transact([&](pqxx::work& tx) {
+    CHECK(core::exec1(tx, prepared, 41)[0].as<int>() == 42);
+    CHECK(core::exec1(tx, unprepared, 43)[0].as<int>() == 42);
+    CHECK(statements(tx) == std::vector<std::string>{"test.add_one"});
+  });
+  pool.transact([&](pqxx::work& tx) {  // the same connection: the statement outlived its transaction
+    CHECK(core::exec1(tx, prepared, 1)[0].as<int>() == 2);
+    CHECK(statements(tx) == std::vector<std::string>{"test.add_one"});
+  });
 }

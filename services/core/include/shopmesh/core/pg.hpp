@@ -16,42 +16,45 @@ namespace shopmesh::core {
 
 class Logger;
 
-/// A constant SQL statement run as a prepared statement: parsed and planned once per connection
-/// (on its first use there) instead of at every call. Only for fixed text: every distinct text
-/// becomes a statement kept by the server for the connection's lifetime.
+/// A named SQL statement. A service's statements live in its queries.sql, from which the build
+/// generates shopmesh/<service>/queries.hpp (scripts/cmake/EmbedQueries.cmake): one function per
+/// query, returning its Sql named `<service>.<query>`. The name is the prepared statement's name on
+/// the connection (server logs, pg_prepared_statements), so one name must mean one text.
 class Sql {
  public:
-  explicit Sql(std::string text);
+  /// prepared: parsed and planned once per connection, on its first use there.
+  /// unprepared: sent with its text at every call, so planned for the parameters at hand (optional
+  /// filters whose best plan depends on which are NULL) or not kept for a connection that runs it once.
+  enum class Mode { prepared, unprepared };
+
+  Sql(std::string name, std::string text, Mode mode = Mode::prepared)
+      : name_(std::move(name)), text_(std::move(text)), mode_(mode) {}
   const std::string& name() const { return name_; }
   const std::string& text() const { return text_; }
+  Mode mode() const { return mode_; }
 
  private:
+  std::string name_;
   std::string text_;
-  std::string name_;  // derived from the text, so one text is one statement on a connection
+  Mode mode_;
 };
 
-/// Runs `sql` with `args` in `tx` as a prepared statement. libpqxx prepares it on the connection
-/// at its first use there (a prepared statement outlives the transaction that prepared it);
-/// declaring the same text again is a lookup.
 /// The one timestamp format of the API and the events (RFC 3339, UTC, milliseconds), written by
-/// PostgreSQL. A string literal, so it composes into constant SQL:
-///   SHOPMESH_SQL("SELECT id, " SHOPMESH_SQL_TIMESTAMP("created_at") " FROM orders")
+/// PostgreSQL. queries.sql files write it `{{timestamp(column)}}`, which the generated header
+/// expands to this macro. A string literal, so it composes into the query's literal text.
 #define SHOPMESH_SQL_TIMESTAMP(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
+/// Runs `sql` with `args` in `tx`. A prepared one is prepared on the connection at its first use
+/// there (a prepared statement outlives the transaction that prepared it); declaring it again is a
+/// lookup.
 template <class... Args>
 pqxx::result exec(pqxx::transaction_base& tx, const Sql& sql, Args&&... args) {
+  if (sql.mode() == Sql::Mode::unprepared) return tx.exec_params(sql.text(), std::forward<Args>(args)...);
   tx.conn().prepare(sql.name(), sql.text());
   return tx.exec_prepared(sql.name(), std::forward<Args>(args)...);
 }
 
-/// The Sql of a constant text written at the call site, built once:
-///   core::exec(tx, SHOPMESH_SQL("SELECT ... WHERE id = $1"), id)
-#define SHOPMESH_SQL(text)                        \
-  ([]() -> const ::shopmesh::core::Sql& {         \
-    static const ::shopmesh::core::Sql sql{text}; \
-    return sql;                                   \
-  }())
-
+/// exec, for a statement that returns exactly one row.
 template <class... Args>
 pqxx::row exec1(pqxx::transaction_base& tx, const Sql& sql, Args&&... args) {
   auto r = exec(tx, sql, std::forward<Args>(args)...);

@@ -1,0 +1,5 @@
+-- name: find_thing
+-- Only a comment.
+
+-- name: other
+SELECT 1

@@ -1,0 +1,2 @@
+-- name: find_thing
+SELECT {{thing_columns}} FROM things
