@@ -2,9 +2,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 #include "shopmesh/core/http.hpp"
@@ -22,6 +22,18 @@ bool valid_caller(std::string_view caller) {
   return true;
 }
 
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+const EVP_MD* sha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+constexpr std::size_t kBlock = 64;  // SHA-256's block size, the HMAC pad length
+
 long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -37,15 +49,47 @@ MeshIdentity MeshIdentity::of(const Headers& headers) {
   return id;
 }
 
-MeshAuth::MeshAuth(std::string caller, std::vector<std::string> keys) : caller_(std::move(caller)), keys_(std::move(keys)) {
+// HMAC (RFC 2104) over SHA-256, the key's two padded blocks hashed once.
+struct MeshAuth::Key {
+  explicit Key(std::string_view key) {
+    unsigned char k0[kBlock] = {};
+    if (key.size() > kBlock) {  // a long key is replaced by its digest
+      unsigned int n = 0;
+      if (EVP_Digest(key.data(), key.size(), k0, &n, sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+    } else {
+      std::memcpy(k0, key.data(), key.size());
+    }
+    inner = padded(k0, 0x36);
+    outer = padded(k0, 0x5c);
+    OPENSSL_cleanse(k0, sizeof k0);
+  }
+
+  static MdCtx padded(const unsigned char* k0, unsigned char with) {
+    unsigned char pad[kBlock];
+    for (std::size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<unsigned char>(k0[i] ^ with);
+    MdCtx ctx(EVP_MD_CTX_new());
+    const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), pad, kBlock) == 1;
+    OPENSSL_cleanse(pad, sizeof pad);
+    if (!ok) throw std::runtime_error("SHA-256 failed");
+    return ctx;
+  }
+
+  MdCtx inner;  // SHA-256 after (key ^ ipad); copied, never changed, so threads share it
+  MdCtx outer;  // SHA-256 after (key ^ opad)
+};
+
+MeshAuth::MeshAuth(std::string caller, std::vector<std::string> keys) : caller_(std::move(caller)) {
   if (!valid_caller(caller_)) throw std::invalid_argument("a mesh caller name is [a-z0-9-]{1,64}: " + caller_);
-  if (keys_.empty()) throw std::invalid_argument("no mesh key");
-  for (const auto& k : keys_)
+  if (keys.empty()) throw std::invalid_argument("no mesh key");
+  for (const auto& k : keys) {
     if (k.size() < kMinKeyLength)
       throw std::invalid_argument("a mesh key has at least " + std::to_string(kMinKeyLength) + " characters");
+    keys_.push_back(std::make_shared<const Key>(k));
+  }
 }
 
-std::string MeshAuth::mac(const std::string& key, std::string_view caller, std::string_view expires,
+std::string MeshAuth::mac(const Key& key, std::string_view caller, std::string_view expires,
                           std::string_view method, std::string_view target, const MeshIdentity& id) const {
   // Fields are separated by '\n', which no header value, method or target can contain.
   std::string message;
@@ -54,10 +98,15 @@ std::string MeshAuth::mac(const std::string& key, std::string_view caller, std::
     message.append(part);
     message.push_back('\n');
   }
+  thread_local const MdCtx work(EVP_MD_CTX_new());
+  unsigned char inner[EVP_MAX_MD_SIZE];
   unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int inner_length = 0;
   unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-           message.size(), out, &length) == nullptr)
+  if (!work || EVP_MD_CTX_copy_ex(work.get(), key.inner.get()) != 1 ||
+      EVP_DigestUpdate(work.get(), message.data(), message.size()) != 1 ||
+      EVP_DigestFinal_ex(work.get(), inner, &inner_length) != 1 || EVP_MD_CTX_copy_ex(work.get(), key.outer.get()) != 1 ||
+      EVP_DigestUpdate(work.get(), inner, inner_length) != 1 || EVP_DigestFinal_ex(work.get(), out, &length) != 1)
     throw std::runtime_error("HMAC-SHA256 failed");
   return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), length));
 }
@@ -68,7 +117,7 @@ std::string MeshAuth::sign(std::string_view method, std::string_view target, con
   std::string out;
   out.reserve(80);
   out.append(kVersion).append(".").append(caller_).append(".").append(expires).append(".");
-  out.append(mac(keys_.front(), caller_, expires, method, target, identity));
+  out.append(mac(*keys_.front(), caller_, expires, method, target, identity));
   return out;
 }
 
@@ -90,7 +139,7 @@ std::optional<std::string> MeshAuth::verify(std::string_view credential, std::st
   const long long now = unix_now();
   if (expires < now || expires > now + kMaxLifetime.count()) return std::nullopt;
   for (const auto& key : keys_) {
-    const std::string expected = mac(key, parts[1], parts[2], method, target, identity);
+    const std::string expected = mac(*key, parts[1], parts[2], method, target, identity);
     if (expected.size() == parts[3].size() && CRYPTO_memcmp(expected.data(), parts[3].data(), expected.size()) == 0)
       return std::string(parts[1]);
   }

@@ -1,7 +1,11 @@
 // Mesh credentials (mesh_auth.hpp): what a credential binds, expiry, key rotation, and refusals.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <catch2/catch.hpp>
 
 #include "shopmesh/core/http.hpp"
+#include "shopmesh/core/jwt.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 
 using shopmesh::core::Headers;
@@ -94,4 +98,26 @@ TEST_CASE("mesh auth: the identity bound is read from the request's headers, wha
   CHECK(h.count("X-User-Id") == 1);
   h.add("X-User-Id", "u-2");
   CHECK(h.count("x-user-id") == 2);
+}
+
+TEST_CASE("mesh auth: the MAC is HMAC-SHA256 over the documented message, for short and long keys", "[mesh]") {
+  // v1.<caller>.<expires>.<base64url(HMAC-SHA256(key, "v1\ncaller\nexpires\nmethod\ntarget\nuser\nrole\nemail\n
+  // session\n"))>, checked against OpenSSL's one-shot HMAC; a key longer than SHA-256's 64-byte block is
+  // hashed first (RFC 2104), which the one-shot does too.
+  for (const std::string& key : {kKey, std::string(100, 'k') + kKey}) {
+    const MeshAuth mesh("gateway", {key});
+    const std::string c = mesh.sign("GET", "/api/orders/o-1?x=1", kAlice);
+    const auto last_dot = c.rfind('.');
+    const std::string head = c.substr(0, last_dot);  // v1.gateway.<expires>
+    const std::string expires = head.substr(head.rfind('.') + 1);
+    const std::string message =
+        "v1\ngateway\n" + expires + "\nGET\n/api/orders/o-1?x=1\nu-1\nUSER\nalice@example.com\ns-1\n";
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                 reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length) != nullptr);
+    CHECK(c.substr(last_dot + 1) ==
+          shopmesh::core::jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), length)));
+    CHECK(mesh.verify(c, "GET", "/api/orders/o-1?x=1", kAlice) == "gateway");
+  }
 }
