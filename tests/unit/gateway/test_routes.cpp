@@ -176,6 +176,24 @@ TEST_CASE("gateway routes: the shipped seed 003 rewrites", "[gateway]") {
   CHECK_FALSE(table.rewrite("PATCH", "/books/" + id));
 }
 
+TEST_CASE("gateway routes: the shipped seed 004 rewrites, /api/v1 claimed by its dialect", "[gateway]") {
+  const auto& table = shipped();
+  const auto search = table.rewrite("GET", "/api/v1/products/search");  // listed before products/{id}
+  CHECK(search->path == "/api/products");
+  CHECK(search->rule->transform == find_transform("seed004.products"));
+  CHECK(table.rewrite("GET", "/api/v1/products/7")->rule->transform == find_transform("seed004.product"));
+  CHECK(table.rewrite("PUT", "/api/v1/products/7")->rule->to_method == "PATCH");
+  CHECK(table.rewrite("POST", "/api/v1/cart/add")->path == "/api/cart/items");
+  CHECK(table.rewrite("DELETE", "/api/v1/cart")->path == "/api/cart");
+  CHECK(table.rewrite("POST", "/api/v1/orders")->rule->transform == find_transform("seed004.order"));
+  CHECK(table.rewrite("GET", "/api/v1/users")->rule->transform == find_transform("seed004.users"));
+  CHECK_FALSE(table.rewrite("PATCH", "/api/v1/products/7"));
+  for (const auto& t : {"seed004.data", "seed004.login", "seed004.cart"})
+    CHECK(find_transform(t)->dialect == find_dialect("seed004"));
+  CHECK(table.dialect_at("/api/v1/anything/at/all") == find_dialect("seed004"));
+  CHECK(table.dialect_at("/api/products") == nullptr);
+}
+
 TEST_CASE("gateway routes: invalid configuration names the entry", "[gateway]") {
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a"}]})"), Catch::Contains("routes[0]"));
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","auth":"root"}]})"),

@@ -408,3 +408,46 @@ TEST_CASE("gateway stages: a body the dialect cannot read is 400 naming its fiel
   stage.response(res, untouched);
   CHECK(res.body() == R"({"items":[]})");
 }
+
+TEST_CASE("gateway stages: seed 004's envelope wraps every answer under /api/v1, the gateway's errors included",
+          "[gateway]") {
+  DialectStage stage;
+  const std::string id = "0190a0f0-0000-7000-8000-000000000001";
+  Request add{http::verb::post, "/api/v1/cart/add", 11};
+  add.body() = R"({"productId": )" + id + R"(, "name": "x", "price": 1, "quantity": 2})";  // as its collection sends it
+  Exchange ex = rewritten("POST", "/api/v1/cart/add");
+  CHECK_FALSE(stage.request(add, ex));
+  CHECK(add.body() == R"({"productId":")" + id + R"(","quantity":2})");
+  ex.user_id = "u1";
+  Response cart{http::status::created, 11};
+  cart.body() = R"({"items":[],"total":0})";
+  stage.response(cart, ex);
+  CHECK(cart.body() == R"({"success":true,"statusCode":201,"data":{"userId":"u1","items":[],"totalPrice":0,)"
+                       R"("totalItems":0,"total":0}})");
+
+  Response denied = unauthorized(ex, false, "");
+  stage.response(denied, ex);
+  CHECK(denied.result_int() == 401);
+  CHECK(denied[http::field::content_type] == "application/json");
+  CHECK(denied[http::field::www_authenticate] == R"(Bearer realm="shopmesh")");
+  CHECK(denied.body().find(R"({"success":false,"statusCode":401,"timestamp":")") == 0);
+  CHECK(denied.body().find(R"("path":"/api/v1/cart/add","error":"Authentication is required)") != std::string::npos);
+
+  Request clear{http::verb::delete_, "/api/v1/cart", 11};
+  Exchange clearing = rewritten("DELETE", "/api/v1/cart");
+  CHECK_FALSE(stage.request(clear, clearing));
+  Response cleared{http::status::no_content, 11};
+  stage.response(cleared, clearing);
+  CHECK(cleared.result_int() == 200);
+  CHECK(cleared.body() == R"({"success":true,"statusCode":200,"data":{"message":"Deleted."}})");
+
+  // A path under /api/v1 no rewrite matched: the gateway's 404, in seed 004's error shape.
+  Exchange unrouted;
+  unrouted.method = "GET";
+  unrouted.path = "/api/v1/nothing";
+  unrouted.dialect = shipped().dialect_at(unrouted.path);
+  Response missing = problem(http::status::not_found, "No such route.", unrouted);
+  stage.response(missing, unrouted);
+  CHECK(missing.result_int() == 404);
+  CHECK(missing.body().find(R"("path":"/api/v1/nothing","error":"No such route.")") != std::string::npos);
+}
