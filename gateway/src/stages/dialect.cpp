@@ -19,6 +19,7 @@ Answer DialectStage::request(Request& req, Exchange& ex) {
   try {
     rule.transform->request(in);
   } catch (const core::DomainError& e) {
+    if (ex.route != nullptr) ex.route_id = ex.route->index;  // counted on its route, as later answers are
     return problem(static_cast<http::status>(core::status_of(e.fault())), e.what(), ex, e.errors());
   }
   ex.query = std::move(in.query);

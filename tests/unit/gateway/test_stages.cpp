@@ -389,6 +389,8 @@ TEST_CASE("gateway stages: a body the dialect cannot read is 400 naming its fiel
   REQUIRE(answer);
   CHECK(answer->result_int() == 400);
   CHECK(answer->body().find(R"("field":"title")") != std::string::npos);
+  REQUIRE(ex.route != nullptr);
+  CHECK(ex.route_id == ex.route->index);  // counted on POST /api/products' route
 
   // A rewrite without a transform passes (DELETE /books/{id}: seed 003's 204 is Shopmesh's).
   Request del{http::verb::delete_, "/books/x", 11};
