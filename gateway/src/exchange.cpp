@@ -4,12 +4,13 @@
 
 namespace shopmesh::gateway {
 
-Response problem(http::status status, std::string_view detail, const Exchange& ex) {
+Response problem(http::status status, std::string_view detail, const Exchange& ex,
+                 const std::vector<core::FieldError>& errors) {
   const int code = static_cast<int>(status);
   Response res{status, ex.version};
   res.set(http::field::content_type, "application/problem+json");
   res.set(http::field::cache_control, "no-store");
-  res.body() = core::problem_json(code, core::reason_phrase(code), detail, ex.path, ex.request_id);
+  res.body() = core::problem_json(code, core::reason_phrase(code), detail, ex.path, ex.request_id, errors);
   return res;
 }
 

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/dialects.hpp"
 
 namespace shopmesh::gateway {
 namespace {
@@ -120,8 +122,15 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
     out.refusal = Refusal{http::status::bad_request, "Malformed request path."};
     return out;
   }
-  if (auto rewritten = routes.rewrite(method, out.path)) out.path = std::move(*rewritten);
-  out.route = routes.match(method, out.path);
+  std::string_view route_method = method;
+  out.dialect = routes.dialect_at(out.path);
+  if (auto rewritten = routes.rewrite(method, out.path)) {
+    out.client_path = std::exchange(out.path, std::move(rewritten->path));
+    out.rewrite = rewritten->rule;
+    if (!out.rewrite->to_method.empty()) route_method = out.rewrite->to_method;
+    if (out.rewrite->transform != nullptr) out.dialect = out.rewrite->transform->dialect;
+  }
+  out.route = routes.match(route_method, out.path);
   if (out.route != nullptr) out.body_limit = out.route->body_limit;
   if (length && *length > out.body_limit)
     out.refusal = Refusal{http::status::payload_too_large, "Request body is too large."};

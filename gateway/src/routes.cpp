@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "shopmesh/core/text.hpp"
+#include "shopmesh/gateway/dialects.hpp"
 
 namespace shopmesh::gateway {
 namespace {
@@ -31,6 +32,41 @@ std::vector<std::string> split(std::string_view path) {
     return true;
   });
   return out;
+}
+
+// A path or pattern from the configuration: absolute, no dot segments, no query.
+void check_pattern(const std::string& pattern, const std::string& where, const char* key) {
+  if (pattern.front() != '/' || pattern.find('?') != std::string::npos ||
+      (!normalize_path(pattern) && pattern != "/"))
+    throw std::runtime_error(where + ": '" + key + "' must be an absolute path without . or .. segments or a query");
+}
+
+std::string checked_method(std::string method, const std::string& where) {
+  if (!std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    throw std::runtime_error(where + ": methods are upper-case tokens, got '" + method + "'");
+  return method;
+}
+
+Rewrite parse_rewrite(const rapidjson::Value& w, const std::string& where) {
+  if (!w.IsObject()) throw std::runtime_error(where + ": must be an object");
+  Rewrite rw;
+  rw.from = required_string(w, "from", where);
+  rw.to = required_string(w, "to", where);
+  check_pattern(rw.from, where, "from");
+  check_pattern(rw.to, where, "to");
+  rw.from_segments = split(rw.from);
+  for (const auto& segment : split(rw.to))
+    if (is_param(segment) && std::find(rw.from_segments.begin(), rw.from_segments.end(), segment) ==
+                                 rw.from_segments.end())
+      throw std::runtime_error(where + ": '" + segment + "' in 'to' is not a segment of 'from'");
+  if (w.HasMember("method")) rw.method = checked_method(required_string(w, "method", where), where);
+  if (w.HasMember("toMethod")) rw.to_method = checked_method(required_string(w, "toMethod", where), where);
+  if (w.HasMember("transform")) {
+    const std::string name = required_string(w, "transform", where);
+    rw.transform = find_transform(name);
+    if (rw.transform == nullptr) throw std::runtime_error(where + ": unknown transform '" + name + "'");
+  }
+  return rw;
 }
 
 std::size_t literal_count(const Route& r) {
@@ -97,10 +133,7 @@ RouteTable RouteTable::parse(std::string_view json) {
       for (const auto& m : r["methods"].GetArray()) {
         if (!m.IsString() || m.GetStringLength() == 0)
           throw std::runtime_error(where + ": 'methods' must hold strings");
-        std::string method = m.GetString();
-        if (!std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-          throw std::runtime_error(where + ": methods are upper-case tokens, got '" + method + "'");
-        route.methods.push_back(std::move(method));
+        route.methods.push_back(checked_method(m.GetString(), where));
       }
     }
     if (r.HasMember("timeoutMs")) {
@@ -130,23 +163,68 @@ RouteTable RouteTable::parse(std::string_view json) {
   if (doc.HasMember("rewrites")) {
     if (!doc["rewrites"].IsArray()) throw std::runtime_error("rewrites: must be an array");
     index = 0;
-    for (const auto& w : doc["rewrites"].GetArray()) {
-      const std::string where = "rewrites[" + std::to_string(index++) + "]";
-      if (!w.IsObject()) throw std::runtime_error(where + ": must be an object");
-      Rewrite rw;
-      rw.from = required_string(w, "from", where);
-      rw.to = required_string(w, "to", where);
-      if (w.HasMember("method")) rw.method = required_string(w, "method", where);
-      table.rewrites_.push_back(std::move(rw));
+    for (const auto& w : doc["rewrites"].GetArray())
+      table.rewrites_.push_back(parse_rewrite(w, "rewrites[" + std::to_string(index++) + "]"));
+  }
+  if (doc.HasMember("dialects")) {
+    if (!doc["dialects"].IsArray()) throw std::runtime_error("dialects: must be an array");
+    index = 0;
+    for (const auto& d : doc["dialects"].GetArray()) {
+      const std::string where = "dialects[" + std::to_string(index++) + "]";
+      if (!d.IsObject()) throw std::runtime_error(where + ": must be an object");
+      const std::string prefix = required_string(d, "prefix", where);
+      check_pattern(prefix, where, "prefix");
+      const std::string name = required_string(d, "dialect", where);
+      const Dialect* dialect = find_dialect(name);
+      if (dialect == nullptr) throw std::runtime_error(where + ": unknown dialect '" + name + "'");
+      table.dialects_.push_back({split(prefix), dialect});
     }
   }
   return table;
 }
 
-std::optional<std::string> RouteTable::rewrite(std::string_view method, std::string_view path) const {
-  for (const auto& rw : rewrites_)
-    if ((rw.method.empty() || rw.method == method) && rw.from == path) return rw.to;
+std::optional<Rewritten> RouteTable::rewrite(std::string_view method, std::string_view path) const {
+  std::vector<std::pair<std::string_view, std::string_view>> bound;  // {name} -> the segment it matched
+  for (const auto& rw : rewrites_) {
+    if (!rw.method.empty() && rw.method != method && !(method == "HEAD" && rw.method == "GET")) continue;
+    bound.clear();
+    std::size_t i = 0;
+    const bool all = for_each_path_segment(path, [&](std::string_view s) {
+      if (i == rw.from_segments.size()) return false;
+      const std::string& want = rw.from_segments[i++];
+      if (!is_param(want)) return want == s;
+      bound.emplace_back(want, s);
+      return true;
+    });
+    if (!all || i != rw.from_segments.size()) continue;
+    Rewritten out{"", &rw};
+    for_each_path_segment(rw.to, [&](std::string_view s) {
+      out.path.push_back('/');
+      if (!is_param(s)) {
+        out.path.append(s);
+        return true;
+      }
+      for (const auto& [name, value] : bound)
+        if (name == s) out.path.append(value);
+      return true;
+    });
+    if (out.path.empty()) out.path = "/";
+    return out;
+  }
   return std::nullopt;
+}
+
+const Dialect* RouteTable::dialect_at(std::string_view path) const {
+  for (const auto& d : dialects_) {
+    std::size_t i = 0;
+    for_each_path_segment(path, [&](std::string_view s) {
+      if (i == d.segments.size() || d.segments[i] != s) return false;
+      ++i;
+      return true;
+    });
+    if (i == d.segments.size()) return d.dialect;
+  }
+  return nullptr;
 }
 
 const Route* RouteTable::match(std::string_view method, std::string_view path) const {

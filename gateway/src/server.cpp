@@ -135,6 +135,9 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     ex.path = std::move(checked.path);
     ex.query = std::move(checked.query);
     ex.route = checked.route;
+    ex.rewrite = checked.rewrite;
+    ex.dialect = checked.dialect;
+    ex.client_path = std::move(checked.client_path);
     ex.refusal = checked.refusal;
     if (!ex.refusal) {
       parser.body_limit(checked.body_limit);

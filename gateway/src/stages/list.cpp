@@ -10,6 +10,7 @@
 #include "shopmesh/gateway/stages/builtins.hpp"
 #include "shopmesh/gateway/stages/caching.hpp"
 #include "shopmesh/gateway/stages/cross_origin.hpp"
+#include "shopmesh/gateway/stages/dialect.hpp"
 #include "shopmesh/gateway/stages/framing.hpp"
 #include "shopmesh/gateway/stages/health.hpp"
 #include "shopmesh/gateway/stages/proxy.hpp"
@@ -37,6 +38,7 @@ std::vector<std::unique_ptr<Stage>> public_stages(const GatewayParts& parts, con
   std::vector<std::unique_ptr<Stage>> s;
   s.push_back(std::make_unique<RequestIdStage>());
   s.push_back(std::make_unique<CorsStage>(parts.cors, builtin(parts, BuiltinRoute::preflight)));
+  s.push_back(std::make_unique<DialectStage>());
   s.push_back(std::make_unique<FramingStage>());
   s.push_back(std::make_unique<HealthStage>(
       HealthConfig{c.health_timeout, c.events_enabled, c.revocation_max_lag, builtin(parts, BuiltinRoute::api_health)},

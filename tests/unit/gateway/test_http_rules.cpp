@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shipped_routes.hpp"
+#include "shopmesh/gateway/dialects.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 #include "shopmesh/gateway/routes.hpp"
 
@@ -74,4 +75,32 @@ TEST_CASE("gateway http rules: obsolete line folding is found wherever the reads
   }
   // A space inside a value or after the colon is no fold.
   CHECK_FALSE(folded("GET / HTTP/1.1\r\nX-A:   spaced   out\t\r\n\r\n", 3));
+}
+
+TEST_CASE("gateway http rules: rewrites apply before matching, with the rewrite's method", "[gateway]") {
+  auto routed = [](const std::string& line) {
+    RequestParser parser;
+    auto head = head_of(line + "\r\nHost: x\r\n\r\n", parser);
+    REQUIRE(head.route != nullptr);
+    return head;
+  };
+  const std::string id = "0190a0f0-0000-7000-8000-000000000001";
+  const auto put = routed("PUT /books/" + id + "/ HTTP/1.1");  // FastAPI clients send the slash or not
+  CHECK(put.path == "/api/products/" + id);
+  CHECK(put.client_path == "/books/" + id);
+  CHECK(put.route->auth == AuthPolicy::admin);
+  REQUIRE(put.rewrite != nullptr);
+  CHECK(put.rewrite->to_method == "PATCH");
+  CHECK(put.dialect == find_dialect("seed003"));
+  const auto list = routed("GET /books/?page=2&size=5 HTTP/1.1");
+  CHECK(list.path == "/api/products");
+  CHECK(list.query == "?page=2&size=5");  // the transform maps it (dialect stage)
+  CHECK(list.route->auth == AuthPolicy::public_access);
+  CHECK(routed("POST /orders/ HTTP/1.1").route->auth == AuthPolicy::user);
+  CHECK(routed("GET /orders/my-orders HTTP/1.1").route->auth == AuthPolicy::user);
+  RequestParser parser;
+  const auto plain = head_of("GET /api/products HTTP/1.1\r\nHost: x\r\n\r\n", parser);
+  CHECK(plain.rewrite == nullptr);
+  CHECK(plain.client_path.empty());
+  CHECK(plain.dialect == nullptr);
 }

@@ -4,6 +4,7 @@
 #include "shipped_routes.hpp"
 #include "shopmesh/core/trace.hpp"
 #include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/dialects.hpp"
 #include "shopmesh/gateway/routes.hpp"
 
 using namespace shopmesh::gateway;
@@ -75,12 +76,12 @@ TEST_CASE("gateway routes: paths are normalized the way the services' routers re
 
 TEST_CASE("gateway routes: the shipped table", "[gateway]") {
   const auto& table = shipped();
-  CHECK(table.rewrite("POST", "/api/users/register") == "/api/auth/register");
-  CHECK(table.rewrite("POST", "/api/users/login") == "/api/auth/login");
-  CHECK(table.rewrite("POST", "/api/users/logout") == "/api/auth/logout");
-  CHECK(table.rewrite("POST", "/api/users/verify") == "/api/auth/verify");
+  CHECK(table.rewrite("POST", "/api/users/register")->path == "/api/auth/register");
+  CHECK(table.rewrite("POST", "/api/users/login")->path == "/api/auth/login");
+  CHECK(table.rewrite("POST", "/api/users/logout")->path == "/api/auth/logout");
+  CHECK(table.rewrite("POST", "/api/users/verify")->path == "/api/auth/verify");
   CHECK_FALSE(table.rewrite("GET", "/api/users/login"));
-  CHECK(table.rewrite("GET", "/api/auth/api-docs") == "/api/docs");
+  CHECK(table.rewrite("GET", "/api/auth/api-docs")->path == "/api/docs");
 
   // auth: public, except the caller's own account (user) and role changes (admin)
   CHECK(policy("POST", "/api/auth/login") == AuthPolicy::public_access);
@@ -132,6 +133,67 @@ TEST_CASE("gateway routes: the shipped table", "[gateway]") {
   }
 }
 
+TEST_CASE("gateway routes: rewrites match {param} segments, the first wins, may change the method and name a transform",
+          "[gateway]") {
+  auto table = RouteTable::parse(R"({"rewrites":[
+    {"method":"GET","from":"/orders/my-orders","to":"/api/orders","transform":"seed003.orders"},
+    {"method":"GET","from":"/orders/{id}","to":"/api/orders/{id}"},
+    {"method":"PUT","from":"/books/{id}","to":"/api/products/{id}","toMethod":"PATCH","transform":"seed003.book"},
+    {"from":"/a/{x}/b/{y}","to":"/c/{y}/{x}"}],
+    "dialects":[{"prefix":"/books","dialect":"seed003"}],
+    "routes":[{"prefix":"/api","service":"x"}]})");
+  const auto book = table.rewrite("PUT", "/books/42");
+  REQUIRE(book);
+  CHECK(book->path == "/api/products/42");
+  CHECK(book->rule->to_method == "PATCH");
+  CHECK(book->rule->transform == find_transform("seed003.book"));
+  CHECK_FALSE(table.rewrite("POST", "/books/42"));
+  CHECK_FALSE(table.rewrite("PUT", "/books/42/x"));
+  CHECK_FALSE(table.rewrite("PUT", "/books"));
+  CHECK(table.rewrite("DELETE", "/a/1/b/2")->path == "/c/2/1");
+  CHECK(table.rewrite("GET", "/orders/my-orders")->rule->transform == find_transform("seed003.orders"));
+  CHECK(table.rewrite("GET", "/orders/7")->rule->transform == nullptr);
+  CHECK(table.rewrite("HEAD", "/orders/7")->path == "/api/orders/7");  // GET admits HEAD
+  CHECK(table.dialect_at("/books/42") == find_dialect("seed003"));
+  CHECK(table.dialect_at("/books") == find_dialect("seed003"));
+  CHECK(table.dialect_at("/booksX") == nullptr);
+  CHECK(table.dialect_at("/") == nullptr);
+}
+
+TEST_CASE("gateway routes: the shipped seed 003 rewrites", "[gateway]") {
+  const auto& table = shipped();
+  const std::string id = "0190a0f0-0000-7000-8000-000000000001";
+  CHECK(table.rewrite("GET", "/books")->rule->transform == find_transform("seed003.books"));
+  CHECK(table.rewrite("POST", "/books")->rule->transform == find_transform("seed003.book"));
+  CHECK(table.rewrite("GET", "/books/" + id)->path == "/api/products/" + id);
+  const auto put = table.rewrite("PUT", "/books/" + id);
+  CHECK(put->path == "/api/products/" + id);
+  CHECK(put->rule->to_method == "PATCH");
+  CHECK(table.rewrite("DELETE", "/books/" + id)->rule->transform == nullptr);
+  CHECK(table.rewrite("POST", "/orders")->rule->transform == find_transform("seed003.order"));
+  CHECK(table.rewrite("GET", "/orders/my-orders")->path == "/api/orders");
+  CHECK_FALSE(table.rewrite("GET", "/orders"));
+  CHECK_FALSE(table.rewrite("PATCH", "/books/" + id));
+}
+
+TEST_CASE("gateway routes: the shipped seed 004 rewrites, /api/v1 claimed by its dialect", "[gateway]") {
+  const auto& table = shipped();
+  const auto search = table.rewrite("GET", "/api/v1/products/search");  // listed before products/{id}
+  CHECK(search->path == "/api/products");
+  CHECK(search->rule->transform == find_transform("seed004.products"));
+  CHECK(table.rewrite("GET", "/api/v1/products/7")->rule->transform == find_transform("seed004.product"));
+  CHECK(table.rewrite("PUT", "/api/v1/products/7")->rule->to_method == "PATCH");
+  CHECK(table.rewrite("POST", "/api/v1/cart/add")->path == "/api/cart/items");
+  CHECK(table.rewrite("DELETE", "/api/v1/cart")->path == "/api/cart");
+  CHECK(table.rewrite("POST", "/api/v1/orders")->rule->transform == find_transform("seed004.order"));
+  CHECK(table.rewrite("GET", "/api/v1/users")->rule->transform == find_transform("seed004.users"));
+  CHECK_FALSE(table.rewrite("PATCH", "/api/v1/products/7"));
+  for (const auto& t : {"seed004.data", "seed004.login", "seed004.cart"})
+    CHECK(find_transform(t)->dialect == find_dialect("seed004"));
+  CHECK(table.dialect_at("/api/v1/anything/at/all") == find_dialect("seed004"));
+  CHECK(table.dialect_at("/api/products") == nullptr);
+}
+
 TEST_CASE("gateway routes: invalid configuration names the entry", "[gateway]") {
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a"}]})"), Catch::Contains("routes[0]"));
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","auth":"root"}]})"),
@@ -148,6 +210,17 @@ TEST_CASE("gateway routes: invalid configuration names the entry", "[gateway]") 
   CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[{"prefix":"/a","service":"x","timeoutMs":0}]})"),
                     Catch::Contains("timeoutMs"));
   CHECK_THROWS(RouteTable::parse("not json"));
+  auto rewrite = [](std::string_view entry) {
+    return RouteTable::parse(R"({"routes":[],"rewrites":[)" + std::string(entry) + "]}");
+  };
+  CHECK_THROWS_WITH(rewrite(R"({"from":"/a","to":"/b","transform":"seed999.x"})"),
+                    Catch::Contains("rewrites[0]") && Catch::Contains("unknown transform"));
+  CHECK_THROWS_WITH(rewrite(R"({"from":"/a/{x}","to":"/b/{y}"})"), Catch::Contains("{y}"));
+  CHECK_THROWS_WITH(rewrite(R"({"from":"/a","to":"/b","toMethod":"patch"})"), Catch::Contains("upper-case"));
+  CHECK_THROWS_WITH(rewrite(R"({"from":"/a","to":"/b?x=1"})"), Catch::Contains("'to'"));
+  CHECK_THROWS_WITH(rewrite(R"({"from":"a","to":"/b"})"), Catch::Contains("'from'"));
+  CHECK_THROWS_WITH(RouteTable::parse(R"({"routes":[],"dialects":[{"prefix":"/v1","dialect":"nope"}]})"),
+                    Catch::Contains("dialects[0]") && Catch::Contains("unknown dialect"));
 }
 
 TEST_CASE("gateway config: upstream URL lists", "[gateway]") {

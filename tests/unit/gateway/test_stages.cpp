@@ -10,8 +10,10 @@
 #include <catch2/catch.hpp>
 #include <stdexcept>
 
+#include "shipped_routes.hpp"
 #include "shopmesh/gateway/auth.hpp"
 #include "shopmesh/gateway/cors.hpp"
+#include "shopmesh/gateway/dialects.hpp"
 #include "shopmesh/gateway/docs_site.hpp"
 #include "shopmesh/gateway/metrics.hpp"
 #include "shopmesh/gateway/rate_limit.hpp"
@@ -21,6 +23,7 @@
 #include "shopmesh/gateway/stages/builtins.hpp"
 #include "shopmesh/gateway/stages/caching.hpp"
 #include "shopmesh/gateway/stages/cross_origin.hpp"
+#include "shopmesh/gateway/stages/dialect.hpp"
 #include "shopmesh/gateway/stages/framing.hpp"
 #include "shopmesh/gateway/stages/rate_limits.hpp"
 #include "shopmesh/gateway/stages/request_id.hpp"
@@ -310,4 +313,143 @@ TEST_CASE("gateway stages: anonymous catalog reads are stored and served from th
   Response created{http::status::created, 11};
   stage.response(created, w);
   CHECK(cache.size() == 0);
+}
+
+namespace {
+
+// The exchange check_head makes of a request the shipped table rewrites.
+Exchange rewritten(std::string method, const std::string& path, std::string query = "") {
+  Exchange ex;
+  ex.method = std::move(method);
+  ex.query = std::move(query);
+  const auto rw = shipped().rewrite(ex.method, path);
+  REQUIRE(rw);
+  ex.client_path = path;
+  ex.path = rw->path;
+  ex.rewrite = rw->rule;
+  ex.dialect = rw->rule->transform ? rw->rule->transform->dialect : nullptr;
+  ex.route = shipped().match(rw->rule->to_method.empty() ? ex.method : rw->rule->to_method, ex.path);
+  return ex;
+}
+
+}  // namespace
+
+TEST_CASE("gateway stages: a dialect's request goes on in Shopmesh's terms, its answer comes back in the dialect's",
+          "[gateway]") {
+  DialectStage stage;
+  const std::string id = "0190a0f0-0000-7000-8000-000000000001";
+  Request put{http::verb::put, "/books/" + id, 11};
+  put.body() = R"({"title":"Dune","stock":3})";
+  Exchange ex = rewritten("PUT", "/books/" + id);
+  CHECK_FALSE(stage.request(put, ex));
+  CHECK(put.method() == http::verb::patch);
+  CHECK(put.body() == R"({"name":"Dune","stock":3})");
+  CHECK(put[http::field::content_type] == "application/json");
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() = R"({"id":"p","sku":"S","name":"Dune","price":9.5,"stock":3,"attributes":{"author":"Herbert"}})";
+  stage.response(res, ex);
+  CHECK(res.result_int() == 200);
+  CHECK(res.body() == R"({"id":"p","title":"Dune","author":"Herbert","price":9.5,"stock":3})");
+
+  // Seed 003 reads FastAPI's `detail`: errors, the gateway's own included, stay problem+json.
+  Response forbidden = problem(http::status::forbidden, "This route is for administrators.", ex);
+  stage.response(forbidden, ex);
+  CHECK(forbidden.result_int() == 403);
+  CHECK(forbidden[http::field::content_type] == "application/problem+json");
+
+  auto list = get("/books");
+  Exchange listing = rewritten("GET", "/books", "?size=2");
+  CHECK_FALSE(stage.request(list, listing));
+  CHECK(listing.query == "?category=Books&limit=2");
+  CHECK(list.body().empty());
+
+  Request order{http::verb::post, "/orders", 11};
+  order.body() = R"({"book_id":")" + id + R"(","quantity":1})";
+  Exchange ordering = rewritten("POST", "/orders");
+  CHECK_FALSE(stage.request(order, ordering));
+  Response created{http::status::created, 11};
+  created.reason("Created");  // as the upstream's status line had it
+  created.body() = R"({"id":"o","userId":"u","items":[{"productId":"b","quantity":1}],"totalAmount":9.5,)"
+                   R"("status":"PENDING","createdAt":"t"})";
+  stage.response(created, ordering);
+  CHECK(created.result_int() == 200);  // FastAPI's default, as seed 003 answered
+  CHECK(created.reason() == "OK");
+  CHECK(created.body() ==
+        R"({"id":"o","user_id":"u","book_id":"b","quantity":1,"total_price":9.5,"status":"pending","created_at":"t"})");
+}
+
+TEST_CASE("gateway stages: a body the dialect cannot read is 400 naming its field, before any later stage",
+          "[gateway]") {
+  DialectStage stage;
+  Request bad{http::verb::post, "/books", 11};
+  bad.body() = R"({"title":5,"author":"A","price":1,"stock":1})";
+  Exchange ex = rewritten("POST", "/books");
+  const auto answer = stage.request(bad, ex);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 400);
+  CHECK(answer->body().find(R"("field":"title")") != std::string::npos);
+  REQUIRE(ex.route != nullptr);
+  CHECK(ex.route_id == ex.route->index);  // counted on POST /api/products' route
+
+  // A rewrite without a transform passes (DELETE /books/{id}: seed 003's 204 is Shopmesh's).
+  Request del{http::verb::delete_, "/books/x", 11};
+  Exchange deleting = rewritten("DELETE", "/books/x");
+  CHECK_FALSE(stage.request(del, deleting));
+  Response gone{http::status::no_content, 11};
+  stage.response(gone, deleting);
+  CHECK(gone.result_int() == 204);
+  CHECK(gone.body().empty());
+
+  // Requests no rewrite matched are not the stage's business.
+  auto plain = get("/api/products");
+  Exchange untouched = exchange_for(plain, table());
+  CHECK_FALSE(stage.request(plain, untouched));
+  Response res{http::status::ok, 11};
+  res.body() = R"({"items":[]})";
+  stage.response(res, untouched);
+  CHECK(res.body() == R"({"items":[]})");
+}
+
+TEST_CASE("gateway stages: seed 004's envelope wraps every answer under /api/v1, the gateway's errors included",
+          "[gateway]") {
+  DialectStage stage;
+  const std::string id = "0190a0f0-0000-7000-8000-000000000001";
+  Request add{http::verb::post, "/api/v1/cart/add", 11};
+  add.body() = R"({"productId": )" + id + R"(, "name": "x", "price": 1, "quantity": 2})";  // as its collection sends it
+  Exchange ex = rewritten("POST", "/api/v1/cart/add");
+  CHECK_FALSE(stage.request(add, ex));
+  CHECK(add.body() == R"({"productId":")" + id + R"(","quantity":2})");
+  ex.user_id = "u1";
+  Response cart{http::status::created, 11};
+  cart.body() = R"({"items":[],"total":0})";
+  stage.response(cart, ex);
+  CHECK(cart.body() == R"({"success":true,"statusCode":201,"data":{"userId":"u1","items":[],"totalPrice":0,)"
+                       R"("totalItems":0,"total":0}})");
+
+  Response denied = unauthorized(ex, false, "");
+  stage.response(denied, ex);
+  CHECK(denied.result_int() == 401);
+  CHECK(denied[http::field::content_type] == "application/json");
+  CHECK(denied[http::field::www_authenticate] == R"(Bearer realm="shopmesh")");
+  CHECK(denied.body().find(R"({"success":false,"statusCode":401,"timestamp":")") == 0);
+  CHECK(denied.body().find(R"("path":"/api/v1/cart/add","error":"Authentication is required)") != std::string::npos);
+
+  Request clear{http::verb::delete_, "/api/v1/cart", 11};
+  Exchange clearing = rewritten("DELETE", "/api/v1/cart");
+  CHECK_FALSE(stage.request(clear, clearing));
+  Response cleared{http::status::no_content, 11};
+  stage.response(cleared, clearing);
+  CHECK(cleared.result_int() == 200);
+  CHECK(cleared.body() == R"({"success":true,"statusCode":200,"data":{"message":"Deleted."}})");
+
+  // A path under /api/v1 no rewrite matched: the gateway's 404, in seed 004's error shape.
+  Exchange unrouted;
+  unrouted.method = "GET";
+  unrouted.path = "/api/v1/nothing";
+  unrouted.dialect = shipped().dialect_at(unrouted.path);
+  Response missing = problem(http::status::not_found, "No such route.", unrouted);
+  stage.response(missing, unrouted);
+  CHECK(missing.result_int() == 404);
+  CHECK(missing.body().find(R"("path":"/api/v1/nothing","error":"No such route.")") != std::string::npos);
 }

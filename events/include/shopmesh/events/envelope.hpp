@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "shopmesh/core/clock.hpp"
+
 namespace shopmesh::events {
 
 struct Envelope {
@@ -27,7 +29,7 @@ std::string encode(const Envelope& envelope);
 /// Parses a Kafka value into an envelope; nullopt with `error` naming the problem.
 std::optional<Envelope> decode(std::string_view value, std::string& error);
 
-/// Current UTC time as RFC 3339 with milliseconds: 2026-11-21T20:15:03.123Z.
-std::string now_rfc3339();
+/// Current UTC time as RFC 3339 (core's, the one format events carry).
+using core::now_rfc3339;
 
 }  // namespace shopmesh::events

@@ -11,7 +11,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/trace.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 #include "shopmesh/gateway/rate_limit.hpp"
@@ -22,6 +24,8 @@ using Response = http::response<http::string_body>;
 
 struct Identity;
 struct Route;
+struct Rewrite;
+struct Dialect;
 
 struct Exchange {
   // Set by the session before the first stage.
@@ -33,6 +37,9 @@ struct Exchange {
   std::string path = "/";
   std::string query;  // with its leading '?', or empty
   const Route* route = nullptr;
+  const Rewrite* rewrite = nullptr;  // the compatibility rewrite applied to the path, if any
+  const Dialect* dialect = nullptr;  // the dialect its answers take, if any (dialects.hpp)
+  std::string client_path;           // the path before the rewrite (empty: not rewritten)
   bool head = false;
   bool close = false;  // the connection closes after this answer
 
@@ -52,8 +59,9 @@ struct Exchange {
   std::string_view upstream;   // the instance that answered, alive as long as its pool
 };
 
-/// An RFC 9457 problem answer naming the request's path and id.
-Response problem(http::status status, std::string_view detail, const Exchange& ex);
+/// An RFC 9457 problem answer naming the request's path and id (and the fields at fault, if any).
+Response problem(http::status status, std::string_view detail, const Exchange& ex,
+                 const std::vector<core::FieldError>& errors = {});
 /// 401 with the Bearer challenge: why the token (if one was sent) was not accepted.
 Response unauthorized(const Exchange& ex, bool token_present, std::string_view reason);
 /// The value of a header, if the request has it.

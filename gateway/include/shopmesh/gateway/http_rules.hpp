@@ -59,6 +59,9 @@ struct CheckedHead {
   std::string query;               // with its leading '?', or empty
   const Route* route = nullptr;    // nullptr: no route (builtin endpoints and 404s are decided later)
   std::size_t body_limit = kDefaultBodyLimit;
+  const Rewrite* rewrite = nullptr;  // the rewrite applied to the path, if any
+  const Dialect* dialect = nullptr;  // the dialect the answers take (the rewrite's, else a prefix's), if any
+  std::string client_path;           // the normalized path before the rewrite (empty: not rewritten)
 };
 
 /// Checks a parsed request head. Beast has already refused Content-Length with Transfer-Encoding and
@@ -66,7 +69,8 @@ struct CheckedHead {
 /// merges) or one that is not plain digits is refused, then Transfer-Encoding in an HTTP/1.0 request
 /// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then a method Beast
 /// does not know (501) and a TRACE with content (400), then the path (dot segments), then the
-/// route's body limit against Content-Length. Rewrites apply before matching.
+/// route's body limit against Content-Length. Rewrites apply before matching (with the rewrite's
+/// method, when it changes it).
 CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
 
 /// Scans raw request-head bytes, in the pieces the parser consumes them, for obsolete line folding

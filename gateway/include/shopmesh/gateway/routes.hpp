@@ -2,6 +2,14 @@
 // The gateway's routing table, loaded from JSON configuration (gateway/routes.json by default):
 // path rewrites for compatibility routes, then routes to upstream services.
 //
+// A rewrite maps a client's path ("from", whose "{name}" segments match any one segment) to a
+// Shopmesh path ("to", where "{name}" is what it matched), for one method or any. The first rewrite
+// that matches wins, in the order of the file. It may also change the method ("toMethod": a
+// seed's partial PUT is Shopmesh's PATCH) and name a dialect transform ("transform":
+// "seed003.book", dialects.hpp) that edits the body on the way in and the answer on the way out.
+// "dialects" claims a path prefix for a dialect ({"prefix": "/api/v1", "dialect": "seed004"}), so
+// that errors there are shaped the dialect's way even where no rewrite matched.
+//
 // A route is either a prefix ("prefix": "/api/products": the path and everything below it) or an
 // exact path ("path": "/api/users"), optionally restricted to methods ("methods": ["GET"]; GET
 // also admits HEAD). Patterns match whole segments and "{name}" matches any one segment, so
@@ -42,10 +50,28 @@ struct Route {
   bool matches_path(std::string_view normalized_path) const;
 };
 
+struct Dialect;
+struct Transform;
+
 struct Rewrite {
-  std::string method;  // empty: any method
-  std::string from;
-  std::string to;
+  std::string method;  // empty: any method; GET also admits HEAD
+  std::string from;    // a pattern: "{name}" segments match any one segment
+  std::string to;      // "{name}" segments are replaced by what they matched in `from`
+  std::string to_method;                // empty: the client's method
+  const Transform* transform = nullptr;  // the dialect transform, if any (dialects.hpp)
+  std::vector<std::string> from_segments;
+};
+
+/// A rewrite applied to a path: the new path and the rule that made it.
+struct Rewritten {
+  std::string path;
+  const Rewrite* rule = nullptr;
+};
+
+/// A path prefix whose answers follow a dialect.
+struct DialectPrefix {
+  std::vector<std::string> segments;
+  const Dialect* dialect = nullptr;
 };
 
 class RouteTable {
@@ -53,8 +79,10 @@ class RouteTable {
   /// Parses the JSON configuration; throws std::runtime_error naming the bad entry.
   static RouteTable parse(std::string_view json);
 
-  /// Applies the first matching rewrite to an exact (normalized) path; returns the new path if any.
-  std::optional<std::string> rewrite(std::string_view method, std::string_view path) const;
+  /// Applies the first rewrite matching the method and the (normalized) path, if any.
+  std::optional<Rewritten> rewrite(std::string_view method, std::string_view path) const;
+  /// The dialect claiming the (normalized) path by its prefix, or nullptr.
+  const Dialect* dialect_at(std::string_view path) const;
   /// The most specific route whose pattern matches the normalized path and whose methods allow `method`.
   const Route* match(std::string_view method, std::string_view path) const;
 
@@ -65,6 +93,7 @@ class RouteTable {
  private:
   std::vector<Route> routes_;  // most specific first
   std::vector<Rewrite> rewrites_;
+  std::vector<DialectPrefix> dialects_;
 };
 
 /// Canonical form of a request path as the services' routers see it: empty segments collapsed

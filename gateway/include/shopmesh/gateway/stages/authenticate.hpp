@@ -1,5 +1,5 @@
 #pragma once
-// Stage 7, authentication (token checks: auth.hpp): the bearer token is verified (a token naming an
+// Stage 8, authentication (token checks: auth.hpp): the bearer token is verified (a token naming an
 // unknown key waits up to GATEWAY_JWKS_WAIT_MS for a JWKS refetch), the route's policy decides
 // (401 / 403), and a verified caller's session is checked against revocations. Revocation fails
 // closed: the revocation set alone decides only while its feed vouches for every revocation

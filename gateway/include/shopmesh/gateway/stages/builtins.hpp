@@ -1,5 +1,5 @@
 #pragma once
-// Stage 5, the gateway's own endpoints and the end of the road for unrouted paths: GET /health
+// Stage 6, the gateway's own endpoints and the end of the road for unrouted paths: GET /health
 // (the process is alive), /api/openapi.yaml and the Swagger UI under /api/docs (docs_site.hpp);
 // a path no route matches is answered 404 here, so the stages after this one always have a route.
 #include <cstddef>

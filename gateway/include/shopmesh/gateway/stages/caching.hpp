@@ -1,5 +1,5 @@
 #pragma once
-// Stage 9, the response cache (the store: response_cache.hpp). Only anonymous GETs of routes marked
+// Stage 10, the response cache (the store: response_cache.hpp). Only anonymous GETs of routes marked
 // "cache" are served from it or stored in it (a response to a token holder may be personal): a hit
 // is answered here (X-Cache: HIT, Age); on the way out a 200 that does not forbid it (no-store,
 // private, Set-Cookie) is stored, tagged X-Cache: MISS. A successful write through a route of a

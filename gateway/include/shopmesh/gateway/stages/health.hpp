@@ -1,5 +1,5 @@
 #pragma once
-// Stage 4, GET /api/health: the mesh's readiness, answered from a fan-out to every service's
+// Stage 5, GET /api/health: the mesh's readiness, answered from a fan-out to every service's
 // /health (each bounded by GATEWAY_HEALTH_TIMEOUT_MS), the Kafka probe, whether signing keys are
 // loaded and whether revocations are replayed. 200 when all is well, else 503 with what is not.
 #include <chrono>

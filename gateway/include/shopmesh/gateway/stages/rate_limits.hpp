@@ -1,5 +1,5 @@
 #pragma once
-// Stages 6 and 8, rate limits (the token buckets: rate_limit.hpp). Per client address first, in the
+// Stages 7 and 9, rate limits (the token buckets: rate_limit.hpp). Per client address first, in the
 // route's class (RATE_LIMIT_<CLASS>): cheap, and it protects the token verification behind it.
 // Then, once the caller is known, per user (RATE_LIMIT_USER). A refused request gets 429 with
 // Retry-After; every answer to a limited request carries RateLimit-Limit/-Remaining/-Reset of the

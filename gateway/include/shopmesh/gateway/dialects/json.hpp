@@ -1,0 +1,25 @@
+#pragma once
+// What the dialect transforms (seed003.hpp, seed004.hpp) share: reading bodies, finding members,
+// writing values.
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+
+#include "shopmesh/core/json.hpp"
+
+namespace shopmesh::gateway::dialect_json {
+
+/// A client's body: a JSON object of Unicode text (core::json::parse_object) nested at most 32
+/// deep, since copying a value is recursive; throws core::DomainError (invalid) naming `body`.
+rapidjson::Document client_body(std::string_view body);
+/// A Shopmesh answer: a JSON object or array; throws std::runtime_error when it is neither.
+rapidjson::Document answer_body(std::string_view body);
+/// The member `name` of an object, or nullptr (absent, or `v` is not an object).
+const rapidjson::Value* member(const rapidjson::Value& v, const char* name);
+/// Writes `key: value`, null when `value` is nullptr.
+void write(core::json::Writer& w, const char* key, const rapidjson::Value* value);
+/// The text a writer wrote.
+std::string text(const rapidjson::StringBuffer& buffer);
+
+}  // namespace shopmesh::gateway::dialect_json
