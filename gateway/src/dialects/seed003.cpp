@@ -119,13 +119,7 @@ std::string product_from_book(std::string_view book, bool whole) {
   return dialect_json::text(buf);
 }
 
-std::string book_from_product(std::string_view product) {
-  const auto doc = dialect_json::answer_body(product);
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write_book(w, doc);
-  return dialect_json::text(buf);
-}
+std::string book_from_product(std::string_view product) { return dialect_json::rewrite_answer(product, write_book); }
 
 std::string books_page(std::string_view products_page) {
   const auto doc = dialect_json::answer_body(products_page);
@@ -180,24 +174,16 @@ std::string order_from_seed(std::string_view order) {
   return dialect_json::text(buf);
 }
 
-std::string seed_order(std::string_view order) {
-  const auto doc = dialect_json::answer_body(order);
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write_order(w, doc);
-  return dialect_json::text(buf);
-}
+std::string seed_order(std::string_view order) { return dialect_json::rewrite_answer(order, write_order); }
 
 std::string seed_orders(std::string_view orders_page) {
-  const auto doc = dialect_json::answer_body(orders_page);
-  const Value* items = member(doc, "items");
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartArray();
-  if (items && items->IsArray())
-    for (const auto& order : items->GetArray()) write_order(w, order);
-  w.EndArray();
-  return dialect_json::text(buf);
+  return dialect_json::rewrite_answer(orders_page, [](Writer& w, const Value& doc) {
+    const Value* items = member(doc, "items");
+    w.StartArray();
+    if (items && items->IsArray())
+      for (const auto& order : items->GetArray()) write_order(w, order);
+    w.EndArray();
+  });
 }
 
 }  // namespace shopmesh::gateway::seed003

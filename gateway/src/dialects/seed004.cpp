@@ -161,11 +161,7 @@ std::string product_from_seed(std::string_view product) {
 }
 
 std::string seed_product(std::string_view product) {
-  const auto doc = dialect_json::answer_body(product);
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write_seed_product(w, doc);
-  return dialect_json::text(buf);
+  return dialect_json::rewrite_answer(product, write_seed_product);
 }
 
 std::string products_page(std::string_view page) {

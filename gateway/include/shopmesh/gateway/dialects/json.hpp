@@ -22,4 +22,14 @@ void write(core::json::Writer& w, const char* key, const rapidjson::Value* value
 /// The text a writer wrote.
 std::string text(const rapidjson::StringBuffer& buffer);
 
+/// A Shopmesh answer body (answer_body's rules) written again by `write(writer, answer)`.
+template <class F>
+std::string rewrite_answer(std::string_view body, F&& write) {
+  const rapidjson::Document doc = answer_body(body);
+  rapidjson::StringBuffer buffer;
+  core::json::Writer w(buffer);
+  write(w, static_cast<const rapidjson::Value&>(doc));
+  return text(buffer);
+}
+
 }  // namespace shopmesh::gateway::dialect_json
