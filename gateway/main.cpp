@@ -1,5 +1,8 @@
 // The API gateway: wires configuration, routes, authentication, event intake and the server.
 #include <prometheus/registry.h>
+#ifdef SHOPMESH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include <cstdio>
 #include <fstream>
@@ -35,6 +38,11 @@ int main() {
     return 2;
   }
   core::Logger log("gateway", core::parse_log_level(config.log_level));
+  log.flush_every(config.log_flush);
+#ifdef SHOPMESH_MIMALLOC
+  // Also keeps the link to libmimalloc (which replaces malloc) when the linker drops unused libraries.
+  log.info("allocator", {{"name", "mimalloc"}, core::num("version", static_cast<long long>(mi_version()))});
+#endif
   try {
     std::string routes_json(default_routes_json());
     if (!config.routes_file.empty()) {

@@ -73,6 +73,7 @@ GatewayConfig GatewayConfig::from_env(core::EnvReader& env) {
   c.io_threads = static_cast<int>(env.integer("HTTP_IO_THREADS", c.io_threads, 1, 64));
   c.kafka_brokers = env.str("KAFKA_BROKERS", "127.0.0.1:9092");
   c.log_level = env.str("LOG_LEVEL", c.log_level);
+  c.log_flush = env.millis("LOG_FLUSH_MS", c.log_flush, std::chrono::milliseconds{0}, std::chrono::seconds{10});
   c.routes_file = env.str("GATEWAY_ROUTES_FILE", "");
   c.header_timeout = env.millis("HTTP_HEADER_TIMEOUT_MS", c.header_timeout);
   c.body_timeout = env.millis("HTTP_BODY_TIMEOUT_MS", c.body_timeout);

@@ -7,11 +7,13 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
 
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/gateway/auth.hpp"
 #include "shopmesh/gateway/dialects.hpp"
 
@@ -19,18 +21,6 @@ namespace shopmesh::gateway {
 namespace {
 
 namespace asio = boost::asio;
-
-// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself).
-constexpr std::string_view kHopByHop[] = {"connection",
-                                          "keep-alive",
-                                          "proxy-connection",
-                                          "proxy-authenticate",
-                                          "proxy-authorization",
-                                          "te",
-                                          "trailer",
-                                          "transfer-encoding",
-                                          "upgrade",
-                                          "expect"};
 
 bool iequals(std::string_view a, std::string_view b) {
   return beast::iequals(a, b);
@@ -40,12 +30,57 @@ std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) {
-  for (auto h : kHopByHop)
-    if (iequals(name, h)) return true;
+// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself), by Beast's
+// field code: one comparison per field, no string compared.
+bool is_hop_by_hop(http::field name) {
+  switch (name) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+    case http::field::expect:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A hop-by-hop field, or one the Connection header names (`connection_tokens`, its value).
+bool is_hop_by_hop(const http::fields::value_type& f, std::string_view connection_tokens) {
+  if (is_hop_by_hop(f.name())) return true;
+  if (connection_tokens.empty()) return false;
   for (auto token : http::token_list(connection_tokens))
-    if (iequals(name, view(token))) return true;
+    if (iequals(view(f.name_string()), view(token))) return true;
   return false;
+}
+
+// Fields of a client's request that the gateway writes itself, so a client's copy never passes:
+// framing, forwarding, request id, trace context, the mesh credential and the identity headers.
+bool is_set_by_gateway(const http::fields::value_type& f) {
+  switch (f.name()) {
+    case http::field::content_length:
+    case http::field::forwarded:
+      return true;
+    case http::field::unknown:
+      break;
+    default:
+      return false;  // no other field Beast knows by name is among them
+  }
+  const std::string_view name = view(f.name_string());
+  return is_identity_header(name) || iequals(name, "x-forwarded-for") || iequals(name, "x-forwarded-proto") ||
+         iequals(name, "x-request-id") || iequals(name, "traceparent") || iequals(name, core::MeshAuth::kHeader);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
 }
 
 }  // namespace
@@ -154,45 +189,58 @@ bool has_obs_fold(std::string_view bytes, bool& at_line_start) {
 }
 
 void strip_hop_by_hop(http::fields& fields) {
-  const std::string connection_tokens(fields[http::field::connection]);
+  const auto connection = fields.find(http::field::connection);
+  const std::string connection_tokens = connection == fields.end() ? std::string() : std::string(connection->value());
   for (auto it = fields.begin(); it != fields.end();) {
-    if (is_hop_by_hop(view(it->name_string()), connection_tokens))
+    if (is_hop_by_hop(*it, connection_tokens))
       it = fields.erase(it);
     else
       ++it;
   }
 }
 
-void prepare_upstream_request(Request& req, const ForwardInfo& info) {
-  // Identity and forwarding headers are the gateway's to set: a client's copies never pass.
-  strip_hop_by_hop(req);
-  for (auto it = req.begin(); it != req.end();) {
-    const std::string_view name = view(it->name_string());
-    if (is_identity_header(name) || iequals(name, "x-forwarded-for") || iequals(name, "forwarded"))
-      it = req.erase(it);
-    else
-      ++it;
-  }
+void write_upstream_request(const Request& req, const ForwardInfo& info, UpstreamRequest& out) {
+  out.method = req.method();
+  out.body = req.body();
+  std::string& h = out.head;
+  h.clear();
+  h.reserve(2048);  // one allocation for a common head (a bearer token is about 700 bytes of it)
+  h.append(view(req.method_string()));
+  h.push_back(' ');
+  h.append(info.target);
+  h.append(" HTTP/1.1\r\n");
+  const auto connection = req.find(http::field::connection);
+  const std::string_view connection_tokens = connection == req.end() ? std::string_view() : view(connection->value());
+  for (const auto& f : req)
+    if (!is_hop_by_hop(f, connection_tokens) && !is_set_by_gateway(f))
+      append_field(h, view(f.name_string()), view(f.value()));
   core::MeshIdentity signed_identity;
   if (info.identity != nullptr) {
-    for (const auto& [name, value] : identity_headers(*info.identity))
-      req.set(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
+    for (const auto& [name, value] : identity_headers(*info.identity)) append_field(h, name, value);
     signed_identity = {info.identity->user_id, info.identity->role, info.identity->email, info.identity->session_id};
   }
-  req.target(beast::string_view(info.target.data(), info.target.size()));
-  req.version(11);
-  req.set("X-Request-Id", beast::string_view(info.request_id.data(), info.request_id.size()));
-  req.set("traceparent", beast::string_view(info.traceparent.data(), info.traceparent.size()));
-  req.set("X-Forwarded-For", beast::string_view(info.remote.data(), info.remote.size()));
-  req.set("X-Forwarded-Proto", "http");
-  if (info.mesh != nullptr) {
-    const std::string credential = info.mesh->sign(view(req.method_string()), info.target, signed_identity);
-    req.set(beast::string_view(core::MeshAuth::kHeader.data(), core::MeshAuth::kHeader.size()), credential);
-  } else {
-    req.erase(beast::string_view(core::MeshAuth::kHeader.data(), core::MeshAuth::kHeader.size()));
+  append_field(h, "X-Request-Id", info.request_id);
+  append_field(h, "traceparent", info.traceparent);
+  append_field(h, "X-Forwarded-For", info.remote);
+  append_field(h, "X-Forwarded-Proto", "http");
+  if (info.mesh != nullptr)
+    append_field(h, core::MeshAuth::kHeader, info.mesh->sign(view(req.method_string()), info.target, signed_identity));
+  // As Beast's prepare_payload frames a request: a length when there is a body, or for the methods
+  // that expect one; none otherwise.
+  const auto method = req.method();
+  if (!out.body.empty() || method == http::verb::post || method == http::verb::put || method == http::verb::options) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, out.body.size()).ptr;
+    append_field(h, "Content-Length", {digits, static_cast<std::size_t>(end - digits)});
   }
-  req.keep_alive(true);
-  req.prepare_payload();
+  h.append("\r\n");
+}
+
+void write_upstream_request(const Request& msg, UpstreamRequest& out) {
+  out.method = msg.method();
+  out.body = msg.body();
+  out.head.clear();
+  core::wire::append_head(msg, out.head);
 }
 
 void frame_payload(http::response<http::string_body>& res) {

@@ -4,7 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "shopmesh/core/http_wire.hpp"
+#include <array>
+
 #include "shopmesh/core/io_deadline.hpp"
 
 namespace shopmesh::gateway {
@@ -20,7 +21,6 @@ struct Pooled {
   tcp::socket socket;
   core::IoDeadline deadline{socket};
   beast::flat_buffer buffer;
-  std::string head;  // the request head being written, its capacity reused
 };
 
 }  // namespace
@@ -100,8 +100,14 @@ UpstreamPool::Instance* UpstreamPool::pick() {
   return nullptr;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::send(http::request<http::string_body>& request,
+asio::awaitable<UpstreamResult> UpstreamPool::send(const http::request<http::string_body>& request,
                                                    std::chrono::milliseconds timeout) {
+  UpstreamRequest wire;
+  write_upstream_request(request, wire);
+  co_return co_await send(wire, timeout);
+}
+
+asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& request, std::chrono::milliseconds timeout) {
   UpstreamResult result;
   // Each instance at most once: a refused connection moves on, anything else is the answer.
   for (std::size_t attempt = 0; attempt < instances_.size(); ++attempt) {
@@ -117,7 +123,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(http::request<http::string_bo
   co_return result;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::request<http::string_body>& request,
+asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
                                                        std::chrono::milliseconds timeout) {
   UpstreamResult result;
   result.instance = inst.name;
@@ -147,8 +153,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     }
     auto& socket = conn->socket;
     conn->deadline.expires_at(deadline);
-    auto [write_ec, wn] = co_await asio::async_write(socket, core::wire::buffers(request, conn->head),
-                                                     asio::as_tuple(asio::use_awaitable));
+    const std::array<asio::const_buffer, 2> bytes{asio::buffer(request.head), asio::buffer(request.body)};
+    auto [write_ec, wn] = co_await asio::async_write(socket, bytes, asio::as_tuple(asio::use_awaitable));
     const auto wec = conn->deadline.checked(write_ec);
     if (wec) {
       if (reused && is_stale_connection_error(wec)) continue;
@@ -158,7 +164,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, http::req
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    parser.skip(request.method() == http::verb::head);  // a HEAD answer has no body to read
+    parser.skip(request.method == http::verb::head);  // a HEAD answer has no body to read
     auto [read_ec, rn] = co_await http::async_read(socket, conn->buffer, parser, asio::as_tuple(asio::use_awaitable));
     const auto rec = conn->deadline.checked(read_ec);
     conn->deadline.disarm();

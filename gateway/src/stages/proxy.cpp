@@ -15,9 +15,11 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
   if (pool == nullptr) co_return problem(http::status::bad_gateway, "No upstream is configured for this route.", ex);
 
   const std::string target = ex.path + ex.query;
-  prepare_upstream_request(req, {target, ex.request_id, ex.trace.traceparent, ex.remote, ex.identity.get(), &mesh_});
+  UpstreamRequest upstream;
+  write_upstream_request(req, {target, ex.request_id, ex.trace.traceparent, ex.remote, ex.identity.get(), &mesh_},
+                         upstream);
 
-  auto result = co_await pool->send(req, route.timeout);
+  auto result = co_await pool->send(upstream, route.timeout);
   ex.upstream = result.instance;
   const std::size_t service_id = upstreams_.id(route.service);
   switch (result.failure) {

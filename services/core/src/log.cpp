@@ -172,6 +172,35 @@ LogLevel parse_log_level(std::string_view text) {
 
 Logger::Logger(std::string service, LogLevel level) : service_(std::move(service)), level_(level) {}
 
+Logger::~Logger() {
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flusher_.join();
+  }
+  std::lock_guard lock(mutex_);
+  write_pending();
+}
+
+void Logger::flush_every(std::chrono::milliseconds interval) {
+  std::lock_guard lock(mutex_);
+  if (flusher_.joinable() || interval.count() <= 0) return;  // set once, at start
+  interval_ = interval;
+  flusher_ = std::jthread([this](std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (!stop.stop_requested()) {
+      wake_.wait_for(lock, stop, interval_, [] { return false; });
+      write_pending();
+    }
+  });
+}
+
+void Logger::write_pending() {
+  if (pending_.empty()) return;
+  std::fflush(stdout);  // whatever else went through stdio comes first
+  write_all(STDOUT_FILENO, pending_.data(), pending_.size());
+  pending_.clear();
+}
+
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
   const std::string_view ts = timestamp();
@@ -209,9 +238,17 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
     }
   }
   w.raw("}\n");
+  const std::string_view line(buffer.data(), static_cast<std::size_t>(w.end() - buffer.data()));
+  constexpr std::size_t kMostPending = 64 * 1024;
   std::lock_guard lock(mutex_);
+  if (interval_.count() > 0 && level < LogLevel::warn) {
+    pending_.append(line);
+    if (pending_.size() >= kMostPending) write_pending();
+    return;
+  }
+  write_pending();
   std::fflush(stdout);  // whatever else went through stdio comes first
-  write_all(STDOUT_FILENO, buffer.data(), static_cast<std::size_t>(w.end() - buffer.data()));
+  write_all(STDOUT_FILENO, line.data(), line.size());
 }
 
 }  // namespace shopmesh::core

@@ -1,14 +1,18 @@
 // core::Logger: each line is one JSON object with the fields in order, strings escaped as
-// RapidJSON's Writer escapes them, numbers unquoted.
+// RapidJSON's Writer escapes them, numbers unquoted; batched info lines (flush_every) are written
+// within the interval, before any warn line, and at destruction.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "shopmesh/core/log.hpp"
 
@@ -99,4 +103,29 @@ TEST_CASE("log: numbers are unquoted, a non-finite one is null, a line below the
   CHECK(d["big"].GetInt64() == 9007199254740993LL);
   CHECK(d["nan"].IsNull());
   CHECK(d["small"].GetDouble() == 0.000123);
+}
+
+TEST_CASE("log: with flush_every, info lines wait for the interval and a warn line takes them along") {
+  auto log = std::make_unique<Logger>("svc", LogLevel::info);
+  log->flush_every(std::chrono::milliseconds(200));
+  const std::string waited = captured([&] { log->info("first"); });
+  const std::string after_interval = captured([&] {
+    log->info("second");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  });
+  const std::string with_warn = captured([&] {
+    log->info("third");
+    log->warn("fourth");
+  });
+  // Destruction writes what still waits: nothing is lost.
+  const std::string at_end = captured([&] {
+    log->info("fifth");
+    log.reset();
+  });
+  CHECK(waited.empty());
+  CHECK(after_interval.find("\"first\"") != std::string::npos);
+  CHECK(after_interval.find("\"second\"") != std::string::npos);
+  CHECK(with_warn.find("\"fourth\"") != std::string::npos);
+  CHECK(with_warn.find("\"third\"") < with_warn.find("\"fourth\""));
+  CHECK(at_end.find("\"fifth\"") != std::string::npos);
 }

@@ -1,5 +1,6 @@
-// The upstream request the gateway makes of a client's (http_rules: prepare_upstream_request), and
-// what read errors mean (refusal_for_read_error).
+// The upstream request the gateway makes of a client's (http_rules: write_upstream_request), read
+// back from its bytes as the service's parser reads it, and what read errors mean
+// (refusal_for_read_error).
 #include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <catch2/catch.hpp>
@@ -31,14 +32,30 @@ Request client_request() {
   return req;
 }
 
+// The upstream request for `client`, parsed from the bytes the gateway would send.
+Request upstream_of(const Request& client, const ForwardInfo& info) {
+  UpstreamRequest out;
+  write_upstream_request(client, info, out);
+  const std::string bytes = out.head + std::string(out.body);
+  RequestParser parser;
+  parser.eager(true);
+  beast::error_code ec;
+  const auto used = parser.put(boost::asio::buffer(bytes), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(parser.is_done());
+  REQUIRE(used == bytes.size());
+  CHECK(out.method == client.method());
+  return parser.release();
+}
+
 }  // namespace
 
 TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop headers are replaced", "[gateway]") {
-  Request req = client_request();
   Identity id;
   id.user_id = "u-1";
   id.role = "USER";
-  prepare_upstream_request(req, {"/api/orders?x=1", "rid-1", "00-trace", "203.0.113.7", &id, &kMesh});
+  const Request client = client_request();
+  const Request req = upstream_of(client, {"/api/orders?x=1", "rid-1", "00-trace", "203.0.113.7", &id, &kMesh});
   CHECK(req.target() == "/api/orders?x=1");
   CHECK(req.version() == 11);
   CHECK(req["X-User-Id"] == "u-1");
@@ -53,7 +70,12 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
   CHECK(req["X-Request-Id"] == "rid-1");
   CHECK(req[http::field::content_length] == "12");
   CHECK(req[http::field::content_type] == "application/json");
+  CHECK(req[http::field::host] == "api.shop.example");
+  CHECK(req["traceparent"] == "00-trace");
+  CHECK(req["X-Forwarded-Proto"] == "http");
+  CHECK(req.body() == client.body());
   CHECK(req.keep_alive());
+  CHECK(client["X-User-Id"] == "someone-else");  // the client's request is left as it was
   // The mesh credential is the gateway's, over exactly what the service receives.
   REQUIRE(req.count("X-Mesh-Auth") == 1);
   const std::string credential(req["X-Mesh-Auth"]);
@@ -63,10 +85,24 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
 }
 
 TEST_CASE("gateway upstream request: without a verified caller no identity header is forwarded", "[gateway]") {
-  Request req = client_request();
-  prepare_upstream_request(req, {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr, &kMesh});
+  const Request req = upstream_of(client_request(), {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr, &kMesh});
   for (const auto& f : req) CHECK_FALSE(is_identity_header({f.name_string().data(), f.name_string().size()}));
   CHECK(kMesh.verify(std::string(req["X-Mesh-Auth"]), "POST", "/api/orders", {}) == "gateway");
+}
+
+TEST_CASE("gateway upstream request: framing as prepare_payload sets it", "[gateway]") {
+  Request get{http::verb::get, "/api/products", 11};
+  get.set(http::field::content_length, "0");
+  CHECK(upstream_of(get, {"/api/products", "r", "t", "a", nullptr, &kMesh}).count(http::field::content_length) == 0);
+  Request post{http::verb::post, "/api/cart", 11};
+  post.set(http::field::transfer_encoding, "chunked");  // the client's framing; the body is whole now
+  const Request up = upstream_of(post, {"/api/cart", "r", "t", "a", nullptr, &kMesh});
+  CHECK(up[http::field::content_length] == "0");
+  CHECK(up.count(http::field::transfer_encoding) == 0);
+  Request del{http::verb::delete_, "/api/cart/items/1", 11};
+  del.body() = "{}";
+  const Request up_del = upstream_of(del, {"/api/cart/items/1", "r", "t", "a", nullptr, &kMesh});
+  CHECK(up_del[http::field::content_length] == "2");
 }
 
 TEST_CASE("gateway http rules: read errors close quietly or refuse with a status", "[gateway]") {

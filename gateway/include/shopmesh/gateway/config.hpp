@@ -7,6 +7,8 @@
 //                                         interface is the model): /metrics and /health, never on the
 //                                         public listener; port 0 picks a free one
 //   LOG_LEVEL [info]                      debug | info | warn | error
+//   LOG_FLUSH_MS [100]                    info lines (the access log) wait at most this long and go
+//                                         out together; warn and error at once; 0: each at once
 //   GATEWAY_ROUTES_FILE [built-in gateway/routes.json]   route table (JSON) to use instead
 //   AUTH_URL … NOTIFICATION_URL [http://127.0.0.1:8081 … :8088]   upstream instances per service:
 //                                         comma-separated http://host:port list (round robin)
@@ -84,6 +86,7 @@ struct GatewayConfig {
   int io_threads = 2;
   std::string kafka_brokers;
   std::string log_level = "info";
+  std::chrono::milliseconds log_flush{100};
   std::string routes_file;                                        // empty: the built-in gateway/routes.json
   std::map<std::string, std::vector<UpstreamAddress>> upstreams;  // service -> instances
 

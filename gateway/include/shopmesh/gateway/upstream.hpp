@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/http_rules.hpp"
 
 namespace shopmesh::gateway {
 
@@ -43,7 +44,9 @@ class UpstreamPool {
   /// Sends `request` (keep-alive) to the next healthy instance and reads the response.
   /// A pooled connection the upstream closed meanwhile is retried once on a fresh one; a refused
   /// connection moves on to the next instance. `timeout` bounds the whole exchange.
-  boost::asio::awaitable<UpstreamResult> send(http::request<http::string_body>& request,
+  boost::asio::awaitable<UpstreamResult> send(const UpstreamRequest& request, std::chrono::milliseconds timeout);
+  /// The same for a message whose framing is already set (prepare_payload): the gateway's own probes.
+  boost::asio::awaitable<UpstreamResult> send(const http::request<http::string_body>& request,
                                               std::chrono::milliseconds timeout);
 
   const std::string& service() const { return service_; }
@@ -52,7 +55,7 @@ class UpstreamPool {
  private:
   struct Instance;
   Instance* pick();
-  boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, http::request<http::string_body>& request,
+  boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, const UpstreamRequest& request,
                                                   std::chrono::milliseconds timeout);
 
   boost::asio::io_context& ioc_;

@@ -1,6 +1,6 @@
 #pragma once
-// Stage 11, the proxy: the client's request, edited in place into the upstream request
-// (http_rules.hpp: prepare_upstream_request signs it with the mesh credential), goes to the route's
+// Stage 11, the proxy: the client's request, written out as the upstream request
+// (http_rules.hpp: write_upstream_request signs it with the mesh credential), goes to the route's
 // service pool (upstream.hpp) within the route's timeout. Failures become 502 (connect / I/O),
 // 503 with Retry-After (every instance ejected) or 504 (timeout), logged and counted per service.
 #include <chrono>
