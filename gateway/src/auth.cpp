@@ -79,13 +79,25 @@ TokenCache::TokenCache(std::size_t capacity) : per_shard_(std::max<std::size_t>(
 
 TokenCache::~TokenCache() = default;
 
+namespace {
+
+// The hash a token is looked up by: that of its last 64 bytes, the end of the signature (random for
+// every token; a hit still compares the whole token). Hashing all 700-odd bytes was a fiftieth of
+// a proxied request's instructions.
+std::size_t token_hash(std::string_view token) {
+  constexpr std::size_t kTail = 64;
+  return std::hash<std::string_view>{}(token.size() > kTail ? token.substr(token.size() - kTail) : token);
+}
+
+}  // namespace
+
 TokenCache::Shard& TokenCache::shard_for(std::size_t hash) const {
   return *shards_[(hash >> 7) % kShards];
 }
 
 std::shared_ptr<const Identity> TokenCache::get(std::string_view token, std::int64_t now_s) {
   if (per_shard_ == 0) return nullptr;
-  const std::size_t hash = std::hash<std::string_view>{}(token);
+  const std::size_t hash = token_hash(token);
   auto& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
   auto it = shard.index.find(hash);
@@ -101,7 +113,7 @@ std::shared_ptr<const Identity> TokenCache::get(std::string_view token, std::int
 
 void TokenCache::put(std::string_view token, std::shared_ptr<const Identity> identity, std::int64_t valid_until_s) {
   if (per_shard_ == 0) return;
-  const std::size_t hash = std::hash<std::string_view>{}(token);
+  const std::size_t hash = token_hash(token);
   auto& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
   if (auto it = shard.index.find(hash); it != shard.index.end()) {

@@ -172,13 +172,18 @@ LogLevel parse_log_level(std::string_view text) {
 
 Logger::Logger(std::string service, LogLevel level) : service_(std::move(service)), level_(level) {}
 
+// Batched lines (flush_every): the flusher is woken early once this much waits, and a logging
+// thread writes itself once ten times that waits (the disk is not keeping up: back pressure).
+constexpr std::size_t kWakeFlusherAt = 64 * 1024;
+constexpr std::size_t kWriteInlineAt = 10 * kWakeFlusherAt;
+
 Logger::~Logger() {
   if (flusher_.joinable()) {
     flusher_.request_stop();
     flusher_.join();
   }
-  std::lock_guard lock(mutex_);
-  write_pending();
+  std::unique_lock lock(mutex_);
+  write_out(lock, {});
 }
 
 void Logger::flush_every(std::chrono::milliseconds interval) {
@@ -188,17 +193,29 @@ void Logger::flush_every(std::chrono::milliseconds interval) {
   flusher_ = std::jthread([this](std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
-      wake_.wait_for(lock, stop, interval_, [] { return false; });
-      write_pending();
+      wake_.wait_for(lock, stop, interval_, [this] { return pending_.size() >= kWakeFlusherAt; });
+      write_out(lock, {});
+      lock.lock();
     }
   });
 }
 
-void Logger::write_pending() {
-  if (pending_.empty()) return;
-  std::fflush(stdout);  // whatever else went through stdio comes first
-  write_all(STDOUT_FILENO, pending_.data(), pending_.size());
+void Logger::write_out(std::unique_lock<std::mutex>& lock, std::string_view line) {
+  std::string batch = std::move(pending_);
+  pending_ = std::move(spare_);  // the last batch's memory: appending does not grow it again
   pending_.clear();
+  {
+    // Taken before mutex_ is let go: batches reach the file in the order they were taken, and no
+    // thread that only appends to pending_ ever waits for the disk.
+    std::lock_guard out(output_);
+    lock.unlock();
+    std::fflush(stdout);  // whatever else went through stdio comes first
+    write_all(STDOUT_FILENO, batch.data(), batch.size());
+    write_all(STDOUT_FILENO, line.data(), line.size());
+  }
+  lock.lock();
+  if (batch.capacity() > spare_.capacity()) spare_ = std::move(batch);
+  lock.unlock();
 }
 
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
@@ -239,16 +256,13 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
   }
   w.raw("}\n");
   const std::string_view line(buffer.data(), static_cast<std::size_t>(w.end() - buffer.data()));
-  constexpr std::size_t kMostPending = 64 * 1024;
-  std::lock_guard lock(mutex_);
-  if (interval_.count() > 0 && level < LogLevel::warn) {
+  std::unique_lock lock(mutex_);
+  if (interval_.count() > 0 && level < LogLevel::warn && pending_.size() < kWriteInlineAt) {
     pending_.append(line);
-    if (pending_.size() >= kMostPending) write_pending();
+    if (pending_.size() >= kWakeFlusherAt) wake_.notify_one();
     return;
   }
-  write_pending();
-  std::fflush(stdout);  // whatever else went through stdio comes first
-  write_all(STDOUT_FILENO, line.data(), line.size());
+  write_out(lock, line);
 }
 
 }  // namespace shopmesh::core

@@ -37,8 +37,9 @@ class Logger {
   Logger& operator=(const Logger&) = delete;
 
   /// Lets debug and info lines wait in memory for up to `interval` (or until 64 KiB wait) and go out
-  /// in one write, as Envoy flushes its access logs: at tens of thousands of requests a second a
-  /// write per line is a twentieth of the gateway's CPU. Warn and error lines go out at once, after
+  /// in one write from a thread of the logger's own, as Envoy flushes its access logs: at tens of
+  /// thousands of requests a second a write per line was a twentieth of the gateway's CPU, and the
+  /// thread serving requests never waits for the disk. Warn and error lines go out at once, after
   /// whatever waits; destruction writes what waits. Zero (the default) writes every line at once.
   /// A process killed with SIGKILL loses at most `interval` of lines.
   void flush_every(std::chrono::milliseconds interval);
@@ -53,12 +54,15 @@ class Logger {
   const std::string& service() const { return service_; }
 
  private:
-  void write_pending();  // with mutex_ held
+  /// Writes what waits, then `line`; called with `lock` held on mutex_, returns with it released.
+  void write_out(std::unique_lock<std::mutex>& lock, std::string_view line);
 
   std::string service_;
   LogLevel level_;
-  std::mutex mutex_;
+  std::mutex mutex_;     // guards pending_, spare_ and interval_
+  std::mutex output_;    // held while writing: taken with mutex_ held, so writes keep their order
   std::string pending_;  // lines waiting for the flusher (flush_every)
+  std::string spare_;    // the memory of the batch written last, for pending_ to reuse
   std::chrono::milliseconds interval_{0};
   std::condition_variable_any wake_;
   std::jthread flusher_;  // declared last: stopped before the rest goes
