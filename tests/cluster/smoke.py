@@ -10,7 +10,9 @@
 3. a Kafka broker killed -9 (the leader of order.events partition 0): the next orders are still
    confirmed, the dead broker leaves every in-sync replica set and leads no partition;
 4. the instance of orders whose relay is active killed -9: the other instance's relay takes the slot
-   over (never both active), and the next order is confirmed.
+   over (never both active), and the next order is confirmed;
+5. with --takeovers N (a measurement, not in `make test`): everything restarted, then the active relay of
+   every service database killed -9 N times over, each takeover timed.
 
 Prints one line per check and the figures (time to confirmation after each kill, relay takeover), writes
 them as JSON to --out. Exit 0 only if every check holds. Python 3 standard library, kcat, meshctl, and
@@ -190,9 +192,44 @@ def order(api: kit.Api, user: kit.User, product: str, retry_for: float = 30) -> 
     return status, kit.now() - intent.started
 
 
+def measure_takeovers(c: Checks, stack: kit.Stack, rounds: int, figures: dict) -> None:
+    """Kills -9 the instance holding each database's relay, `rounds` times over, and times until the other
+    instance's relay has the slot; the killed instance is started again (standing by) after each kill."""
+    log(f"5. relay takeovers, {rounds} round(s) over {len(RELAYS)} databases")
+    t = kit.now()
+    stack.up()  # what the smoke killed comes back
+    figures["restartSeconds"] = round(kit.now() - t, 1)
+    times: dict[str, list[float]] = {s: [] for s in RELAYS}
+    for _ in range(rounds):
+        for service in RELAYS:
+            kit.eventually(lambda: sum(x or 0 for x in active_relays(service).values()) == 1, 30)
+            relays = active_relays(service)
+            active = [n for n, v in relays.items() if v == 1]
+            if not c.check(len(active) == 1, f"{service}: one relay active before the kill ({relays})"):
+                continue
+            pid = stack.kill(active[0], signal.SIGKILL)
+            t_kill = kit.now()
+            survivor = [u for n, u in instances(service) if n != active[0]][0]
+            took_over = kit.eventually(lambda: relay_active(survivor) == 1, 30, 0.02)
+            elapsed = kit.now() - t_kill
+            c.check(bool(took_over), f"{service}: taken over {elapsed:.2f} s after {active[0]} was killed -9")
+            times[service].append(round(elapsed, 3))
+            stack.wait_gone(pid)
+            stack.up()
+    flat = sorted(x for v in times.values() for x in v)
+    figures["takeoverSeconds"] = times
+    if flat:
+        figures["takeoverSummary"] = {"n": len(flat), "min": flat[0], "median": flat[len(flat) // 2],
+                                      "max": flat[-1]}
+        log(f"relay takeover over {len(flat)} kills: min {flat[0]:.2f} s, median {flat[len(flat) // 2]:.2f} s, "
+            f"max {flat[-1]:.2f} s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", help="write the figures here as JSON")
+    ap.add_argument("--takeovers", type=int, default=0, metavar="N",
+                    help="then kill -9 the active relay of every service database N times and time each takeover")
     args = ap.parse_args()
     nodes, replicas = int(os.environ.get("KAFKA_NODES", "1")), int(os.environ.get("REPLICAS", "1"))
     if nodes < 3 or replicas < 2:
@@ -261,6 +298,9 @@ def main() -> int:
         bad = [s for s, v in others.items() if sum(x or 0 for x in v.values()) != 1]
         c.check(not bad, f"the other databases still have exactly one active relay each {bad}")
     api.close()
+
+    if args.takeovers:
+        measure_takeovers(c, stack, args.takeovers, figures)
 
     figures["seconds"] = round(kit.now() - t0, 1)
     figures["passed"], figures["failed"] = c.passed, c.failures
