@@ -181,15 +181,23 @@ def wait_confirmed(api: kit.Api, user: kit.User, order_id: str, timeout: float) 
     return kit.eventually(status, timeout, 0.1) or "PENDING"
 
 
-def order(api: kit.Api, user: kit.User, product: str, retry_for: float = 30) -> tuple[str, float]:
+def order(api: kit.Api, user: kit.User, product: str, retry_for: float = 30,
+          timeline: bool = False) -> tuple[str, float]:
     """Places one order (retrying a failed attempt with the same Idempotency-Key); (status, seconds from the
-    first attempt to the order settled)."""
+    first attempt to the order settled). With `timeline`, prints the order's events across topics and who
+    applied each when (`meshctl order`): where the time went."""
     intent = kit.Intent(str(uuid.uuid4()), user, [{"productId": product, "quantity": 1}], kit.now())
     kit.place(api, intent, retry_for)
     if not intent.accepted:
         return f"not accepted {intent.codes}", kit.now() - intent.started
     status = wait_confirmed(api, user, intent.order_id, CONFIRM_WITHIN)
-    return status, kit.now() - intent.started
+    took = kit.now() - intent.started
+    if timeline:
+        r = subprocess.run([os.path.join(kit.env("SHOPMESH_BUILD_DIR"), "bin", "meshctl"), "--color", "never",
+                            "order", intent.order_id], capture_output=True, text=True, timeout=60)
+        for line in (r.stdout or r.stderr).splitlines():
+            log(f"     | {line}")
+    return status, took
 
 
 def measure_takeovers(c: Checks, stack: kit.Stack, rounds: int, figures: dict) -> None:
@@ -263,7 +271,7 @@ def main() -> int:
     log(f"{victim} (pid {pid}, leader of order.events[0]) killed -9")
     times = []
     for i in range(3):
-        status, took = order(api, user, product, retry_for=60)
+        status, took = order(api, user, product, retry_for=60, timeline=i == 0)
         times.append(round(took, 3))
         c.check(status == "CONFIRMED",
                 f"order {i + 1} after the broker kill is CONFIRMED ({status} after {took:.2f} s)")
@@ -291,7 +299,7 @@ def main() -> int:
         figures["relayTakeoverSeconds"] = round(takeover, 3)
         c.check(bool(took_over), f"{survivor[0]}'s relay took the slot over {takeover:.2f} s after {active[0]} "
                                  f"was killed -9")
-        status, took = order(api, user, product, retry_for=60)
+        status, took = order(api, user, product, retry_for=60, timeline=True)
         figures["orderAfterRelayKillSeconds"] = round(took, 3)
         c.check(status == "CONFIRMED", f"the next order is CONFIRMED ({status} after {took:.2f} s)")
         others = {s: active_relays(s) for s in RELAYS if s != "orders"}
