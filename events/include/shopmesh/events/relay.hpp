@@ -11,8 +11,9 @@
 // no NOTIFY: the walsender sends a transaction at commit.
 //
 // One active relay per database: the slot admits one reader, and other instances of the service
-// stand by, trying again every few seconds (`outbox_relay_active` is 1 on the instance that streams). The slot retains WAL while the relay is away, up to
-// PostgreSQL's max_slot_wal_keep_size; `meshctl outbox status` and the service's health show it.
+// stand by, trying again every few seconds (`outbox_relay_active` is 1 on the instance that streams).
+// The slot retains WAL while the relay is away, up to PostgreSQL's max_slot_wal_keep_size;
+// `meshctl outbox status` and the service's health show it.
 #include <chrono>
 #include <functional>
 #include <memory>
