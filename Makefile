@@ -6,10 +6,11 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration e2e hostile bench fault fuzz clean replay meshctl meshctl-bin
+.PHONY: help bootstrap configure build up down ps logs test unit integration e2e hostile cluster-smoke \
+  cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 bootstrap: ## Install missing Debian packages and fetch Kafka (idempotent)
 	@scripts/bootstrap
@@ -20,7 +21,7 @@ configure: bootstrap
 build: configure ## Build every binary and test (PRESET=dev|release|asan)
 	@cmake --build --preset $(PRESET)
 
-up: build ## Start PostgreSQL, Kafka and every service; wait until /api/health is green
+up: build ## Start PostgreSQL, Kafka and every service, wait for /api/health (cluster: KAFKA_NODES=3 REPLICAS=2)
 	@scripts/stack up
 
 down: ## Stop everything `make up` started
@@ -41,11 +42,19 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit tests, a fuzzing smoke, then newman, integration tests and the hostile clients on one ephemeral real stack
+test: build ## Everything: unit, fuzz smoke, newman, integration, hostile clients on an ephemeral stack; cluster smoke
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
 	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration && \
 	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
+	@$(MAKE) --no-print-directory cluster-smoke-run
+
+cluster-smoke: build ## Cluster mode (3 Kafka nodes, 2 instances each), ephemeral: orders, a broker and a relay killed
+	@$(MAKE) --no-print-directory cluster-smoke-run
+
+cluster-smoke-run:
+	@KAFKA_NODES=3 REPLICAS=2 scripts/stack ephemeral -- \
+	  python3 tests/cluster/smoke.py --out $(BUILD_DIR)/cluster-smoke.json
 
 hostile: build ## The hostile clients (tests/fault/hostile.py, ~1 min) on an ephemeral stack; report in build/<preset>/hostile.json
 	@scripts/stack ephemeral -- python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json
@@ -62,9 +71,9 @@ bench: ## Gateway vs nginx/Express, orders vs pgbench, outbox, on an ephemeral s
 
 # meshctl with the stack's settings: compose/.env, then compose/.env.example (the environment wins).
 MESHCTL := $(BUILD_DIR)/bin/meshctl
-MESHCTL_ENV = source scripts/lib/common.sh && load_env && kafka_host=$$KAFKA_HOST && \
-  { [[ $$kafka_host != 0.0.0.0 ]] || kafka_host=127.0.0.1; } && \
-  export KAFKA_BROKERS="$${KAFKA_BROKERS:-$$kafka_host:$$KAFKA_PORT}" &&
+# KAFKA_BROKERS: every node of the running stack (scripts/stack knows its topology).
+MESHCTL_ENV = source scripts/lib/common.sh && load_env && \
+  export KAFKA_BROKERS="$${KAFKA_BROKERS:-$$(scripts/stack brokers)}" &&
 
 meshctl-bin:
 	@[[ -f $(BUILD_DIR)/build.ninja ]] || $(MAKE) --no-print-directory configure

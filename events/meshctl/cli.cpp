@@ -80,9 +80,21 @@ Command topics_command(CLI::App& parent, Command& ensure) {
 
   // `topics ensure` is how the launcher creates the catalogue's topics (scripts/stack).
   auto catalogue_path = std::make_shared<std::string>("contracts/topics.json");
+  auto replication = std::make_shared<Kafka::Replication>();
   auto* sub = topics->add_subcommand("ensure", "Create the topics and dead-letter topics a catalogue names");
   sub->add_option("catalogue", *catalogue_path, "Path of contracts/topics.json")->check(CLI::ExistingFile);
-  ensure = {sub, [catalogue_path](Context& ctx) {
+  sub->add_option("--replication-factor", replication->factor,
+                  "Replicas of each new topic (default: the broker's default.replication.factor); an existing "
+                  "topic with fewer fails")
+      ->check(CLI::Range(1, 16));
+  sub->add_option("--min-insync-replicas", replication->min_insync,
+                  "min.insync.replicas of each new topic (default: the broker's)")
+      ->check(CLI::Range(1, 16));
+  ensure = {sub, [catalogue_path, replication](Context& ctx) {
+              if (replication->factor > 0 && replication->min_insync > replication->factor)
+                throw UsageError("--min-insync-replicas " + std::to_string(replication->min_insync) +
+                                 " is more than --replication-factor " + std::to_string(replication->factor) +
+                                 ": no write to those topics could ever be acknowledged");
               std::ifstream in(*catalogue_path);
               std::stringstream text;
               text << in.rdbuf();
@@ -93,7 +105,8 @@ Command topics_command(CLI::App& parent, Command& ensure) {
                         << " ms\n";
                 return kExitFailure;
               }
-              return kafka.ensure_topics(catalogue.all_topics(), ctx.out, ctx.err) ? kExitOk : kExitFailure;
+              return kafka.ensure_topics(catalogue.all_topics(), *replication, ctx.out, ctx.err) ? kExitOk
+                                                                                                   : kExitFailure;
             }};
   return {topics, [o](Context& ctx) { return run_topics(ctx, *o); }};
 }

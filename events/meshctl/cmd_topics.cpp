@@ -1,5 +1,5 @@
 // meshctl topics: every topic with partitions and end offsets, and under it each consumer group
-// that has committed offsets on it, with its state, members and lag.
+// that has committed offsets on it or members consuming it, with its state, members and lag.
 #include <cstdio>
 #include <map>
 #include <set>
@@ -59,6 +59,14 @@ int run_topics(Context& ctx, const TopicsOptions& o) {
       g.committed[tp.second] = offset;
     }
   }
+  // A group consuming a topic it has committed nothing on yet (nothing published there) is listed too.
+  for (const auto& g : described)
+    for (const auto& member : g.members)
+      for (const auto& [topic, partition] : member.assignment) {
+        auto& on_topic = by_topic[topic][g.id];
+        on_topic.id = g.id;
+        on_topic.info = &g;
+      }
 
   if (!o.json)
     ctx.out << ctx.style.bold(
@@ -105,6 +113,23 @@ int run_topics(Context& ctx, const TopicsOptions& o) {
         write_string(w, g.info ? g.info->state : "Unknown");
         w.Key("members");
         w.Int(g.info ? static_cast<int>(g.info->members.size()) : 0);
+        // Who consumes which of this topic's partitions: a group spread over instances shows each.
+        w.Key("assignment");
+        w.StartArray();
+        for (const auto& member : g.info ? g.info->members : std::vector<GroupMember>{}) {
+          w.StartObject();
+          w.Key("member");
+          write_string(w, member.instance_id.empty() ? member.client_id : member.instance_id);
+          w.Key("static");
+          w.Bool(!member.instance_id.empty());
+          w.Key("partitions");
+          w.StartArray();
+          for (const auto& [topic, partition] : member.assignment)
+            if (topic == t.name) w.Int(partition);
+          w.EndArray();
+          w.EndObject();
+        }
+        w.EndArray();
         w.Key("partitions");
         w.StartArray();
         for (const auto& m : marks) {

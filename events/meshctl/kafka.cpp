@@ -96,12 +96,20 @@ bool Kafka::wait_ready(std::chrono::milliseconds timeout) {
   return false;
 }
 
-bool Kafka::ensure_topics(const std::vector<events::TopicSpec>& topics, std::ostream& out, std::ostream& err_out) {
+bool Kafka::ensure_topics(const std::vector<events::TopicSpec>& topics, const Replication& replication,
+                          std::ostream& out, std::ostream& err_out) {
   rd_kafka_t* rk = handle_->c_ptr();
   std::vector<rd_kafka_NewTopic_t*> requests;
   char err[512];
+  const std::string min_insync = std::to_string(replication.min_insync);
   for (const auto& t : topics) {
-    auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, 1, err, sizeof err);
+    auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, replication.factor, err, sizeof err);
+    if (nt != nullptr && replication.min_insync > 0 &&
+        rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", min_insync.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_NewTopic_destroy(nt);
+      nt = nullptr;
+      std::snprintf(err, sizeof err, "min.insync.replicas %s refused", min_insync.c_str());
+    }
     if (nt == nullptr) {
       err_out << "meshctl: topic " << t.name << ": " << err << '\n';
       for (auto* r : requests) rd_kafka_NewTopic_destroy(r);
@@ -127,19 +135,46 @@ bool Kafka::ensure_topics(const std::vector<events::TopicSpec>& topics, std::ost
   size_t n = 0;
   const auto** results = rd_kafka_CreateTopics_result_topics(result, &n);
   bool ok = true;
+  std::map<std::string, int> replicas;  // of the existing topics, read once when one is met
   for (size_t i = 0; i < n; ++i) {
     const auto code = rd_kafka_topic_result_error(results[i]);
     const char* name = rd_kafka_topic_result_name(results[i]);
     if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
       out << "created  " << name << '\n';
     } else if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      out << "exists   " << name << '\n';
+      if (replication.factor > 0 && replicas.empty()) replicas = replica_counts();
+      const auto it = replicas.find(name);
+      if (replication.factor > 0 && it != replicas.end() && it->second < replication.factor) {
+        err_out << "failed   " << name << ": exists with " << it->second << " replica(s), " << replication.factor
+                << " asked for (delete it, or the Kafka data, to create it again)\n";
+        ok = false;
+      } else {
+        out << "exists   " << name << '\n';
+      }
     } else {
       err_out << "failed   " << name << ": " << rd_kafka_topic_result_error_string(results[i]) << '\n';
       ok = false;
     }
   }
   return ok;
+}
+
+std::map<std::string, int> Kafka::replica_counts() {
+  RdKafka::Metadata* raw = nullptr;
+  const auto rc = handle_->metadata(true, nullptr, &raw, static_cast<int>(timeout_.count()));
+  if (rc != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot reach Kafka at " + brokers_ + ": " + RdKafka::err2str(rc));
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  std::map<std::string, int> out;
+  for (const auto* t : *md->topics()) {
+    int fewest = -1;
+    for (const auto* p : *t->partitions()) {
+      const int n = static_cast<int>(p->replicas()->size());
+      fewest = fewest < 0 ? n : std::min(fewest, n);
+    }
+    out[t->topic()] = fewest;
+  }
+  return out;
 }
 
 std::vector<TopicInfo> Kafka::list_topics() {
@@ -220,7 +255,13 @@ std::vector<GroupInfo> Kafka::describe_groups(const std::vector<std::string>& id
       const auto* member = rd_kafka_ConsumerGroupDescription_member(groups[i], m);
       const char* client = rd_kafka_MemberDescription_client_id(member);
       const char* host = rd_kafka_MemberDescription_host(member);
-      g.members.push_back({client ? client : "", host ? host : ""});
+      const char* instance = rd_kafka_MemberDescription_group_instance_id(member);
+      GroupMember& gm =
+          g.members.emplace_back(GroupMember{client ? client : "", host ? host : "", instance ? instance : "", {}});
+      const auto* assigned = rd_kafka_MemberDescription_assignment(member);
+      const auto* list = assigned != nullptr ? rd_kafka_MemberAssignment_partitions(assigned) : nullptr;
+      for (int k = 0; list != nullptr && k < list->cnt; ++k)
+        gm.assignment.emplace_back(list->elems[k].topic, list->elems[k].partition);
     }
     out.push_back(std::move(g));
   }
@@ -408,12 +449,7 @@ std::vector<Sent> publish(const std::string& brokers, const std::vector<Outgoing
   if (messages.empty()) return results;
   DeliveryReports reports(results);
   auto conf = base_conf(brokers);
-  for (const auto& [k, v] :
-       std::map<std::string, std::string>{{"enable.idempotence", "true"},
-                                          {"acks", "all"},
-                                          {"linger.ms", "5"},
-                                          {"delivery.timeout.ms", std::to_string(timeout.count())}})
-    conf.set(k, v);
+  conf.durable_producer().set("linger.ms", "5").set("delivery.timeout.ms", std::to_string(timeout.count()));
   std::unique_ptr<RdKafka::Producer> producer = conf.on_delivery(&reports).producer();
 
   for (std::size_t i = 0; i < messages.size(); ++i) {

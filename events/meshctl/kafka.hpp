@@ -33,6 +33,8 @@ struct TopicInfo {
 struct GroupMember {
   std::string client_id;
   std::string host;
+  std::string instance_id;  // group.instance.id of a static member, else empty
+  std::vector<std::pair<std::string, int>> assignment;  // (topic, partition) it consumes
 };
 
 /// A consumer group as the broker describes it.
@@ -66,9 +68,20 @@ class Kafka {
 
   /// Polls metadata until a broker answers or `timeout` passes.
   bool wait_ready(std::chrono::milliseconds timeout);
-  /// Creates missing topics (existing ones are left alone); one line per topic on `out`.
-  bool ensure_topics(const std::vector<events::TopicSpec>& topics, std::ostream& out, std::ostream& err);
+  /// How `ensure_topics` creates a topic: its replicas (-1: the broker's default.replication.factor)
+  /// and its min.insync.replicas (-1: the broker's default).
+  struct Replication {
+    int factor = -1;
+    int min_insync = -1;
+  };
+  /// Creates missing topics (existing ones are left alone); one line per topic on `out`. An
+  /// existing topic with fewer replicas than asked for is a failure (it would not survive what
+  /// the caller expects it to).
+  bool ensure_topics(const std::vector<events::TopicSpec>& topics, const Replication& replication, std::ostream& out,
+                     std::ostream& err);
 
+  /// Per topic, the fewest replicas any of its partitions has.
+  std::map<std::string, int> replica_counts();
   /// Every topic except Kafka's internal ones (`__consumer_offsets`, ...), sorted by name.
   std::vector<TopicInfo> list_topics();
   /// The topic, or a runtime_error saying it does not exist.

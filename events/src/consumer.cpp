@@ -390,6 +390,12 @@ void ConsumerRunner::Impl::run_worker(int index) {
   if (!consumer) return;
   log.info("consumer started", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});
   std::vector<std::unique_ptr<RdKafka::Message>> batch;
+  // A consumer gone fatal is recreated after a pause that starts short (librdkafka 2.0.2 fences a static
+  // member when its group's coordinator moves to another broker: a one-off, to be ridden through at once)
+  // and doubles while it keeps happening (two processes under one instance id fence each other in turn).
+  constexpr std::chrono::milliseconds kRecreateFirst{250}, kRecreateMax{10'000};
+  std::chrono::milliseconds recreate_after = kRecreateFirst;
+  auto last_fatal = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     // Wait for one message, then take whatever else has already arrived, up to max_batch.
     batch.clear();
@@ -401,12 +407,18 @@ void ConsumerRunner::Impl::run_worker(int index) {
         // a new one rejoins and resumes from the committed offsets (the inbox makes redelivery a no-op).
         std::string reason;
         consumer->fatal_error(reason);
-        log.error("kafka consumer fatal error: recreating it", {{"group", options.group}, {"error", reason}});
+        const auto now = std::chrono::steady_clock::now();
+        recreate_after = now - last_fatal > std::chrono::minutes(1) ? kRecreateFirst
+                                                                     : std::min(recreate_after * 2, kRecreateMax);
+        last_fatal = now;
+        log.error("kafka consumer fatal error: recreating it",
+                  {{"group", options.group}, {"error", reason},
+                   core::num("afterMs", static_cast<long long>(recreate_after.count()))});
         m.reset();
         batch.clear();  // not applied: redelivered to whoever owns their partitions now
         consumer->close();
         consumer.reset();
-        sleep_interruptible(std::chrono::seconds(5));
+        sleep_interruptible(recreate_after);
         if (stopping || !(consumer = subscribe(index))) return;
         break;
       }

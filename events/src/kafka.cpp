@@ -25,6 +25,14 @@ KafkaConfig& KafkaConfig::set(std::string_view key, std::string_view value) {
   return *this;
 }
 
+KafkaConfig& KafkaConfig::durable_producer() { return set("enable.idempotence", "true").set("acks", "all"); }
+
+std::string KafkaConfig::get(std::string_view key) const {
+  std::string value;
+  if (conf_->get(std::string(key), value) != RdKafka::Conf::CONF_OK) return {};
+  return value;
+}
+
 namespace {
 template <class Callback>
 void set_callback(RdKafka::Conf& conf, const char* key, Callback* callback) {

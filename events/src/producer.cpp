@@ -92,7 +92,7 @@ void Producer::clear_ready() {
 void Producer::create() {
   reports_ = std::make_unique<Reports>(log_);
   KafkaConfig conf(options_.brokers, options_.client_id);
-  conf.set("enable.idempotence", "true").set("acks", "all");
+  conf.durable_producer();
   // A failed message must not be overtaken by a later one of the same partition (same key):
   // gapless makes such a gap a fatal error, and recreate_if_fatal() resends from the outbox.
   conf.set("enable.gapless.guarantee", "true");

@@ -272,6 +272,11 @@ struct OutboxRelay::Impl {
                     .Help("Committed transactions read from the slot whose events Kafka has not yet acknowledged")
                     .Register(registry)
                     .Add({})),
+        active(prometheus::BuildGauge()
+                   .Name("outbox_relay_active")
+                   .Help("1 while this instance's relay streams the database's outbox slot, 0 while it stands by")
+                   .Register(registry)
+                   .Add({})),
         latency(prometheus::BuildHistogram()
                     .Name("outbox_commit_to_ack_seconds")
                     .Help("Time from the transaction's commit to Kafka's acknowledgement of its events")
@@ -292,6 +297,7 @@ struct OutboxRelay::Impl {
   prometheus::Counter& published;
   prometheus::Counter& failures;
   prometheus::Gauge& pending;
+  prometheus::Gauge& active;
   prometheus::Histogram& latency;
   std::string slot;
   std::thread thread;
@@ -498,10 +504,9 @@ void OutboxRelay::run() {
       if (!replication.start(s.slot)) {
         if (!standing_by) s.log.info("outbox relay standing by: another instance reads the slot", {{"slot", s.slot}});
         standing_by = true;
-        s.sleep_interruptible(std::chrono::seconds(2));
+        s.sleep_interruptible(s.options.standby_retry);
         continue;
       }
-      standing_by = false;
       // No delivery timeout: while the broker is away, events wait in the producer in their
       // order (at most kMaxUnacked of them, the rest in the slot). A timeout would fail the
       // oldest while later ones of the same key still went out, and their republication from
@@ -510,10 +515,14 @@ void OutboxRelay::run() {
       Producer producer({s.options.brokers, s.options.producer_name + "-relay", std::chrono::milliseconds(0),
                          std::chrono::milliseconds(0)},
                         s.log);
-      s.log.info("outbox relay started", {{"slot", s.slot}});
+      s.log.info(standing_by ? "outbox relay took over the slot" : "outbox relay started", {{"slot", s.slot}});
+      standing_by = false;
       backoff = s.options.backoff_initial;
+      s.active.Set(1);
       s.stream(replication, producer);
+      s.active.Set(0);
     } catch (const std::exception& e) {
+      s.active.Set(0);
       s.log.warn("outbox relay: streaming again after an error", {{"slot", s.slot}, {"error", e.what()},
                                                                   core::num("backoffMs", static_cast<long long>(backoff.count()))});
       s.sleep_interruptible(backoff);

@@ -6,15 +6,23 @@ usage: check_compose.py [REPO_ROOT]      (default: two levels above this script)
 Checks compose/docker-compose.yml, compose/Dockerfile, compose/initdb/ and .dockerignore against
 what the project expects: every service present and wired (image, build, command, environment,
 healthcheck, depends_on, published ports), every ${VAR} known to compose/.env.example with the
-same default, and a multi-stage Debian bookworm Dockerfile that ships every binary.
+same default, and a multi-stage Debian bookworm Dockerfile that ships every binary. The two
+profiles are compared with the native stack's two modes as `scripts/stack topology` describes
+them: `single` with `make up`, `cluster` with `make up KAFKA_NODES=3 REPLICAS=2` (Kafka nodes,
+replication settings, every service's instances, their static membership ids, whom each calls,
+the gateway's upstream lists).
 Prints each failure and a closing `compose: N checks passed, M failed`; exits 1 on any failure.
 Needs python3 and PyYAML (Debian: python3-yaml).
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -40,6 +48,15 @@ KAFKA_ENV = ["KAFKA_NODE_ID", "KAFKA_PROCESS_ROLES", "KAFKA_LISTENERS", "KAFKA_A
              "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
              "CLUSTER_ID"]
 DOCKERIGNORE_MUST = ["build", "var", ".git", "node_modules"]
+
+
+# The native cluster mode the `cluster` profile mirrors (scripts/stack's variables).
+CLUSTER_TOPOLOGY = {"KAFKA_NODES": "3", "REPLICAS": "2"}
+# Broker settings that decide what a write survives: the native template's values must be the
+# profile's (as the apache/kafka image's KAFKA_<SETTING> variables).
+REPLICATION_SETTINGS = ["default.replication.factor", "min.insync.replicas", "unclean.leader.election.enable",
+                        "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+                        "transaction.state.log.min.isr", "auto.create.topics.enable"]
 
 
 class Checker:
@@ -76,6 +93,15 @@ def depends_map(service: dict) -> dict[str, str]:
     if isinstance(deps, list):
         return {str(d): "service_started" for d in deps}
     return {str(k): (v or {}).get("condition", "service_started") for k, v in deps.items()}
+
+
+def base_name(name: str) -> str:
+    """The service a compose service runs: `orders-2` and `gateway-cluster` are orders and gateway."""
+    return re.sub(r"-(\d+|cluster)$", "", name)
+
+
+def profiles_of(service: dict) -> list[str]:
+    return [str(p) for p in (service or {}).get("profiles") or []]
 
 
 def command_argv(value) -> list[str]:
@@ -262,7 +288,7 @@ def check_compose(c: Checker, root: Path) -> None:
     # --- published ports: the gateway only, its 8080
     for name, svc in services.items():
         ports = (svc or {}).get("ports") or []
-        if name == "gateway":
+        if base_name(name) == "gateway":
             targets = [str(p.get("target")) if isinstance(p, dict) else str(p).split(":")[-1]
                        for p in ports]
             c.check(any(t.split("/")[0] == "8080" for t in targets),
@@ -278,11 +304,163 @@ def check_compose(c: Checker, root: Path) -> None:
         joined = list(joined) if isinstance(joined, (list, dict)) else []
         c.check("mesh" in joined, f"{name} joins the internal network mesh (got {joined!r})")
         outside = [n for n in joined if n != "mesh"]
-        allowed = {"gateway": ["edge"], "notification": ["egress"]}.get(name, [])
+        allowed = {"gateway": ["edge"], "notification": ["egress"]}.get(base_name(name), [])
         c.check(outside == allowed, f"{name} joins no other network than {allowed!r} (got {outside!r})")
 
     # --- ${VAR} references against compose/.env.example
     check_variables(c, root, strip_yaml_comments(text))
+
+    # --- the two profiles against the native stack's two modes
+    check_profiles(c, root, services)
+
+
+def native_topology(root: Path, variables: dict[str, str]) -> dict | None:
+    """What `scripts/stack topology` says the native stack runs with these variables (nothing is started)."""
+    with tempfile.TemporaryDirectory() as state:
+        env = {k: v for k, v in os.environ.items()
+               if not re.fullmatch(r"(KAFKA_.*|REPLICAS|REPLICA_PORT_STEP|[A-Z]+_PORTS?|SHOPMESH_.*)", k)}
+        env.update(variables, SHOPMESH_STATE_DIR=state)
+        r = subprocess.run([str(root / "scripts" / "stack"), "topology"], env=env, capture_output=True, text=True,
+                           timeout=60)
+    if r.returncode != 0:
+        print(f"scripts/stack topology failed: {r.stderr.strip()[-500:]}")
+        return None
+    return json.loads(r.stdout)
+
+
+def native_broker_settings(root: Path, topology: dict) -> dict[str, str]:
+    """The native template's settings with this topology's replication values."""
+    text = (root / "scripts" / "kafka" / "server.properties.in").read_text(encoding="utf-8")
+    text = text.replace("@KAFKA_REPLICATION_FACTOR@", str(topology["replicationFactor"]))
+    text = text.replace("@KAFKA_MIN_INSYNC_REPLICAS@", str(topology["minInsyncReplicas"]))
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def image_env_name(setting: str) -> str:
+    """The apache/kafka image's variable for a broker setting: min.insync.replicas is KAFKA_MIN_INSYNC_REPLICAS."""
+    return "KAFKA_" + setting.upper().replace(".", "_")
+
+
+def check_profiles(c: Checker, root: Path, services: dict) -> None:
+    env_example = parse_env_file(root / "compose" / ".env.example")
+    c.check(env_example.get("COMPOSE_PROFILES") == "single",
+            "compose/.env.example sets COMPOSE_PROFILES=single (a plain `up` runs the default topology)")
+    for name, svc in services.items():
+        profiles = profiles_of(svc)
+        if name == "postgres":
+            c.check(not profiles, f"postgres belongs to every profile (got {profiles!r})")
+        else:
+            c.check(profiles in (["single"], ["cluster"]),
+                    f"{name} belongs to exactly one profile, single or cluster (got {profiles!r})")
+    for profile, variables in (("single", {"KAFKA_NODES": "1", "REPLICAS": "1"}), ("cluster", CLUSTER_TOPOLOGY)):
+        topology = native_topology(root, variables)
+        if not c.check(topology is not None, f"scripts/stack topology describes the {profile} mode"):
+            continue
+        members = {n: s for n, s in services.items() if profile in profiles_of(s)}
+        check_profile(c, root, profile, members, topology)
+
+
+def check_profile(c: Checker, root: Path, profile: str, members: dict, topology: dict) -> None:
+    """One profile against the native mode: the same Kafka nodes, replication and service instances."""
+    single = profile == "single"
+    where = f"profile {profile}"
+    # --- Kafka: as many nodes as natively, one quorum, the native replication settings
+    nodes = {n: s for n, s in members.items() if str(s.get("image", "")).startswith("apache/kafka:")}
+    want_nodes = ["kafka"] if single else [k["name"] for k in topology["kafka"]]
+    c.check(sorted(nodes) == sorted(want_nodes),
+            f"{where}: Kafka nodes {sorted(nodes)} are the native {want_nodes}")
+    hosts = {n: f"{n}:9092" for n in nodes}
+    settings = native_broker_settings(root, topology)
+    voters = set()
+    volumes = []
+    for name, svc in nodes.items():
+        env = env_map(svc)
+        voters.add(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS", ""))
+        c.check(env.get("KAFKA_ADVERTISED_LISTENERS") == f"PLAINTEXT://{name}:9092",
+                f"{where}: {name} advertises PLAINTEXT://{name}:9092 (got {env.get('KAFKA_ADVERTISED_LISTENERS')!r})")
+        volumes += [str(v).split(":")[0] for v in svc.get("volumes") or []]
+        if single:
+            continue  # the single node's settings are checked above, key by key
+        for setting in REPLICATION_SETTINGS:
+            got = env.get(image_env_name(setting), "")
+            c.check(got.lower() == settings.get(setting, "?").lower(),
+                    f"{where}: {name} has {setting}={settings.get(setting)} as a native cluster node "
+                    f"({image_env_name(setting)}={got!r})")
+    c.check(len(voters) == 1, f"{where}: the Kafka nodes share one quorum (got {sorted(voters)})")
+    if voters and not single:
+        want = ",".join(f"{k['nodeId']}@{k['name']}:9093" for k in topology["kafka"])
+        c.check(voters == {want}, f"{where}: the quorum is every node, {want} (got {sorted(voters)})")
+    ids = sorted(env_map(s).get("KAFKA_NODE_ID", "") for s in nodes.values())
+    c.check(ids == sorted(str(k["nodeId"]) for k in topology["kafka"]) if not single else ids == ["1"],
+            f"{where}: node ids {ids} are the native ones")
+    c.check(len(volumes) == len(set(volumes)) == len(nodes), f"{where}: each Kafka node has its own data volume")
+
+    # --- topics: created with the native replication factor and min.insync.replicas
+    topics = [n for n, s in members.items() if "topics ensure" in " ".join(command_argv(s.get("command")))]
+    if c.check(len(topics) == 1, f"{where}: one topics service (got {topics})") and not single:
+        argv = command_argv(members[topics[0]].get("command"))
+        for flag, value in (("--replication-factor", topology["replicationFactor"]),
+                            ("--min-insync-replicas", topology["minInsyncReplicas"])):
+            c.check(flag in argv and argv[argv.index(flag) + 1] == str(value),
+                    f"{where}: {topics[0]} passes {flag} {value} (got {argv!r})")
+        c.check(argv[argv.index("--brokers") + 1].split(",") == list(hosts.values()) if "--brokers" in argv else False,
+                f"{where}: {topics[0]} bootstraps from every node")
+
+    # --- the services' instances: names, membership ids, whom each calls
+    native_name = {}  # native port -> instance name
+    for instances in topology["services"].values():
+        for inst in instances:
+            native_name[inst["port"]] = inst["name"]
+
+    def compose_url(url: str) -> str:
+        """A native http://127.0.0.1:PORT as the profile names it: http://<instance>:<its container port>."""
+        name = native_name.get(urlparse(url).port, "?")
+        return f"http://{name}:{APP_SERVICES[base_name(name)]}"
+
+    apps = {n: s for n, s in members.items() if n not in nodes and n not in topics}
+    for service, instances in topology["services"].items():
+        have = sorted(n for n in apps if base_name(n) == service)
+        want = sorted(i["name"] for i in instances)
+        c.check(have == want, f"{where}: {service} runs as {want} as natively (got {have})")
+        for inst in instances:
+            svc = apps.get(inst["name"])
+            if svc is None:
+                continue
+            env = env_map(svc)
+            c.check(env.get("SERVICE_NAME") == service, f"{where}: {inst['name']} sets SERVICE_NAME={service}")
+            c.check(env.get("KAFKA_GROUP_INSTANCE_ID", "") == inst["groupInstanceId"],
+                    f"{where}: {inst['name']} has KAFKA_GROUP_INSTANCE_ID={inst['groupInstanceId']!r} "
+                    f"(got {env.get('KAFKA_GROUP_INSTANCE_ID')!r})")
+            c.check(sorted(env.get("KAFKA_BROKERS", "").split(",")) == sorted(hosts.values()),
+                    f"{where}: {inst['name']} bootstraps from every Kafka node (got {env.get('KAFKA_BROKERS')!r})")
+            if single:
+                continue  # the single topology's URLs are checked above
+            for key, url in inst["peers"].items():
+                c.check(env.get(key) == compose_url(url),
+                        f"{where}: {inst['name']} calls {compose_url(url)} as {key}, as natively "
+                        f"(got {env.get(key)!r})")
+    ids = [i for i in (env_map(s).get("KAFKA_GROUP_INSTANCE_ID") for s in apps.values()) if i]
+    c.check(len(ids) == len(set(ids)), f"{where}: static membership ids are unique per instance")
+
+    # --- the gateway: one, balancing over every instance
+    gateways = [n for n in apps if base_name(n) == "gateway"]
+    if c.check(len(gateways) == 1, f"{where}: one gateway (got {gateways})") and not single:
+        env = env_map(apps[gateways[0]])
+        for key, urls in topology["gateway"]["upstreams"].items():
+            want = ",".join(compose_url(u) for u in urls.split(","))
+            c.check(env.get(key) == want, f"{where}: the gateway's {key} is {want} (got {env.get(key)!r})")
+    if not single:
+        for name, svc in apps.items():
+            deps = depends_map(svc)
+            c.check(all(deps.get(n) == "service_healthy" for n in nodes) and deps.get("postgres") == "service_healthy",
+                    f"{where}: {name} waits for postgres and every Kafka node healthy")
+            c.check(all(deps.get(t) == "service_completed_successfully" for t in topics),
+                    f"{where}: {name} waits for {topics} to complete")
 
 
 def check_variables(c: Checker, root: Path, text: str) -> None:

@@ -86,9 +86,11 @@ class Stack:
     def _token(self, name: str) -> str:
         if name == "kafka":
             return os.path.join(self.state, "kafka", "server.properties")
+        if re.fullmatch(r"kafka-\d+", name):  # a node of a cluster (KAFKA_NODES > 1)
+            return os.path.join(self.state, "kafka", f"node-{name[6:]}", "server.properties")
         if name == "postgres":
             return "postgres"
-        return f"bin/shopmesh-{name}"
+        return f"bin/shopmesh-{re.sub(r'-[0-9]+$', '', name)}"  # orders, or orders-2 of several instances
 
     @staticmethod
     def _cmdline(pid: int) -> str:

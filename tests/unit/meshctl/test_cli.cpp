@@ -67,6 +67,9 @@ TEST_CASE("meshctl cli: bad arguments exit 2 and say what is wrong", "[meshctl]"
   usage_error({"outbox"}, "needs a command: status");
   usage_error({"order"}, "order_id is required");
   usage_error({"--color", "pink", "topics"}, "--color");
+  usage_error({"topics", "ensure", "--replication-factor", "0", "/dev/null"}, "--replication-factor");
+  usage_error({"topics", "ensure", "--replication-factor", "1", "--min-insync-replicas", "2", "/dev/null"},
+              "no write to those topics could ever be acknowledged");
 }
 
 TEST_CASE("meshctl cli: help exits 0 on stdout", "[meshctl]") {

@@ -35,6 +35,12 @@ class KafkaConfig {
   KafkaConfig& operator=(KafkaConfig&&) noexcept;
 
   KafkaConfig& set(std::string_view key, std::string_view value);
+  /// What every producer of the mesh sets, in every topology: idempotence (no duplicate and no
+  /// reordering from its own retries) and acks=all (a write is acknowledged once every in-sync
+  /// replica has it: on a cluster with min.insync.replicas 2, it survives the loss of a broker).
+  KafkaConfig& durable_producer();
+  /// A setting's current value (librdkafka's spelling, e.g. acks=all reads "-1"); empty when unknown.
+  std::string get(std::string_view key) const;
   KafkaConfig& on_delivery(RdKafka::DeliveryReportCb* callback);
   KafkaConfig& on_event(RdKafka::EventCb* callback);
   KafkaConfig& on_rebalance(RdKafka::RebalanceCb* callback);

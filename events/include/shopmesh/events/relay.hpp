@@ -11,8 +11,9 @@
 // no NOTIFY: the walsender sends a transaction at commit.
 //
 // One active relay per database: the slot admits one reader, and other instances of the service
-// stand by, trying again every few seconds. The slot retains WAL while the relay is away, up to
-// PostgreSQL's max_slot_wal_keep_size; `meshctl outbox status` and the service's health show it.
+// stand by, trying again every few seconds (`outbox_relay_active` is 1 on the instance that streams).
+// The slot retains WAL while the relay is away, up to PostgreSQL's max_slot_wal_keep_size;
+// `meshctl outbox status` and the service's health show it.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,6 +37,9 @@ struct RelayOptions {
   std::string producer_name;
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5'000};
+  /// How often a standing-by instance tries to take the slot: an active relay that dies lets go of
+  /// it at once (its walsender sees the connection close), so this bounds the takeover time.
+  std::chrono::milliseconds standby_retry{2'000};
   /// Health turns red when the slot retains more WAL than this (the relay is away or behind).
   long long max_retained_wal_bytes = 512LL * 1024 * 1024;
 };
