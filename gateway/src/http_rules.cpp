@@ -142,16 +142,7 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
     out.refusal = Refusal{http::status::bad_request, "Unsupported Transfer-Encoding."};
     return out;
   }
-  if (header.method() == http::verb::unknown) {
-    out.refusal = Refusal{http::status::not_implemented, "This method is not implemented."};
-    return out;
-  }
   const auto length = parser.content_length();
-  if (header.method() == http::verb::trace && (parser.chunked() || length.value_or(0) > 0)) {
-    // RFC 9110 §9.3.8: a TRACE request carries no content (Beast cannot even frame one onward).
-    out.refusal = Refusal{http::status::bad_request, "A TRACE request carries no content."};
-    return out;
-  }
   if (!normalized) {
     out.path = std::string(target.substr(0, std::min<std::size_t>(q, 256)));
     out.refusal = Refusal{http::status::bad_request, "Malformed request path."};
@@ -167,6 +158,7 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
   }
   out.route = routes.match(route_method, out.path);
   if (out.route != nullptr) out.body_limit = out.route->body_limit;
+  if (out.route == nullptr && out.rewrite == nullptr) out.allow = routes.rewrite_methods(out.path);
   if (length && *length > out.body_limit)
     out.refusal = Refusal{http::status::payload_too_large, "Request body is too large."};
   return out;
@@ -201,7 +193,9 @@ void strip_hop_by_hop(http::fields& fields) {
 
 void write_upstream_request(const Request& req, const ForwardInfo& info, UpstreamRequest& out) {
   out.method = req.method();
-  out.body = req.body();
+  // RFC 9110 §9.3.8: a TRACE carries no content. What a client sent anyway has no meaning, so the TRACE
+  // goes on without it (and without a Content-Length) and its owner answers it: 405, no resource takes TRACE.
+  out.body = req.method() == http::verb::trace ? std::string_view() : std::string_view(req.body());
   std::string& h = out.head;
   h.clear();
   h.reserve(2048);  // one allocation for a common head (a bearer token is about 700 bytes of it)

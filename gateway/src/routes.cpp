@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "shopmesh/core/text.hpp"
 #include "shopmesh/gateway/dialects.hpp"
@@ -72,6 +75,26 @@ Rewrite parse_rewrite(const rapidjson::Value& w, const std::string& where) {
 std::size_t literal_count(const Route& r) {
   return static_cast<std::size_t>(
       std::count_if(r.segments.begin(), r.segments.end(), [](const std::string& s) { return !is_param(s); }));
+}
+
+// Whether the rewrite's "from" pattern matches the whole (normalized) path; `bound` (if given) gets
+// each {name} with the segment it matched.
+bool matches_from(const Rewrite& rw, std::string_view path,
+                  std::vector<std::pair<std::string_view, std::string_view>>* bound) {
+  std::size_t i = 0;
+  const bool all = for_each_path_segment(path, [&](std::string_view s) {
+    if (i == rw.from_segments.size()) return false;
+    const std::string& want = rw.from_segments[i++];
+    if (!is_param(want)) return want == s;
+    if (bound != nullptr) bound->emplace_back(want, s);
+    return true;
+  });
+  return all && i == rw.from_segments.size();
+}
+
+std::size_t literal_segments(const Rewrite& rw) {
+  return static_cast<std::size_t>(std::count_if(rw.from_segments.begin(), rw.from_segments.end(),
+                                                [](const std::string& s) { return !is_param(s); }));
 }
 
 }  // namespace
@@ -184,34 +207,61 @@ RouteTable RouteTable::parse(std::string_view json) {
 }
 
 std::optional<Rewritten> RouteTable::rewrite(std::string_view method, std::string_view path) const {
-  std::vector<std::pair<std::string_view, std::string_view>> bound;  // {name} -> the segment it matched
+  const Rewrite* chosen = nullptr;
+  std::size_t most_literal = 0;
+  std::vector<std::pair<std::string_view, std::string_view>> bound, chosen_bound;  // {name} -> its segment
   for (const auto& rw : rewrites_) {
-    if (!rw.method.empty() && rw.method != method && !(method == "HEAD" && rw.method == "GET")) continue;
     bound.clear();
-    std::size_t i = 0;
-    const bool all = for_each_path_segment(path, [&](std::string_view s) {
-      if (i == rw.from_segments.size()) return false;
-      const std::string& want = rw.from_segments[i++];
-      if (!is_param(want)) return want == s;
-      bound.emplace_back(want, s);
-      return true;
-    });
-    if (!all || i != rw.from_segments.size()) continue;
-    Rewritten out{"", &rw};
-    for_each_path_segment(rw.to, [&](std::string_view s) {
-      out.path.push_back('/');
-      if (!is_param(s)) {
-        out.path.append(s);
-        return true;
-      }
-      for (const auto& [name, value] : bound)
-        if (name == s) out.path.append(value);
-      return true;
-    });
-    if (out.path.empty()) out.path = "/";
-    return out;
+    if (!matches_from(rw, path, &bound)) continue;
+    const std::size_t literal = literal_segments(rw);
+    if (literal < most_literal) continue;
+    if (literal > most_literal) {
+      most_literal = literal;
+      chosen = nullptr;  // a more literal resource: the less literal rewrites do not apply to this path
+    }
+    const bool takes = rw.method.empty() || rw.method == method || (method == "HEAD" && rw.method == "GET");
+    if (takes && chosen == nullptr) {
+      chosen = &rw;
+      chosen_bound.swap(bound);
+    }
   }
-  return std::nullopt;
+  if (chosen == nullptr) return std::nullopt;
+  Rewritten out{"", chosen};
+  for_each_path_segment(chosen->to, [&](std::string_view s) {
+    out.path.push_back('/');
+    if (!is_param(s)) {
+      out.path.append(s);
+      return true;
+    }
+    for (const auto& [name, value] : chosen_bound)
+      if (name == s) out.path.append(value);
+    return true;
+  });
+  if (out.path.empty()) out.path = "/";
+  return out;
+}
+
+std::string RouteTable::rewrite_methods(std::string_view path) const {
+  std::size_t most_literal = 0;
+  std::vector<std::string_view> methods;
+  for (const auto& rw : rewrites_) {
+    if (!matches_from(rw, path, nullptr)) continue;
+    const std::size_t literal = literal_segments(rw);
+    if (literal < most_literal) continue;
+    if (literal > most_literal) methods.clear();
+    most_literal = literal;
+    methods.push_back(rw.method);  // empty: any method
+    if (rw.method == "GET") methods.push_back("HEAD");
+  }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  if (!methods.empty() && methods.front().empty()) return {};  // any method is rewritten here
+  std::string allow;
+  for (const auto m : methods) {
+    if (!allow.empty()) allow += ", ";
+    allow += m;
+  }
+  return allow;
 }
 
 const Dialect* RouteTable::dialect_at(std::string_view path) const {

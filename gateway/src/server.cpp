@@ -138,6 +138,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     ex.rewrite = checked.rewrite;
     ex.dialect = checked.dialect;
     ex.client_path = std::move(checked.client_path);
+    ex.allow = std::move(checked.allow);
     ex.refusal = checked.refusal;
     if (!ex.refusal) {
       parser.body_limit(checked.body_limit);

@@ -4,6 +4,23 @@
 #include "shopmesh/gateway/routes.hpp"
 
 namespace shopmesh::gateway {
+namespace {
+
+constexpr std::string_view kDocs = "/api/docs";
+
+bool is_docs_path(std::string_view path) {
+  return path == kDocs || (path.size() > kDocs.size() && path.substr(0, kDocs.size() + 1) == "/api/docs/");
+}
+
+}  // namespace
+
+std::optional<std::size_t> BuiltinsStage::builtin_route(std::string_view path) const {
+  if (path == "/health") return ids_.health;
+  if (path == "/api/health") return ids_.api_health;  // GET and HEAD are the health stage's
+  if (path == "/api/openapi.yaml") return ids_.openapi;
+  if (is_docs_path(path)) return ids_.docs;
+  return std::nullopt;
+}
 
 Response BuiltinsStage::liveness(unsigned version) {
   Response res{http::status::ok, version};
@@ -16,6 +33,15 @@ Response BuiltinsStage::liveness(unsigned version) {
 Answer BuiltinsStage::request(Request& req, Exchange& ex) {
   const std::string& path = ex.path;
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (!get) {
+    // The gateway's own resources exist whatever the method: another method is 405, not 404 (RFC 9110 §15.5.6).
+    if (const auto id = builtin_route(path)) {
+      ex.route_id = *id;
+      Response res = problem(http::status::method_not_allowed, "This resource answers GET and HEAD only.", ex);
+      res.set(http::field::allow, "GET, HEAD");
+      return res;
+    }
+  }
   if (get && path == "/health") {
     ex.route_id = ids_.health;
     return liveness(ex.version);
@@ -31,8 +57,7 @@ Answer BuiltinsStage::request(Request& req, Exchange& ex) {
     res.body() = *doc.body;
     return res;
   }
-  constexpr std::string_view kDocs = "/api/docs";
-  if (get && (path == kDocs || (path.size() > kDocs.size() && path.compare(0, kDocs.size() + 1, "/api/docs/") == 0))) {
+  if (get && is_docs_path(path)) {
     ex.route_id = ids_.docs;
     const std::string_view name = path.size() > kDocs.size() ? std::string_view(path).substr(kDocs.size() + 1) : "";
     auto file = docs_.docs_file(name);
@@ -47,6 +72,12 @@ Answer BuiltinsStage::request(Request& req, Exchange& ex) {
                                             : "public, max-age=3600");
     res.set("X-Content-Type-Options", "nosniff");
     res.body() = *file.body;
+    return res;
+  }
+  if (ex.route == nullptr && !ex.allow.empty()) {
+    // A seed's path (a rewrite) called with a method it does not take.
+    Response res = problem(http::status::method_not_allowed, "This method is not allowed on this resource.", ex);
+    res.set(http::field::allow, ex.allow);
     return res;
   }
   if (ex.route == nullptr) return problem(http::status::not_found, "No such route.", ex);

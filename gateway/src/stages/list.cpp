@@ -45,7 +45,7 @@ std::vector<std::unique_ptr<Stage>> public_stages(const GatewayParts& parts, con
       upstreams, parts.kafka, parts.auth, parts.feed));
   s.push_back(std::make_unique<BuiltinsStage>(
       parts.docs, BuiltinRouteIds{builtin(parts, BuiltinRoute::health), builtin(parts, BuiltinRoute::openapi),
-                                  builtin(parts, BuiltinRoute::docs)}));
+                                  builtin(parts, BuiltinRoute::docs), builtin(parts, BuiltinRoute::api_health)}));
   s.push_back(std::make_unique<AddressRateLimitStage>(parts.limiter, std::move(route_classes), parts.metrics));
   s.push_back(std::make_unique<AuthenticateStage>(
       AuthenticateConfig{c.jwks_wait, c.events_enabled, c.revocation_max_lag, c.session_check_ttl}, parts.auth,

@@ -199,37 +199,56 @@ void Router::add(std::string method, std::string pattern, Handler handler, Dispa
 
 Router::Match Router::match(Request& request) const {
   const auto segments = split_path(request.path);
-  Match result;
+  // OpenAPI's rule: of the patterns matching a path, those with the most literal segments name its
+  // resource ("/api/users/me" is not "/api/users/{id}"); a method none of them takes is 405 with their
+  // methods, even where a less literal pattern would take it.
+  struct Candidate {
+    const Route* route;
+    std::map<std::string, std::string, std::less<>> params;
+  };
+  std::vector<Candidate> candidates;
+  std::size_t most_literal = 0;
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string, std::less<>> params;
+    Candidate c{&route, {}};
+    std::size_t literal = 0;
     bool ok = true;
     for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       const auto& want = route.segments[i];
       if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
         auto decoded = percent_decode(segments[i], false);
         if (!decoded) ok = false;
-        else params.emplace(want.substr(1, want.size() - 2), std::move(*decoded));
+        else c.params.emplace(want.substr(1, want.size() - 2), std::move(*decoded));
       } else if (want != segments[i]) {
         ok = false;
+      } else {
+        ++literal;
       }
     }
-    if (!ok) continue;
-    if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) {
-      result.path_matched = true;
-      const auto add = [&](std::string_view m) {
-        if (!result.allow.empty()) result.allow += ", ";
-        result.allow += m;
-      };
-      add(route.method);
-      if (route.method == "GET") add("HEAD");
-      continue;
+    if (!ok || literal < most_literal) continue;
+    if (literal > most_literal) candidates.clear();
+    most_literal = literal;
+    candidates.push_back(std::move(c));
+  }
+  Match result;
+  for (auto& c : candidates) {
+    const Route& route = *c.route;
+    if (route.method == request.method || (route.method == "GET" && request.method == "HEAD")) {
+      request.path_params = std::move(c.params);
+      result.handler = &route.handler;
+      result.dispatch = route.dispatch;
+      result.pattern = route.pattern;
+      return result;
     }
-    request.path_params = std::move(params);
-    result.handler = &route.handler;
-    result.dispatch = route.dispatch;
-    result.pattern = route.pattern;
-    return result;
+  }
+  for (const auto& c : candidates) {
+    result.path_matched = true;
+    const auto add = [&](std::string_view m) {
+      if (!result.allow.empty()) result.allow += ", ";
+      result.allow += m;
+    };
+    add(c.route->method);
+    if (c.route->method == "GET") add("HEAD");
   }
   return result;
 }

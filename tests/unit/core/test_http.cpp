@@ -37,6 +37,29 @@ TEST_CASE("http: router matches patterns, captures params, reports 405 paths", "
   CHECK_FALSE(router.match(missing).path_matched);
 }
 
+TEST_CASE("http: router prefers the most literal pattern, as OpenAPI does, and another method there is 405", "[http]") {
+  Router router;
+  router.add("GET", "/api/users/me", [](Request&) { return Response::json(200, "me"); });
+  router.add("PATCH", "/api/users/me", [](Request&) { return Response::json(200, "me patched"); });
+  router.add("GET", "/api/users/{id}", [](Request& r) { return Response::json(200, r.param("id")); });
+  router.add("PUT", "/api/users/{id}", [](Request& r) { return Response::json(200, r.param("id")); });
+  const auto match = [&](std::string method, std::string path) {
+    Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    auto m = router.match(req);
+    return std::pair{m, m.handler ? (*m.handler)(req).body : ""};
+  };
+  CHECK(match("GET", "/api/users/me").second == "me");
+  CHECK(match("PUT", "/api/users/7").second == "7");
+  // "me" is its own resource: {id} does not take PUT for it.
+  const auto [put_me, body] = match("PUT", "/api/users/me");
+  CHECK(put_me.handler == nullptr);
+  CHECK(put_me.path_matched);
+  CHECK(put_me.allow == "GET, HEAD, PATCH");
+  CHECK(match("QUERY", "/api/users/7").first.allow == "GET, HEAD, PUT");
+}
+
 TEST_CASE("http: query parameters are percent-decoded", "[http]") {
   CHECK(find_query_param("q=red+shoes&limit=5", "q") == "red shoes");
   CHECK(find_query_param("q=a%26b", "q") == "a&b");

@@ -188,10 +188,27 @@ TEST_CASE("gateway routes: the shipped seed 004 rewrites, /api/v1 claimed by its
   CHECK(table.rewrite("POST", "/api/v1/orders")->rule->transform == find_transform("seed004.order"));
   CHECK(table.rewrite("GET", "/api/v1/users")->rule->transform == find_transform("seed004.users"));
   CHECK_FALSE(table.rewrite("PATCH", "/api/v1/products/7"));
+  // "search" is a resource of its own (GET only), not a product id.
+  CHECK_FALSE(table.rewrite("PUT", "/api/v1/products/search"));
+  CHECK_FALSE(table.rewrite("DELETE", "/api/v1/products/search"));
+  CHECK(table.rewrite_methods("/api/v1/products/search") == "GET, HEAD");
   for (const auto& t : {"seed004.data", "seed004.login", "seed004.cart"})
     CHECK(find_transform(t)->dialect == find_dialect("seed004"));
   CHECK(table.dialect_at("/api/v1/anything/at/all") == find_dialect("seed004"));
   CHECK(table.dialect_at("/api/products") == nullptr);
+}
+
+TEST_CASE("gateway routes: the methods a seed's path takes, for the Allow of a 405", "[gateway]") {
+  const auto& table = shipped();
+  CHECK(table.rewrite_methods("/books") == "GET, HEAD, POST");
+  CHECK(table.rewrite_methods("/books/7") == "DELETE, GET, HEAD, PUT");
+  CHECK(table.rewrite_methods("/orders") == "POST");
+  CHECK(table.rewrite_methods("/orders/my-orders") == "GET, HEAD");
+  CHECK(table.rewrite_methods("/api/v1/products/7") == "DELETE, GET, HEAD, PUT");
+  CHECK(table.rewrite_methods("/api/v1/cart") == "DELETE, GET, HEAD");
+  CHECK(table.rewrite_methods("/api/auth/api-docs").empty());  // any method is rewritten
+  CHECK(table.rewrite_methods("/books/7/pages").empty());
+  CHECK(table.rewrite_methods("/api/products").empty());
 }
 
 TEST_CASE("gateway routes: invalid configuration names the entry", "[gateway]") {

@@ -9,6 +9,8 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include "shipped_routes.hpp"
 #include "shopmesh/gateway/auth.hpp"
@@ -236,6 +238,32 @@ TEST_CASE("gateway stages: built-ins answer their paths, an unrouted path is 404
   Exchange ex4 = exchange_for(routed, table());
   CHECK_FALSE(stage.request(routed, ex4));
   CHECK(ex4.route_id == ex4.route->index);
+}
+
+TEST_CASE("gateway stages: another method on a built-in is 405 with Allow, never 404", "[gateway]") {
+  DocsSite docs("/nonexistent/openapi.yaml", "/nonexistent/swagger");
+  BuiltinsStage stage(docs, BuiltinRouteIds{1, 2, 3, 4});
+  const std::pair<std::string_view, std::size_t> builtins[] = {
+      {"/api/health", 4}, {"/health", 1}, {"/api/openapi.yaml", 2}, {"/api/docs", 3}, {"/api/docs/index.html", 3}};
+  for (const auto& [path, id] : builtins) {
+    for (const std::string_view method : {"POST", "DELETE", "TRACE", "QUERY"}) {
+      INFO(method << " " << path);
+      auto req = get(std::string(path));
+      req.method_string(method);
+      Exchange ex = exchange_for(req, table());
+      auto answer = stage.request(req, ex);
+      REQUIRE(answer);
+      CHECK(answer->result_int() == 405);
+      CHECK((*answer)[http::field::allow] == "GET, HEAD");
+      CHECK(ex.route_id == id);
+    }
+  }
+  auto nowhere = get("/api/nowhere");
+  nowhere.method(http::verb::post);
+  Exchange ex = exchange_for(nowhere, table());
+  auto answer = stage.request(nowhere, ex);
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 404);
 }
 
 TEST_CASE("gateway stages: per-address then per-user limits, 429 with Retry-After, RateLimit headers on the way out",

@@ -105,6 +105,23 @@ TEST_CASE("gateway upstream request: framing as prepare_payload sets it", "[gate
   CHECK(up_del[http::field::content_length] == "2");
 }
 
+TEST_CASE("gateway upstream request: a TRACE goes on without the content a client must not send", "[gateway]") {
+  for (const bool chunked : {false, true}) {
+    Request trace = client_request();
+    trace.method(http::verb::trace);
+    if (chunked)
+      trace.chunked(true);
+    else
+      trace.content_length(trace.body().size());
+    const Request up = upstream_of(trace, {"/api/orders", "rid-3", "00-trace", "203.0.113.7", nullptr, &kMesh});
+    CHECK(up.method() == http::verb::trace);
+    CHECK(up.body().empty());
+    CHECK(up.count(http::field::transfer_encoding) == 0);
+    CHECK(up.count(http::field::content_length) == 0);
+    CHECK(kMesh.verify(std::string(up["X-Mesh-Auth"]), "TRACE", "/api/orders", {}) == "gateway");
+  }
+}
+
 TEST_CASE("gateway http rules: read errors close quietly or refuse with a status", "[gateway]") {
   CHECK_FALSE(refusal_for_read_error(http::error::end_of_stream, ReadPhase::head));
   CHECK_FALSE(refusal_for_read_error(boost::asio::error::connection_reset, ReadPhase::body));

@@ -40,6 +40,7 @@ struct Exchange {
   const Rewrite* rewrite = nullptr;  // the compatibility rewrite applied to the path, if any
   const Dialect* dialect = nullptr;  // the dialect its answers take, if any (dialects.hpp)
   std::string client_path;           // the path before the rewrite (empty: not rewritten)
+  std::string allow;                 // unrouted, but rewrites take these methods here (CheckedHead::allow)
   bool head = false;
   bool close = false;  // the connection closes after this answer
 

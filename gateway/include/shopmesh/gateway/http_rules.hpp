@@ -62,15 +62,17 @@ struct CheckedHead {
   const Rewrite* rewrite = nullptr;  // the rewrite applied to the path, if any
   const Dialect* dialect = nullptr;  // the dialect the answers take (the rewrite's, else a prefix's), if any
   std::string client_path;           // the normalized path before the rewrite (empty: not rewritten)
+  std::string allow;  // no route, but rewrites take other methods at this path: those methods (405)
 };
 
 /// Checks a parsed request head. Beast has already refused Content-Length with Transfer-Encoding and
 /// conflicting Content-Lengths; here a repeated Content-Length (even with one value, which Beast
 /// merges) or one that is not plain digits is refused, then Transfer-Encoding in an HTTP/1.0 request
-/// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then a method Beast
-/// does not know (501) and a TRACE with content (400), then the path (dot segments), then the
-/// route's body limit against Content-Length. Rewrites apply before matching (with the rewrite's
-/// method, when it changes it).
+/// (RFC 9112 §6.1: faulty framing) and any Transfer-Encoding but plain chunked, then the path (dot
+/// segments), then the route's body limit against Content-Length. Methods are no refusal: one Beast does
+/// not know (QUERY, BREW) or a TRACE with content is routed like any other, so the resource's owner
+/// answers it (405 with Allow), never a 5xx. Rewrites apply before matching (with the rewrite's method,
+/// when it changes it).
 CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
 
 /// Scans raw request-head bytes, in the pieces the parser consumes them, for obsolete line folding
@@ -110,9 +112,10 @@ struct UpstreamRequest {
 /// fields except hop-by-hop ones, client-supplied identity and forwarding headers, X-Request-Id,
 /// traceparent and X-Mesh-Auth; then the verified identity, request id, trace context, X-Forwarded-*
 /// and the mesh credential over them; HTTP/1.1 keep-alive, Content-Length as Beast's prepare_payload
-/// sets it. The head is written straight into one string: editing Beast's field container (an
-/// allocation and a tree insertion per field set, a scan per field erased) and serializing it after
-/// took a seventh of the gateway's instructions per proxied request.
+/// sets it (a TRACE goes without the content a client should not have sent). The head is written
+/// straight into one string: editing Beast's field container (an allocation and a tree insertion per
+/// field set, a scan per field erased) and serializing it after took a seventh of the gateway's
+/// instructions per proxied request.
 void write_upstream_request(const Request& req, const ForwardInfo& info, UpstreamRequest& out);
 
 /// `msg` as an UpstreamRequest, its fields as they are (the gateway's own probes and look-ups).

@@ -3,8 +3,10 @@
 // path rewrites for compatibility routes, then routes to upstream services.
 //
 // A rewrite maps a client's path ("from", whose "{name}" segments match any one segment) to a
-// Shopmesh path ("to", where "{name}" is what it matched), for one method or any. The first rewrite
-// that matches wins, in the order of the file. It may also change the method ("toMethod": a
+// Shopmesh path ("to", where "{name}" is what it matched), for one method or any. Of the rewrites
+// whose "from" matches a path, those with the most literal segments are its resource (OpenAPI's rule:
+// "/api/v1/products/search" is not "/api/v1/products/{id}"); the first of them, in the order of the
+// file, that takes the method wins, and a method none of them takes is not rewritten (405). It may also change the method ("toMethod": a
 // seed's partial PUT is Shopmesh's PATCH) and name a dialect transform ("transform":
 // "seed003.book", dialects.hpp) that edits the body on the way in and the answer on the way out.
 // "dialects" claims a path prefix for a dialect ({"prefix": "/api/v1", "dialect": "seed004"}), so
@@ -81,6 +83,9 @@ class RouteTable {
 
   /// Applies the first rewrite matching the method and the (normalized) path, if any.
   std::optional<Rewritten> rewrite(std::string_view method, std::string_view path) const;
+  /// The methods rewrites take at the (normalized) path, for an Allow header ("GET, HEAD, POST"); empty
+  /// when no rewrite's "from" matches it or one takes any method.
+  std::string rewrite_methods(std::string_view path) const;
   /// The dialect claiming the (normalized) path by its prefix, or nullptr.
   const Dialect* dialect_at(std::string_view path) const;
   /// The most specific route whose pattern matches the normalized path and whose methods allow `method`.
