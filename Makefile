@@ -6,7 +6,7 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration e2e hostile cluster-smoke \
+.PHONY: help bootstrap configure build up down ps logs test unit integration e2e schemathesis hostile cluster-smoke \
   cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
@@ -42,12 +42,15 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit, fuzz smoke, newman, integration, hostile clients on an ephemeral stack; cluster smoke
+test: build ## Everything: unit, fuzz smoke, newman, integration, hostile clients, schemathesis on a stack; cluster smoke
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
 	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && ctest --preset $(PRESET) -L integration && \
-	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
+	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json && tests/e2e/run-schemathesis'
 	@$(MAKE) --no-print-directory cluster-smoke-run
+
+schemathesis: build ## The API against contracts/openapi.yaml with schemathesis (~1.5 min) on an ephemeral stack
+	@scripts/stack ephemeral -- tests/e2e/run-schemathesis
 
 cluster-smoke: build ## Cluster mode (3 Kafka nodes, 2 instances each), ephemeral: orders, a broker and a relay killed
 	@$(MAKE) --no-print-directory cluster-smoke-run
