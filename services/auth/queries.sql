@@ -102,6 +102,10 @@ SELECT pg_advisory_xact_lock(hashtext('shopmesh.auth.roles'))
 SELECT {{account_columns}}
   FROM credentials c WHERE c.user_id = $1 AND c.deleted_at IS NULL FOR UPDATE
 
+-- name: is_live_admin
+-- Whether the caller of a role change is an administrator now, whatever its token still says.
+SELECT 1 FROM credentials WHERE user_id = $1 AND role = 'ADMIN' AND deleted_at IS NULL
+
 -- name: count_admins
 SELECT count(*) FROM credentials WHERE role = 'ADMIN' AND deleted_at IS NULL
 

@@ -187,8 +187,10 @@ Account AuthService::change_role(const Identity& caller, const std::string& user
                                  const CallContext& ctx) {
   if (!caller.is_admin()) throw core::forbidden("Only administrators can change roles.");
   if (!core::is_uuid(user_id)) throw core::not_found("No user with this id.");
-  auto change = store_.change_role(user_id, role, ctx.events());
+  auto change = store_.change_role(caller.user_id, user_id, role, ctx.events());
   switch (change.outcome) {
+    case RoleChangeOutcome::caller_not_admin:
+      throw core::forbidden("Only administrators can change roles.");
     case RoleChangeOutcome::not_found:
       throw core::not_found("No user with this id.");
     case RoleChangeOutcome::last_admin:

@@ -174,11 +174,19 @@ bool AuthStore::change_password(const std::string& user_id, const std::string& n
   });
 }
 
-RoleChange AuthStore::change_role(const std::string& user_id, Role role, const events::EventContext& ctx) {
+RoleChange AuthStore::change_role(const std::string& caller_id, const std::string& user_id, Role role,
+                                  const events::EventContext& ctx) {
   return db_.transact([&](pqxx::work& tx) {
     RoleChange result;
     // Serialises role changes, so two admins demoting each other cannot leave none.
     core::exec(tx, queries::lock_role_changes());
+    // The caller's role as the database has it now, under that lock: a demoted admin whose token
+    // still claims ADMIN (the gateway learns of the revocation within a second) cannot promote
+    // itself back or demote the others in that second.
+    if (core::exec(tx, queries::is_live_admin(), caller_id).empty()) {
+      result.outcome = RoleChangeOutcome::caller_not_admin;
+      return result;
+    }
     auto rows = core::exec(tx, queries::lock_live_account(), user_id);
     if (rows.empty()) return result;
     result.account = read_account(rows[0]);

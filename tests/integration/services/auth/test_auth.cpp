@@ -204,7 +204,7 @@ TEST_CASE("auth: password change keeps the current session and revokes the other
                       "\"exceptSessionId\":\"" + current.sid + "\",\"reason\":\"PASSWORD_CHANGED\""));
 }
 
-TEST_CASE("auth: admin changes a role, a USER gets 403, the old tokens stop working", "[auth]") {
+TEST_CASE("auth: admin changes a role, a USER or a demoted admin gets 403, old tokens stop working", "[auth]") {
   auto admin = login(stack_var("ADMIN_EMAIL"), stack_var("ADMIN_PASSWORD"));
   CHECK(str(verify(admin.access)["claims"], "role") == "ADMIN");
   auto a = register_account();
@@ -233,11 +233,20 @@ TEST_CASE("auth: admin changes a role, a USER gets 403, the old tokens stop work
   auto again = login(a.email, a.password);
   CHECK(str(verify(again.access)["claims"], "role") == "ADMIN");
 
-  // With the gateway's headers, an admin is whoever X-User-Role says.
+  // The caller's role is read from the database: an identity that claims ADMIN without being a live
+  // admin is refused, and so is a demoted admin whose token still says ADMIN.
+  CHECK(call("PATCH", auth_url() + "/api/auth/users/" + a.id + "/role", R"({"role":"USER"})",
+             as_user(core::uuid_v7(), "", "ADMIN"))
+            .status == 403);
+  const std::string admin_id = str(verify(admin.access)["claims"], "sub");
   auto demoted = call("PATCH", auth_url() + "/api/auth/users/" + a.id + "/role", R"({"role":"USER"})",
-                      as_user(core::uuid_v7(), "", "ADMIN"));
+                      as_user(admin_id, "", "ADMIN"));
   REQUIRE(demoted.status == 200);
   CHECK(str(json(demoted), "role") == "USER");
+  auto back = call("PATCH", auth_url() + "/api/auth/users/" + a.id + "/role", R"({"role":"ADMIN"})",
+                   as_user(a.id, "", "ADMIN"));
+  CHECK(back.status == 403);
+  CHECK(str(verify(login(a.email, a.password).access)["claims"], "role") == "USER");
 }
 
 TEST_CASE("auth: USER_REGISTERED is committed with the account: published once register returned", "[auth]") {

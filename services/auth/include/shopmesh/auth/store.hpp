@@ -45,7 +45,7 @@ struct Rotation {
 
 enum class SessionState { active, revoked };
 
-enum class RoleChangeOutcome { changed, unchanged, not_found, last_admin };
+enum class RoleChangeOutcome { changed, unchanged, not_found, last_admin, caller_not_admin };
 struct RoleChange {
   RoleChangeOutcome outcome = RoleChangeOutcome::not_found;
   Account account;
@@ -99,9 +99,11 @@ class AuthStore {
   bool change_password(const std::string& user_id, const std::string& new_hash,
                        const std::optional<std::string>& keep_session_id, const events::EventContext& ctx);
 
-  /// Changes a live account's role and revokes its sessions (SESSION_REVOKED ROLE_CHANGED).
-  /// The last live administrator cannot be demoted.
-  RoleChange change_role(const std::string& user_id, Role role, const events::EventContext& ctx);
+  /// Changes a live account's role and revokes its sessions (SESSION_REVOKED ROLE_CHANGED), when
+  /// `caller_id` is a live administrator in the database (not only in its token). The last live
+  /// administrator cannot be demoted.
+  RoleChange change_role(const std::string& caller_id, const std::string& user_id, Role role,
+                         const events::EventContext& ctx);
 
   /// Marks an account deleted and revokes its sessions (SESSION_REVOKED USER_DELETED), inside the
   /// consumer's transaction; false when unknown or already deleted.
