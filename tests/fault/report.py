@@ -199,7 +199,8 @@ def main() -> int:
                    " set by | clients |", "|---|---|---|---|---|---|---|"]
             for s in broker:
                 f = s["figures"]
-                clients = ", ".join(f"{k} ×{v}" for k, v in (f.get("clientEvents") or {}).items()) or "nothing logged"
+                clients = ", ".join(f"{k} ×{v}" for k, v in (f.get("clientEvents") or {}).items())
+                clients = clients or "nothing logged"
                 md.append(f"| `{s['id']}` | {fmt(f.get('restartIssuedSeconds'), ' s')} |"
                           f" {fmt(f.get('brokerBackSeconds'), ' s')} | {fmt(f.get('recoverySeconds'), ' s')} |"
                           f" **{fmt(f.get('recoveryAfterBrokerSeconds'), ' s')}** |"
