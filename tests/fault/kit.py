@@ -255,7 +255,7 @@ def client_event(line: str) -> tuple[float, str, str] | None:
         epoch, facility, client, text = float(m.group(1)), m.group(2), m.group(3), m.group(4)
         if facility == "SESSTMOUT":
             return epoch, "group session timed out", f"{client.split('#')[0]}, rejoining"
-        if facility in ("FATAL", "FENCED") or "fenced" in text.lower():
+        if facility in ("FATAL", "FENCED"):
             return epoch, f"client {facility.lower()}", f"{client.split('#')[0]}: {text[:160]}"
         return None
     if not line.startswith("{"):
@@ -740,6 +740,7 @@ class Monitor:
         self.samples: list[tuple[float, bool, str]] = []
         self.highs: list[tuple[float, dict]] = []
         self.wal: list[tuple[float, int]] = []  # (time, current WAL position)
+        self.took: list[tuple[float, float]] = []  # (time, how long the sample took): the monitor's resolution
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -759,6 +760,7 @@ class Monitor:
             except Exception as e:
                 ok, why = False, f"probe: {e}"[:200]
             self.samples.append((t, ok, why))
+            self.took.append((t, now() - t))
             self.stop_flag.wait(max(0.0, 0.5 - (now() - t)))
 
     def _then(self, history: list, t: float):
@@ -853,6 +855,10 @@ class Monitor:
                 else:
                     out[kind] = [why, t, t]
         return [tuple(v) for v in out.values()]
+
+    def longest_sample(self, t_from: float, t_to: float) -> float:
+        """The longest a sample started in [t_from, t_to] took: a recovery is known no finer than this."""
+        return max((d for t, d in list(self.took) if t_from <= t <= t_to), default=0.0)
 
     def last_reason(self) -> str:
         return self.samples[-1][2] if self.samples else "no sample"

@@ -663,6 +663,9 @@ def broker_recovery(ctx: Ctx, fault: Fault, monitor: Monitor, recovery: float | 
             f"{why} (+{first - fault.t_back:.1f}…+{until - fault.t_back:.1f}s)" for why, first, until in spans))
     else:
         out["recoverySetBy"] = "nothing: every check was green at the first sample after the broker answered"
+    out["longestSampleSeconds"] = round(monitor.longest_sample(fault.t_back - 5, end), 1)
+    fault.notes.append(f"the monitor's samples took up to {out['longestSampleSeconds']:.1f}s from 5 s before the"
+                       " broker answered to the recovery: the recovery is known to that resolution")
     wall = lambda t: fault.wall_fault + (t - fault.t_fault)  # noqa: E731
     events = ctx.stack.client_events(wall(fault.t_fault), wall(end))
     if events:
