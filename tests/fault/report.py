@@ -195,8 +195,8 @@ def main() -> int:
                    " again (JVM start and KRaft registration are Kafka's own time; what follows is the mesh's):"
                    " `set by` is the check that stayed red longest after that moment, `clients` what the services'"
                    " Kafka clients and relays logged from the kill to the recovery.", "",
-                   "| scenario | restart issued | broker answered | recovery after the kill | after the broker answered |"
-                   " set by | clients |", "|---|---|---|---|---|---|---|"]
+                   "| scenario | restart issued | broker answered | recovery after the kill |"
+                   " after the broker answered | set by | clients |", "|---|---|---|---|---|---|---|"]
             for s in broker:
                 f = s["figures"]
                 clients = ", ".join(f"{k} ×{v}" for k, v in (f.get("clientEvents") or {}).items())
