@@ -9,6 +9,7 @@ that postmaster).
 """
 from __future__ import annotations
 
+import calendar
 import concurrent.futures
 import http.client
 import json
@@ -138,6 +139,32 @@ class Stack:
             raise RuntimeError(f"scripts/stack up failed with {rc} (see {self.log_path})")
         return now() - t
 
+    def broker_answers(self) -> bool:
+        """Kafka answers a metadata request naming a broker (what `scripts/stack up` waits for)."""
+        try:
+            r = subprocess.run(["kcat", "-b", self.brokers, "-L", "-m", "1"], capture_output=True, text=True,
+                               timeout=3)
+        except subprocess.TimeoutExpired:
+            return False
+        return r.returncode == 0 and re.search(r" broker \d+ at ", r.stdout) is not None
+
+    def client_events(self, wall_from: float, wall_to: float) -> list[tuple[float, str, str, str]]:
+        """What the services' Kafka clients and relays logged between two wall-clock times, as (time, component,
+        kind, detail): the events that decide how long a broker outage lasts for them (a group session timed out, a
+        client fenced or recreated, a relay streaming again). From the components' own logs."""
+        out = []
+        for name in APPS:
+            try:
+                with open(os.path.join(self.state, "log", f"{name}.log"), errors="replace") as f:
+                    lines = f.readlines()
+            except OSError:
+                continue
+            for line in lines:
+                event = client_event(line)
+                if event and wall_from <= event[0] <= wall_to:
+                    out.append((event[0], name, *event[1:]))
+        return sorted(out)
+
     def pg_ctl(self, *args: str) -> None:
         cmd = ["/usr/lib/postgresql/15/bin/pg_ctl", *args, "-D", self.pgdata]
         if os.geteuid() == 0:
@@ -207,6 +234,49 @@ class Stack:
 
     def all_healthy(self) -> bool:
         return all(code == 200 for code in self.health().values())
+
+
+# The log lines that say where a broker outage's time goes on the clients' side: librdkafka's own (written to
+# stderr as "%LEVEL|EPOCH|FACILITY|CLIENT| [thread]: text") and the mesh's JSON lines about recreating a
+# client or restarting a relay.
+RDKAFKA_LINE = re.compile(r"^%\d\|(\d+\.\d+)\|([A-Z_]+)\|([^|]+)\|\s*(?:\[[^\]]*\]:\s*)?(.*)$")
+CLIENT_MESSAGES = {
+    "kafka consumer fatal error: recreating it": "consumer recreated after a fatal error",
+    "kafka producer fatal error: recreating it": "producer recreated after a fatal error",
+    "outbox relay: streaming again after an error": "relay streams again",
+    "outbox relay took over the slot": "relay took over the slot",
+}
+
+
+def client_event(line: str) -> tuple[float, str, str] | None:
+    """(wall-clock time, kind, detail) of a log line that matters to broker recovery, else None."""
+    m = RDKAFKA_LINE.match(line)
+    if m:
+        epoch, facility, client, text = float(m.group(1)), m.group(2), m.group(3), m.group(4)
+        if facility == "SESSTMOUT":
+            return epoch, "group session timed out", f"{client.split('#')[0]}, rejoining"
+        if facility in ("FATAL", "FENCED"):
+            return epoch, f"client {facility.lower()}", f"{client.split('#')[0]}: {text[:160]}"
+        return None
+    if not line.startswith("{"):
+        return None
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        return None
+    what = CLIENT_MESSAGES.get(doc.get("message", ""))
+    if what is None:
+        return None
+    detail = doc.get("error") or doc.get("group") or doc.get("slot") or ""
+    if doc.get("backoffMs") is not None:
+        detail += f" (after {doc['backoffMs']} ms)"
+    elif doc.get("afterMs") is not None:
+        detail += f" (after {doc['afterMs']} ms)"
+    try:
+        wall = calendar.timegm(time.strptime(doc["ts"][:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + doc["ts"][19:-1])
+    except (KeyError, ValueError):
+        return None
+    return wall, what, detail[:160]
 
 
 def http_get(url: str, timeout: float = 2) -> tuple[int, bytes]:
@@ -670,6 +740,7 @@ class Monitor:
         self.samples: list[tuple[float, bool, str]] = []
         self.highs: list[tuple[float, dict]] = []
         self.wal: list[tuple[float, int]] = []  # (time, current WAL position)
+        self.took: list[tuple[float, float]] = []  # (time, how long the sample took): the monitor's resolution
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -689,6 +760,7 @@ class Monitor:
             except Exception as e:
                 ok, why = False, f"probe: {e}"[:200]
             self.samples.append((t, ok, why))
+            self.took.append((t, now() - t))
             self.stop_flag.wait(max(0.0, 0.5 - (now() - t)))
 
     def _then(self, history: list, t: float):
@@ -770,6 +842,23 @@ class Monitor:
             if t_from <= t <= t_to and not ok:
                 out.setdefault(re.sub(r"\[\d+\]|\d+(\.\d+)? ?(s|MB)\b", "", why), why)
         return list(out.values())[:8]
+
+    def spans_between(self, t_from: float, t_to: float) -> list[tuple[str, float, float]]:
+        """Each kind of bad sample in [t_from, t_to): (an example reason, first and last time seen), in order of
+        first appearance; the last one to clear is what the recovery waited on longest."""
+        out: dict[str, list] = {}
+        for t, ok, why in list(self.samples):
+            if t_from <= t < t_to and not ok:
+                kind = re.sub(r"\[\d+\]|\d+(\.\d+)? ?(s|MB)\b", "", why)
+                if kind in out:
+                    out[kind][2] = t
+                else:
+                    out[kind] = [why, t, t]
+        return [tuple(v) for v in out.values()]
+
+    def longest_sample(self, t_from: float, t_to: float) -> float:
+        """The longest a sample started in [t_from, t_to] took: a recovery is known no finer than this."""
+        return max((d for t, d in list(self.took) if t_from <= t <= t_to), default=0.0)
 
     def last_reason(self) -> str:
         return self.samples[-1][2] if self.samples else "no sample"

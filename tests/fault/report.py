@@ -189,6 +189,23 @@ def main() -> int:
                       f" {fmt(f.get('retriedAttempts'))} | {fmt(f.get('redeliveredEvents'))} | {codes} |"
                       f" {fmt(f.get('settleSeconds'), ' s')} |")
         md.append("")
+        broker = [s for s in scen["scenarios"] if s.get("figures", {}).get("brokerBackSeconds") is not None]
+        if broker:
+            md += ["Recovery from a broker restart, counted from the moment the restarted broker answered metadata"
+                   " again (JVM start and KRaft registration are Kafka's own time; what follows is the mesh's):"
+                   " `set by` is the check that stayed red longest after that moment, `clients` what the services'"
+                   " Kafka clients and relays logged from the kill to the recovery.", "",
+                   "| scenario | restart issued | broker answered | recovery after the kill |"
+                   " after the broker answered | set by | clients |", "|---|---|---|---|---|---|---|"]
+            for s in broker:
+                f = s["figures"]
+                clients = ", ".join(f"{k} ×{v}" for k, v in (f.get("clientEvents") or {}).items())
+                clients = clients or "nothing logged"
+                md.append(f"| `{s['id']}` | {fmt(f.get('restartIssuedSeconds'), ' s')} |"
+                          f" {fmt(f.get('brokerBackSeconds'), ' s')} | {fmt(f.get('recoverySeconds'), ' s')} |"
+                          f" **{fmt(f.get('recoveryAfterBrokerSeconds'), ' s')}** |"
+                          f" {str(f.get('recoverySetBy') or '—').replace('|', '/')} | {clients} |")
+            md.append("")
         dlq_rows = [(s["id"], d, n) for s in scen["scenarios"] for d, n in (s.get("figures", {}).get("dlq") or {}).items()]
         if dlq_rows:
             md += ["Dead letters per consuming group (each checked by identity against what was injected):", "",

@@ -117,6 +117,7 @@ class Fault:
 
     def __init__(self) -> None:
         self.t_fault = self.t_cleared = None
+        self.t_back = None     # a broker fault: when the restarted broker first answered (recovery is counted from it)
         self.wall_fault = 0.0  # time.time() of the fault, for SQL timestamps
         self.notes: list[str] = []
         self.figures: dict = {}
@@ -146,9 +147,25 @@ class KillRestart(Fault):
         if down > 0:
             time.sleep(down)
         self.t_cleared = now()
+        watch = threading.Thread(target=self._watch_broker, args=(ctx,), daemon=True) if self.name == "kafka" else None
+        if watch:
+            watch.start()
         took = ctx.stack.up()
+        if watch:
+            watch.join(timeout=30)
         self.notes.append(f"{self.name} pid {pid} got signal {int(self.sig)}; restarted by scripts/stack up "
-                          f"{self.t_cleared - self.t_fault:.1f}s later (up took {took:.1f}s)")
+                          f"{self.t_cleared - self.t_fault:.1f}s later (up took {took:.1f}s)"
+                          + (f"; the broker answered metadata again {self.t_back - self.t_fault:.1f}s after the kill"
+                             if self.t_back is not None else ""))
+
+    def _watch_broker(self, ctx: Ctx) -> None:
+        """Polls the restarted broker until it names itself in metadata: the moment the pipeline may resume."""
+        deadline = now() + 120
+        while now() < deadline:
+            if ctx.stack.broker_answers():
+                self.t_back = now()
+                return
+            time.sleep(0.1)
 
 
 def pg_restart_fast(ctx: Ctx) -> None:
@@ -629,6 +646,38 @@ def run_scenario(ctx: Ctx, sid: str, title: str, fault: Fault | None, duration: 
                   (lambda state: fault.check(intents, state)) if fault else None)
 
 
+def broker_recovery(ctx: Ctx, fault: Fault, monitor: Monitor, recovery: float | None) -> dict:
+    """Recovery counted from the moment the restarted broker answered, and what set it: the checks that stayed
+    red after that moment (the last to clear set the time), and what the clients logged from the kill until the
+    recovery (group sessions timed out, clients fenced or recreated, relays streaming again). Notes for the
+    report, figures for report.json."""
+    back = fault.t_back - fault.t_fault
+    out = {"restartIssuedSeconds": round(fault.t_cleared - fault.t_fault, 1), "brokerBackSeconds": round(back, 1),
+           "recoveryAfterBrokerSeconds": round(recovery - back, 1) if recovery is not None else None}
+    end = fault.t_fault + recovery if recovery is not None else now()
+    spans = monitor.spans_between(fault.t_back, end)
+    if spans:
+        last = max(spans, key=lambda x: x[2])
+        out["recoverySetBy"] = last[0]
+        fault.notes.append("after the broker was back: " + "; ".join(
+            f"{why} (+{first - fault.t_back:.1f}…+{until - fault.t_back:.1f}s)" for why, first, until in spans))
+    else:
+        out["recoverySetBy"] = "nothing: every check was green at the first sample after the broker answered"
+    out["longestSampleSeconds"] = round(monitor.longest_sample(fault.t_back - 5, end), 1)
+    fault.notes.append(f"the monitor's samples took up to {out['longestSampleSeconds']:.1f}s from 5 s before the"
+                       " broker answered to the recovery: the recovery is known to that resolution")
+    wall = lambda t: fault.wall_fault + (t - fault.t_fault)  # noqa: E731
+    events = ctx.stack.client_events(wall(fault.t_fault), wall(end))
+    if events:
+        shown = events[:12]
+        fault.notes.append("clients, from the kill: " + "; ".join(
+            f"+{t - fault.wall_fault:.1f}s {name}: {kind}" + (f" ({detail})" if detail else "")
+            for t, name, kind, detail in shown)
+            + (f"; ... {len(events) - len(shown)} more" if len(events) > len(shown) else ""))
+    out["clientEvents"] = dict(Counter(kind for _, _, kind, _ in events))
+    return out
+
+
 def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor, intents: list[Intent],
            products: dict, snapshot: dict, error: str | None, min_accepted: int, extra_checks=None) -> dict:
     recovery = None
@@ -642,6 +691,7 @@ def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor
         if fault and fault.t_fault is not None else []
     if waited:
         fault.notes.append("recovery waited on: " + "; ".join(waited))
+    after_broker = broker_recovery(ctx, fault, monitor, recovery) if fault and fault.t_back is not None else {}
     scope = Scope(products, intents, snapshot, getattr(fault, "expected", None))
     state, found, settle_s, pending = settle(ctx.stack, ctx.events, scope, SETTLE_DEADLINE)
     if settle_s > 5 and fault:
@@ -674,6 +724,7 @@ def finish(ctx: Ctx, sid: str, title: str, fault: Fault | None, monitor: Monitor
     figures = figures_of(intents, state, found)
     figures["minAccepted"] = min_accepted
     figures.update(fault.figures if fault else {})
+    figures.update(after_broker)
     figures.update({
         "recoverySeconds": round(recovery, 1) if recovery is not None else None,
         "settleSeconds": round(settle_s, 1),

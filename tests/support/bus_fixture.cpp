@@ -275,7 +275,11 @@ void reset_group_offsets(const std::string& group, const std::string& topic) {
     for (const auto* pm : *tm->partitions()) parts.push_back(RdKafka::TopicPartition::create(topic, pm->id(), 0));
   delete md;
   consumer->assign(parts);
-  consumer->commitSync(parts);
+  // The services are static members of their groups: one that stopped stays a member until its
+  // session times out, and until then the group refuses a commit from outside it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (consumer->commitSync(parts) != RdKafka::ERR_NO_ERROR && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   consumer->unassign();
   RdKafka::TopicPartition::destroy(parts);
   consumer->close();

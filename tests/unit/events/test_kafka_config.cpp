@@ -16,6 +16,11 @@ TEST_CASE("kafka config: a durable producer is idempotent and waits for every in
   CHECK(durable.get("acks") == "-1");  // all
 }
 
+TEST_CASE("kafka config: a broker back from an outage is tried again within a second", "[kafka]") {
+  KafkaConfig conf("127.0.0.1:1", "test");
+  CHECK(conf.get("reconnect.backoff.max.ms") == std::to_string(shopmesh::events::kReconnectBackoffMax.count()));
+}
+
 TEST_CASE("kafka config: a setting librdkafka refuses names itself", "[kafka]") {
   KafkaConfig conf("127.0.0.1:1", "test");
   CHECK_THROWS_WITH(conf.set("acks", "sometimes"), Catch::Contains("kafka setting acks"));

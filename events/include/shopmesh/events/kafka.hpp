@@ -22,11 +22,16 @@ class RebalanceCb;
 
 namespace shopmesh::events {
 
+/// The longest pause between two attempts to connect to a broker (librdkafka's default is 10 s).
+inline constexpr std::chrono::milliseconds kReconnectBackoffMax{1'000};
+
 /// A librdkafka client configuration. Starts with what every client of the mesh sets:
 /// `bootstrap.servers`, `client.id`, Nagle off (small requests go out at once; with Nagle a
 /// request written while the previous one is unacknowledged can wait for the broker's delayed
-/// ACK, tens of milliseconds) and `log_level` 4 (warnings). A setting librdkafka refuses throws
-/// std::invalid_argument naming it: the keys are constants, so that is a programming error.
+/// ACK, tens of milliseconds), `reconnect.backoff.max.ms` kReconnectBackoffMax (a broker back
+/// from an outage is found within a second, not up to 10 s later) and `log_level` 4 (warnings).
+/// A setting librdkafka refuses throws std::invalid_argument naming it: the keys are constants,
+/// so that is a programming error.
 class KafkaConfig {
  public:
   KafkaConfig(std::string_view brokers, std::string_view client_id);
