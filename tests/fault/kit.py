@@ -684,6 +684,12 @@ def user_call(api: Api, user: User, method: str, path: str, body=None, headers=N
         except RuntimeError as e:  # auth down for longer than login() waits: the caller sees the 401
             return code, str(e)
         code, payload, hdr = api.call(method, path, body, user.token, headers)
+    # A client told to slow down waits and asks again, as the buyers do: checking thousands of orders
+    # through the API may run into the per-user rate limit.
+    deadline = now() + 30
+    while code == 429 and now() < deadline:
+        time.sleep(float(hdr.get("Retry-After", "1") or 1))
+        code, payload, hdr = api.call(method, path, body, user.token, headers)
     return code, payload
 
 
