@@ -135,7 +135,8 @@ def cluster_tables(scen: dict) -> list[str]:
                       f" {fmt(f.get('leadersMovedSeconds'), ' s')} | {fmt(f.get('controllerElectedSeconds'), ' s')} |"
                       f" **{fmt(f.get('pauseSeconds'), ' s')}** ({fmt(f.get('pauseBeforeSeconds'), ' s')}) |"
                       f" {fmt(f.get('slowestOrderSeconds'), ' s')} ({fmt(f.get('medianBeforeSeconds'), ' s')}) |"
-                      f" {str(f.get('stallSetBy') or '—').replace('|', '/')} | {fmt(f.get('nodeBackSeconds'), ' s')} |"
+                      f" {str(f.get('stallSetBy') or '—').replace('|', '/')} |"
+                      f" {fmt(f.get('nodeBackSeconds'), ' s')} |"
                       f" {fmt(f.get('inSyncAgainSeconds'), ' s')} | {clients} |")
         md.append("")
     for s in rows:
@@ -287,8 +288,8 @@ def main() -> int:
         md += lines
     if crc != "":
         lines, verdicts["cluster"] = scenario_section(
-            "Cluster fault scenarios (`make fault TOPOLOGY=cluster`)", "cluster.log", load(os.path.join(out, "cluster.json")),
-            crc, cluster=True)
+            "Cluster fault scenarios (`make fault TOPOLOGY=cluster`)", "cluster.log",
+            load(os.path.join(out, "cluster.json")), crc, cluster=True)
         md += lines
 
     for key, title, doc in (("hostile", "Hostile clients (tests/fault/hostile.py)", hostile),

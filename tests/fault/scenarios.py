@@ -2,7 +2,10 @@
 """Fault scenarios on the real stack, each under order load, each ending with the invariants of
 invariants.py. Run inside `scripts/stack ephemeral -- ...` (scripts/fault does):
 
-  tests/fault/scenarios.py --out build/fault/scenarios.json [--only ID[,ID...]] [--list]
+  tests/fault/scenarios.py --out build/fault/scenarios.json [--only ID[,ID...]] [--list] [--topology cluster]
+
+With --topology cluster the catalogue is tests/fault/cluster.py's (a KAFKA_NODES=3 REPLICAS=2 stack; scripts/fault
+--topology cluster runs it); without it, the single-node catalogue below.
 
 Scenarios (one stack for all; each starts from a healthy mesh and checks its own invariants):
   a-kafka-kill          Kafka killed -9 for 10 s in a 60 s load
