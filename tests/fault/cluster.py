@@ -213,7 +213,9 @@ class NodeFault(Fault):
         self.victim_id = self.pick(ctx)
         self.victim = ctx.stack.node_name(self.victim_id)
         self.controller_before = ctx.stack.active_controller()
-        self.notes.append(f"{self.victim}, {self.ROLE}, got signal {int(self.sig)};"
+        also = " (also the active controller)" if self.controller_before[0] == self.victim_id and \
+            not isinstance(self, ControllerKill) else ""
+        self.notes.append(f"{self.victim}, {self.ROLE}{also}, got signal {int(self.sig)};"
                           f" {node_summary(ctx.stack, self.victim_id)}"
                           f"; the active controller was kafka-{self.controller_before[0]} (epoch"
                           f" {self.controller_before[1]})")
@@ -314,11 +316,12 @@ class NodeFault(Fault):
         rejoined = kinds.get("group session timed out", 0)
         allowed = STALL_SLACK + (CONSUMER_SESSION_S if rejoined else 0)
         if moved is not None and rejoined:
+            recreated = kinds.get("consumer recreated after a fatal error", 0)
             self.figures["stallSetBy"] += (
-                f"; {rejoined} consumer group sessions timed out meanwhile (session.timeout.ms"
+                f"; {rejoined} consumer group session(s) timed out meanwhile (session.timeout.ms"
                 f" {CONSUMER_SESSION_S * 1000:.0f}: their coordinator was unreachable longer than that) and"
-                f" {kinds.get('consumer recreated after a fatal error', 0)} consumers were recreated after being"
-                " fenced on rejoining: that is the time after the election")
+                f" {recreated} consumer(s) were recreated after being fenced on rejoining: the time after the"
+                " election")
         if moved is not None and resumed > moved + allowed:
             out["stall"].append(f"confirmations resumed {resumed:.1f}s after the signal, {resumed - moved:.1f}s after"
                                 f" the new leaders (more than {allowed:.0f}s beyond the leader election"

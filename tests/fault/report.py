@@ -32,6 +32,11 @@ def load(path: str):
         return None
 
 
+def secs(v) -> str:
+    """Seconds to a tenth, or to a hundredth below one second."""
+    return "—" if v is None else f"{v:.2f} s" if v < 1 else f"{v:.1f} s"
+
+
 def fmt(v, unit: str = "") -> str:
     if v is None:
         return "—"
@@ -133,8 +138,8 @@ def cluster_tables(scen: dict) -> list[str]:
             clients = ", ".join(f"{k} ×{v}" for k, v in (f.get("clientEvents") or {}).items()) or "nothing logged"
             md.append(f"| `{s['id']}` | {f.get('victim')} | {fmt(f.get('outOfIsrSeconds'), ' s')} |"
                       f" {fmt(f.get('leadersMovedSeconds'), ' s')} | {fmt(f.get('controllerElectedSeconds'), ' s')} |"
-                      f" **{fmt(f.get('pauseSeconds'), ' s')}** ({fmt(f.get('pauseBeforeSeconds'), ' s')}) |"
-                      f" {fmt(f.get('slowestOrderSeconds'), ' s')} ({fmt(f.get('medianBeforeSeconds'), ' s')}) |"
+                      f" **{secs(f.get('pauseSeconds'))}** ({secs(f.get('pauseBeforeSeconds'))}) |"
+                      f" {secs(f.get('slowestOrderSeconds'))} ({secs(f.get('medianBeforeSeconds'))}) |"
                       f" {str(f.get('stallSetBy') or '—').replace('|', '/')} |"
                       f" {fmt(f.get('nodeBackSeconds'), ' s')} |"
                       f" {fmt(f.get('inSyncAgainSeconds'), ' s')} | {clients} |")
@@ -144,12 +149,12 @@ def cluster_tables(scen: dict) -> list[str]:
         if f.get("acceptedDuringOutage") is not None and f.get("victim"):
             md += [f"`{s['id']}`, while {f['victim']} was stopped: {f['acceptedDuringOutage']} orders accepted,"
                    f" {fmt(f.get('confirmedDuringOutage'))} committed and confirmed (or rejected) before it returned;"
-                   f" commit to confirmation p50 {fmt(f.get('outageLatencyP50Seconds'), ' s')}, p95"
-                   f" {fmt(f.get('outageLatencyP95Seconds'), ' s')}, max {fmt(f.get('outageLatencyMaxSeconds'), ' s')};"
+                   f" commit to confirmation p50 {secs(f.get('outageLatencyP50Seconds'))}, p95"
+                   f" {secs(f.get('outageLatencyP95Seconds'))}, max {secs(f.get('outageLatencyMaxSeconds'))};"
                    f" fewest replicas in sync of any partition {fmt(f.get('minIsrWhileDown'))}.", ""]
         if f.get("relayTakeoverSeconds"):
             md += [f"`{s['id']}`: the standby relay streamed the slot " + ", ".join(
-                f"{k} {fmt(v, ' s')}" for k, v in f["relayTakeoverSeconds"].items()) + " after the kill.", ""]
+                f"{k} {secs(v)}" for k, v in f["relayTakeoverSeconds"].items()) + " after the kill.", ""]
         if f.get("acceptedWhileDown"):
             md += [f"`{s['id']}`: orders accepted while each instance was down (the gateway sends to the other): "
                    + ", ".join(f"{k} {v}" for k, v in f["acceptedWhileDown"].items()) + ".", ""]
