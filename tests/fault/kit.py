@@ -153,7 +153,7 @@ class Stack:
     def broker_answers(self, node: str | None = None) -> bool:
         """Kafka answers a metadata request naming a broker (what `scripts/stack up` waits for); with a node of a
         cluster (kafka-2), one naming that node's broker: a node the controller has not (again) registered and
-        unfenced is not in the metadata, whichever broker answers."""
+        unfenced is not in the metadata, whichever broker answers (but one killed -9 is, until it is fenced)."""
         try:
             r = subprocess.run(["kcat", "-b", self.brokers, "-L", "-m", "1"], capture_output=True, text=True,
                                timeout=3)
