@@ -65,15 +65,7 @@ def instances(service: str) -> list[tuple[str, str]]:
     return [(f"{service}-{i}", url) for i, url in enumerate(urls, start=1)]
 
 
-def relay_active(url: str) -> int | None:
-    """The instance's outbox_relay_active gauge (None: no answer)."""
-    code, body = kit.http_get(url + "/metrics")
-    if code != 200:
-        return None
-    for line in body.decode(errors="replace").splitlines():
-        if line.startswith("outbox_relay_active "):
-            return 1 if float(line.split()[1]) >= 1 else 0
-    return None
+relay_active = kit.relay_active
 
 
 def active_relays(service: str) -> dict[str, int | None]:
