@@ -77,6 +77,9 @@ MeshScrape MeshMonitor::scrape_round() {
       round.instances.push_back(std::move(s));
     }
   round.gateway = prom::parse(prometheus::TextSerializer().Serialize(registry_.Collect()));
+  // The counters' moment: rates divide by the time between two of these (the DLQ reads below may
+  // take longer in one round than in another).
+  round.at = std::chrono::system_clock::now();
 
   if (!dlq_reader_ && !topology_.catalogue.consumers.empty()) {
     try {
@@ -104,7 +107,6 @@ MeshScrape MeshMonitor::scrape_round() {
       }
       round.dlqs.push_back(std::move(d));
     }
-  round.at = std::chrono::system_clock::now();
   return round;
 }
 

@@ -110,7 +110,10 @@ Match with(Match m, std::string k, std::string v) {
 // Request figures of a counter + histogram pair: rate, error ratio and p99 (the three an edge shows).
 void traffic(Writer& w, const Interval& iv, std::string_view counter, std::string_view histogram, const Match& m,
              std::string_view status_label, const std::vector<std::string>& error_values) {
-  number(w, "requestsPerSecond", iv.rate(counter, m));
+  // A component that exports the counter but counted nothing matching in the interval served 0/s.
+  auto requests = iv.rate(counter, m);
+  if (!requests && iv.rate(counter)) requests = 0;
+  number(w, "requestsPerSecond", requests);
   std::vector<Match> errors;
   for (const auto& v : error_values) errors.push_back(with(m, std::string(status_label), v));
   number(w, "errorRatio", iv.ratio(counter, m, errors));

@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -279,7 +280,8 @@ def main() -> None:
         while time.monotonic() < deadline and not page.eval(drawn):
             time.sleep(0.2)
         if not page.eval(drawn):
-            fail(f"the page drew nothing in 20 s; status: {page.eval('document.getElementById(\"status\").textContent')}")
+            status_text = page.eval("document.getElementById('status').textContent")
+            fail(f"the page drew nothing in 20 s; status: {status_text}")
         shown = page.eval("""({
             services: [...document.querySelectorAll('[data-service]')].map(e => e.dataset.service),
             instances: [...document.querySelectorAll('[data-instance]')].map(e => e.dataset.instance),
@@ -351,6 +353,26 @@ def main() -> None:
             f"{ {d: f'{before[d]}->{counts[d]}' for d in watched} }; newest error {newest['errorClass']}: "
             f"{newest['errorMessage'][:80]}")
 
+        # Traffic through the gateway while the screenshot is taken, so that it shows edges at work
+        # (distinct pages: the gateway's response cache would answer repeats itself).
+        gateway = os.environ.get("GATEWAY_URL")
+        stop_traffic = threading.Event()
+
+        def traffic() -> None:
+            k = 0
+            while gateway and not stop_traffic.is_set():
+                k += 1
+                for path in (f"/api/products?limit=5&page={k}", f"/api/products?q=mesh{k}", "/api/health"):
+                    try:
+                        urllib.request.urlopen(f"{gateway}{path}", timeout=5).read()
+                    except urllib.error.URLError:
+                        pass
+                time.sleep(0.02)
+
+        load = threading.Thread(target=traffic, daemon=True)
+        load.start()
+        time.sleep(4.5)  # two rounds: the latest interval is all traffic
+
         # The screenshot, of the whole page.
         height = page.eval("Math.ceil(document.documentElement.scrollHeight)")
         page.call("Emulation.setDeviceMetricsOverride", width=1500, height=height, deviceScaleFactor=1, mobile=False)
@@ -359,6 +381,8 @@ def main() -> None:
         os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
         with open(args.screenshot, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
+        stop_traffic.set()
+        load.join()
         log(f"screenshot: {args.screenshot} (1500x{height})")
     finally:
         proc.terminate()

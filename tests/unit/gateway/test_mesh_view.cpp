@@ -144,6 +144,20 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   first.Parse(mesh_json(t, nullptr, before).c_str());
   REQUIRE_FALSE(first.HasParseError());
   CHECK(first["intervalSeconds"].IsNull());
+  // Idle but exporting: 0/s, with no ratio or p99; a service exporting nothing: null.
+  const auto idle = prom::parse("http_requests_total{route=\"/metrics\",status=\"200\"} 5\n");
+  MeshScrape quiet_before, quiet_after;
+  quiet_before.at = before.at;
+  quiet_after.at = before.at + 2s;
+  quiet_before.instances = {{"orders", "127.0.0.1:8085", true, {}, idle}};
+  quiet_after.instances = {{"orders", "127.0.0.1:8085", true, {}, idle}, {"stock", "127.0.0.1:8086", true, {}, {}}};
+  rapidjson::Document quiet;
+  quiet.Parse(mesh_json(t, &quiet_before, quiet_after).c_str());
+  const auto& served = find(quiet["services"], "name", "orders")["instances"][0]["served"];
+  CHECK(served["requestsPerSecond"].GetDouble() == 0);
+  CHECK(served["errorRatio"].IsNull());
+  CHECK(served["p99Seconds"].IsNull());
+  CHECK(find(quiet["services"], "name", "stock")["instances"][0]["served"]["requestsPerSecond"].IsNull());
   CHECK(find(first["services"], "name", "orders")["instances"][0]["served"]["requestsPerSecond"].IsNull());
 
   rapidjson::Document doc;
