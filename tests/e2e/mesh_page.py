@@ -305,6 +305,8 @@ def main() -> None:
                 fail(f"the page does not show group {g}")
             if f"{t}.{g}.dlq" not in shown["dlqs"]:
                 fail(f"the page does not show DLQ {t}.{g}.dlq")
+        if token and page.eval("location.hash"):
+            fail("the page left the token in the address bar")
         exceptions = [e for e in page.events if e.get("method") == "Runtime.exceptionThrown"]
         if exceptions:
             fail(f"the page threw: {exceptions[0]['params']['exceptionDetails']}")
