@@ -190,7 +190,8 @@ std::string mesh_json(const MeshTopology& topology, const MeshScrape* before, co
       key(w, "instance");
       str(w, instance);
       key(w, "up");
-      if (auto up = prom::max(after.gateway, "gateway_upstream_up", {{"service", service.name}, {"instance", instance}}))
+      const Match this_instance{{"service", service.name}, {"instance", instance}};
+      if (auto up = prom::max(after.gateway, "gateway_upstream_up", this_instance))
         w.Bool(*up >= 1);
       else
         w.Null();

@@ -121,15 +121,16 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
       "http_request_duration_seconds_bucket{route=\"/api/orders\",le=\"+Inf\"} 120\n"
       "outbox_published_total 30\noutbox_relay_active 1\noutbox_pending 2\n"
       "events_consumed_total{group=\"orders\",type=\"STOCK_RESERVED\",outcome=\"applied\"} 16\n";
-  before.instances = {instance("orders", "127.0.0.1:8085", orders_before),
-                      instance("stock", "127.0.0.1:8086",
-                               "events_consumed_total{group=\"stock\",type=\"ORDER_CREATED\",outcome=\"applied\"} 5\n")};
+  before.instances = {
+      instance("orders", "127.0.0.1:8085", orders_before),
+      instance("stock", "127.0.0.1:8086",
+               "events_consumed_total{group=\"stock\",type=\"ORDER_CREATED\",outcome=\"applied\"} 5\n")};
   after.instances = {
       instance("orders", "127.0.0.1:8085", orders_after),
       {"orders", "127.0.0.1:9085", false, "connect: Connection refused", {}},
       instance("stock", "127.0.0.1:8086",
-               "events_consumed_total{group=\"stock\",topic=\"order.events\",type=\"ORDER_CREATED\",outcome=\"applied\"} "
-               "25\nconsumer_lag_messages{group=\"stock\",topic=\"order.events\"} 7\n"
+               "events_consumed_total{group=\"stock\",topic=\"order.events\",type=\"ORDER_CREATED\","
+               "outcome=\"applied\"} 25\nconsumer_lag_messages{group=\"stock\",topic=\"order.events\"} 7\n"
                "consumer_lag_seconds{group=\"stock\",topic=\"order.events\"} 0.5\n")};
   after.gateway = prom::parse(
       "gateway_requests_total{route=\"/api/orders\",method=\"POST\",status=\"201\"} 20\n"

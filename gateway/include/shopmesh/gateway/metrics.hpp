@@ -23,7 +23,9 @@ class Family;
 namespace shopmesh::gateway {
 
 /// Endpoints the gateway answers itself; their metric route ids follow the configured routes'.
-enum class BuiltinRoute : std::size_t { api_health, health, metrics, docs, openapi, preflight, mesh_page, mesh_json, none };
+enum class BuiltinRoute : std::size_t {
+  api_health, health, metrics, docs, openapi, preflight, mesh_page, mesh_json, none
+};
 inline constexpr std::size_t kBuiltinRouteCount = 9;
 /// Route labels by route id: the configured patterns, then the built-in endpoints.
 std::vector<std::string> route_metric_labels(const std::vector<std::string>& route_patterns);
