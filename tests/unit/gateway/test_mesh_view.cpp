@@ -134,7 +134,15 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
                "consumer_lag_seconds{group=\"stock\",topic=\"order.events\"} 0.5\n")};
   after.gateway = prom::parse(
       "gateway_requests_total{route=\"/api/orders\",method=\"POST\",status=\"201\"} 20\n"
-      "gateway_requests_total{route=\"/mesh.json\",method=\"GET\",status=\"200\"} 9\n");
+      "gateway_requests_total{route=\"/mesh.json\",method=\"GET\",status=\"200\"} 9\n"
+      // The contract's upstream series (issue #22): the gateway's side of the stock edge.
+      "gateway_upstream_requests_total{service=\"stock\",code=\"2xx\"} 9\n"
+      "gateway_upstream_requests_total{service=\"stock\",code=\"5xx\"} 2\n"
+      "gateway_upstream_requests_total{service=\"stock\",code=\"error\"} 1\n"
+      "gateway_upstream_request_duration_seconds_bucket{service=\"stock\",le=\"0.05\"} 12\n"
+      "gateway_upstream_request_duration_seconds_bucket{service=\"stock\",le=\"+Inf\"} 12\n"
+      "gateway_upstream_up{service=\"orders\",instance=\"127.0.0.1:8085\"} 1\n"
+      "gateway_upstream_up{service=\"orders\",instance=\"127.0.0.1:9085\"} 0\n");
   shopmesh::events::NewestMessage dead{0, 3, 1'700'000'001'000, {{"dlq-error-class", "decode"},
                                                                   {"dlq-error-message", "not JSON"},
                                                                   {"dlq-failed-at", "2023-11-14T22:13:21.000000Z"}}};
@@ -159,6 +167,9 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   CHECK(served["errorRatio"].IsNull());
   CHECK(served["p99Seconds"].IsNull());
   CHECK(find(quiet["services"], "name", "stock")["instances"][0]["served"]["requestsPerSecond"].IsNull());
+  // A gateway without the upstream series (before issue #22's metrics): a dash, not 0.
+  CHECK(find(quiet["services"], "name", "orders")["upstream"]["requestsPerSecond"].IsNull());
+  CHECK(find(quiet["services"], "name", "orders")["instances"][0]["up"].IsNull());
   CHECK(find(first["services"], "name", "orders")["instances"][0]["served"]["requestsPerSecond"].IsNull());
 
   rapidjson::Document doc;
@@ -170,10 +181,11 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   CHECK(doc["gateway"]["errorRatio"].GetDouble() == 0);
 
   const auto& orders = find(doc["services"], "name", "orders");
-  CHECK(orders["upstream"]["requestsPerSecond"].IsNull());  // gateway_upstream_* not exported here
+  // The gateway exports the upstream counter but sent orders nothing in the interval: 0/s, no ratio.
+  CHECK(orders["upstream"]["requestsPerSecond"].GetDouble() == 0);
+  CHECK(orders["upstream"]["errorRatio"].IsNull());
   const auto& up = orders["instances"][0];
   CHECK(up["scraped"].GetBool());
-  CHECK(up["up"].IsNull());
   CHECK(up["served"]["requestsPerSecond"].GetDouble() == 10);  // 20 in 2 s; /metrics left out
   CHECK(up["served"]["errorRatio"].GetDouble() == Approx(0.1));
   // 2 of 20 were slower than the last finite bound (10 ms): that bound, as histogram_quantile answers.
@@ -189,6 +201,13 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   // One topic only: the unlabelled outbox counter is that topic's rate.
   CHECK(orders["publishes"][0]["topic"] == "order.events");
   CHECK(orders["publishes"][0]["perSecond"].GetDouble() == 10);
+
+  CHECK(orders["instances"][0]["up"].GetBool());
+  CHECK_FALSE(orders["instances"][1]["up"].GetBool());
+  const auto& stock_edge = find(doc["services"], "name", "stock")["upstream"];
+  CHECK(stock_edge["requestsPerSecond"].GetDouble() == 6);
+  CHECK(stock_edge["errorRatio"].GetDouble() == Approx(0.25));  // 5xx and no answer
+  CHECK(stock_edge["p99Seconds"].GetDouble() == Approx(0.05 * 11.88 / 12));
 
   const auto& stock = find(doc["groups"], "group", "stock");
   CHECK(stock["service"] == "stock");
