@@ -73,10 +73,15 @@ int main() {
 
     prometheus::Registry registry;
     std::vector<std::string> patterns, services, classes;
+    std::vector<std::vector<std::string>> instances;
     for (const auto& r : routes.routes()) patterns.push_back(r.pattern);
-    for (const auto& [service, _] : config.upstreams) services.push_back(service);
+    for (const auto& [service, addresses] : config.upstreams) {
+      services.push_back(service);
+      auto& names = instances.emplace_back();
+      for (const auto& a : addresses) names.push_back(a.host + ":" + std::to_string(a.port));
+    }
     for (const auto& [name, _] : config.rate_classes) classes.push_back(name);
-    GatewayMetrics metrics(registry, route_metric_labels(patterns), services, classes);
+    GatewayMetrics metrics(registry, route_metric_labels(patterns), services, classes, instances);
 
     RevocationSet revocations(config.revocation_retention.count());
     RevocationFeed feed;

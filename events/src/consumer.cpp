@@ -2,8 +2,11 @@
 
 #include <librdkafka/rdkafkacpp.h>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -11,11 +14,13 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/thread_name.hpp"
+#include "shopmesh/events/consumer_lag.hpp"
 #include "shopmesh/events/kafka.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/producer.hpp"
@@ -32,6 +37,7 @@ std::string lowercase(std::string s) {
 }
 
 enum class Outcome { applied, duplicate, ignored, dead_lettered, stopped };
+constexpr std::size_t kOutcomeCount = 5;
 
 const char* outcome_name(Outcome o) {
   switch (o) {
@@ -62,6 +68,20 @@ std::string header_value(RdKafka::Message& m, const char* name) {
   return std::string(static_cast<const char*>(header.value()), header.value_size());
 }
 
+// The Kafka timestamp of a message in unix ms, when it has one.
+std::optional<std::int64_t> timestamp_ms(const RdKafka::Message& m) {
+  const RdKafka::MessageTimestamp ts = m.timestamp();
+  if (ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE || ts.timestamp < 0) return std::nullopt;
+  return ts.timestamp;
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::chrono::seconds kLagSampleEvery{1};
+
 }  // namespace
 
 struct ConsumerRunner::Impl {
@@ -71,8 +91,41 @@ struct ConsumerRunner::Impl {
         log(l),
         processed(prometheus::BuildCounter()
                       .Name("events_consumed_total")
-                      .Help("Consumed events by group, type and outcome")
-                      .Register(registry)) {}
+                      .Help("Consumed events by group, topic, type and outcome")
+                      .Register(registry)) {
+    auto& lag_messages = prometheus::BuildGauge()
+                             .Name("consumer_lag_messages")
+                             .Help("Messages of this instance's assigned partitions not yet processed (high "
+                                   "watermark - next offset to process), by group and topic")
+                             .Register(registry);
+    auto& lag_seconds = prometheus::BuildGauge()
+                            .Name("consumer_lag_seconds")
+                            .Help("Age of the oldest message not yet processed (0 when there is no lag), by group "
+                                  "and topic")
+                            .Register(registry);
+    auto& retries = prometheus::BuildCounter()
+                        .Name("consumer_retries_total")
+                        .Help("Handler attempts that failed and were tried again, by group and topic")
+                        .Register(registry);
+    auto& dead_letters = prometheus::BuildCounter()
+                             .Name("consumer_dead_letters_total")
+                             .Help("Messages this instance wrote to the group's dead-letter topic, by group and topic")
+                             .Register(registry);
+    auto& last_dead_letter = prometheus::BuildGauge()
+                                 .Name("consumer_last_dead_letter_timestamp_seconds")
+                                 .Help("Unix time of the newest dead letter this instance wrote, by group and topic")
+                                 .Register(registry);
+    for (const auto& topic : options.topics) {
+      const prometheus::Labels labels{{"group", options.group}, {"topic", topic}};
+      auto t = std::make_unique<TopicSeries>();
+      t->lag_messages = &lag_messages.Add(labels);
+      t->lag_seconds = &lag_seconds.Add(labels);
+      t->retries = &retries.Add(labels);
+      t->dead_letters = &dead_letters.Add(labels);
+      t->last_dead_letter = &last_dead_letter.Add(labels);
+      topics.push_back(std::move(t));
+    }
+  }
 
   // One of the two is set: `one` for on(), `many` for on_batch().
   struct Handler {
@@ -96,9 +149,71 @@ struct ConsumerRunner::Impl {
                       std::vector<Outcome>& outcomes);
   Outcome apply(const Envelope& e, const rapidjson::Value& data, const Handler& handler, RdKafka::Message& m);
   bool dead_letter(RdKafka::Message& m, const DeadLetter& why);
-  void count(const std::string& type, const char* outcome) {
-    processed.Add({{"group", options.group}, {"type", type}, {"outcome", outcome}}).Increment();
+  // The series of one consumed topic (issue #22), made once; `consumed` by event type, filled as
+  // types are seen (contract-valid types and "invalid" only, so bounded).
+  struct TopicSeries {
+    prometheus::Gauge* lag_messages = nullptr;
+    prometheus::Gauge* lag_seconds = nullptr;
+    prometheus::Counter* retries = nullptr;
+    prometheus::Counter* dead_letters = nullptr;
+    prometheus::Gauge* last_dead_letter = nullptr;
+    std::mutex mutex;
+    std::unordered_map<std::string, std::array<prometheus::Counter*, kOutcomeCount>> consumed;
+    std::optional<std::int64_t> lag_seen_since_ms;  // the sampler's
+  };
+
+  // What the lag sampler needs to know of one worker. The worker holds the mutex only to swap its
+  // consumer and to note a batch's start and end.
+  struct Worker {
+    struct First {
+      std::size_t topic;
+      std::int32_t partition;
+      std::int64_t offset;
+    };
+    std::mutex mutex;
+    std::shared_ptr<RdKafka::KafkaConsumer> consumer;
+    std::vector<First> batch_first;  // the batch being processed: each partition's first offset in it
+    std::vector<std::optional<std::int64_t>> oldest_pending_ms, last_processed_ms;  // by topic
+    // The sampler's: committed offsets of assigned partitions nothing was consumed from yet, for
+    // the assignment they were read under.
+    std::vector<std::pair<std::string, std::int32_t>> assignment;
+    std::map<std::pair<std::size_t, std::int32_t>, std::int64_t> committed;
+  };
+
+  // Position of `topic` in options.topics; options.topics.size() for any other.
+  std::size_t topic_index(std::string_view topic) const {
+    for (std::size_t i = 0; i < options.topics.size(); ++i)
+      if (options.topics[i] == topic) return i;
+    return options.topics.size();
   }
+  TopicSeries* series(std::string_view topic) {
+    const std::size_t i = topic_index(topic);
+    return i < topics.size() ? topics[i].get() : nullptr;
+  }
+  void count(const std::string& topic, const std::string& type, Outcome outcome) {
+    TopicSeries* t = series(topic);
+    if (t == nullptr) return;
+    prometheus::Counter* counter = nullptr;
+    {
+      std::lock_guard lock(t->mutex);
+      auto it = t->consumed.find(type);
+      if (it == t->consumed.end()) it = t->consumed.try_emplace(type).first;
+      auto& slot = it->second[static_cast<std::size_t>(outcome)];
+      if (slot == nullptr)
+        slot = &processed.Add(
+            {{"group", options.group}, {"topic", topic}, {"type", type}, {"outcome", outcome_name(outcome)}});
+      counter = slot;
+    }
+    counter->Increment();
+  }
+  void note_batch_start(Worker& w, const std::vector<std::unique_ptr<RdKafka::Message>>& batch);
+  void note_batch_end(Worker& w, const std::vector<std::unique_ptr<RdKafka::Message>>& batch, std::size_t done);
+  void set_consumer(Worker& w, std::shared_ptr<RdKafka::KafkaConsumer> consumer) {
+    std::lock_guard lock(w.mutex);
+    w.consumer = std::move(consumer);
+  }
+  void sample_lag();
+  void run_sampler();
   void sleep_interruptible(std::chrono::milliseconds d) {
     const auto until = std::chrono::steady_clock::now() + d;
     while (!stopping && std::chrono::steady_clock::now() < until)
@@ -109,6 +224,9 @@ struct ConsumerRunner::Impl {
   core::PgPool& db;
   core::Logger& log;
   prometheus::Family<prometheus::Counter>& processed;
+  std::vector<std::unique_ptr<TopicSeries>> topics;  // by position in options.topics
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::thread sampler;
   // Shared by the types of a multi-type batch handler: a run is a sequence of one handler's messages.
   std::map<std::pair<std::string, int>, std::shared_ptr<const Handler>> handlers;
   std::unique_ptr<Producer> dlq;
@@ -173,6 +291,10 @@ bool ConsumerRunner::Impl::dead_letter(RdKafka::Message& m, const DeadLetter& wh
         })) {
       if (!dlq->flush(std::chrono::seconds(30))) dlq->drain();
       if (done && result.ok) {
+        if (TopicSeries* t = series(m.topic_name())) {
+          t->dead_letters->Increment();
+          t->last_dead_letter->Set(static_cast<double>(unix_ms_now()) / 1000.0);
+        }
         log.warn("message dead-lettered", {{"topic", m.topic_name()},
                                            core::num("partition", static_cast<long long>(m.partition())),
                                            core::num("offset", static_cast<long long>(m.offset())),
@@ -190,7 +312,8 @@ bool ConsumerRunner::Impl::dead_letter(RdKafka::Message& m, const DeadLetter& wh
 
 Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& data, const Handler& handler,
                                     RdKafka::Message& m) {
-  const Consumed consumed{e, m.topic_name(), m.partition(), m.offset()};
+  std::vector<std::function<void()>> on_commit;
+  const Consumed consumed{e, m.topic_name(), m.partition(), m.offset(), &on_commit};
   std::chrono::milliseconds backoff = options.backoff_initial;
   int attempts = 0;
   while (!stopping) {
@@ -198,6 +321,7 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
     try {
       bool duplicate = false;
       db.transact([&](pqxx::work& tx) {
+        on_commit.clear();
         auto r = core::exec(tx, queries::claim_event(), options.group, e.id, e.type, m.topic_name(), m.partition(),
                             static_cast<long long>(m.offset()));
         if (r.affected_rows() == 0) {
@@ -209,11 +333,12 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
         else
           handler.many(tx, {{data, consumed}});
       });
+      for (const auto& f : on_commit) f();
       return duplicate ? Outcome::duplicate : Outcome::applied;
     } catch (const PermanentError& ex) {
       return dead_letter(m, {"handler", ex.what()}) ? Outcome::dead_lettered : Outcome::stopped;
     } catch (const core::Unavailable& ex) {
-      // The database is away: not the message's fault, so no attempt is counted.
+      // The database is away: not the message's fault, so no attempt is counted (but a retry is).
       --attempts;
       log.warn("database unavailable while consuming; retrying", {{"group", options.group}, {"error", ex.what()}});
     } catch (const pqxx::broken_connection& ex) {
@@ -231,6 +356,7 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
                                                   core::num("attempt", static_cast<long long>(attempts)),
                                                   {"error", ex.what()}});
     }
+    if (TopicSeries* t = series(m.topic_name())) t->retries->Increment();
     sleep_interruptible(backoff);
     backoff = std::min(backoff * 2, options.backoff_max);
   }
@@ -270,7 +396,9 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
                                           const std::vector<Ready>& ready, std::vector<Outcome>& outcomes) {
   try {
     std::vector<bool> duplicate(ready.size(), true);
+    std::vector<std::function<void()>> on_commit;
     db.transact([&](pqxx::work& tx) {
+      on_commit.clear();
       core::ArrayLiteral ids, types, topics, partitions, offsets;
       for (const Ready& r : ready) {
         const RdKafka::Message& m = *batch[r.index];
@@ -298,7 +426,8 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
         duplicate[i] = fresh.erase(lowercase(r.envelope.id)) == 0;
         if (duplicate[i]) continue;
         RdKafka::Message& m = *batch[r.index];
-        const Consumed& c = consumed.emplace_back(Consumed{r.envelope, m.topic_name(), m.partition(), m.offset()});
+        const Consumed& c =
+            consumed.emplace_back(Consumed{r.envelope, m.topic_name(), m.partition(), m.offset(), &on_commit});
         if (r.handler != run_handler) finish_run();
         if (r.handler->one) {
           r.handler->one(tx, *r.data, c);
@@ -311,6 +440,7 @@ bool ConsumerRunner::Impl::apply_together(const std::vector<std::unique_ptr<RdKa
       finish_run();
       written.flush();
     });
+    for (const auto& f : on_commit) f();
     for (std::size_t i = 0; i < ready.size(); ++i)
       outcomes[ready[i].index] = duplicate[i] ? Outcome::duplicate : Outcome::applied;
     return true;
@@ -356,7 +486,133 @@ std::vector<Outcome> ConsumerRunner::Impl::process_batch(const std::vector<std::
 void ConsumerRunner::start() {
   auto& s = *impl_;
   s.dlq = std::make_unique<Producer>(ProducerOptions{s.options.brokers, s.options.group + "-dlq"}, s.log);
-  for (int i = 0; i < std::max(1, s.options.workers); ++i) s.threads.emplace_back([&s, i] { s.run_worker(i); });
+  const int n = std::max(1, s.options.workers);
+  s.workers.clear();
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Impl::Worker>();
+    w->oldest_pending_ms.resize(s.options.topics.size());
+    w->last_processed_ms.resize(s.options.topics.size());
+    s.workers.push_back(std::move(w));
+  }
+  for (int i = 0; i < n; ++i) s.threads.emplace_back([&s, i] { s.run_worker(i); });
+  s.sampler = std::thread([&s] { s.run_sampler(); });
+}
+
+void ConsumerRunner::Impl::note_batch_start(Worker& w, const std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+  std::lock_guard lock(w.mutex);
+  w.batch_first.clear();
+  for (const auto& m : batch) {
+    const std::size_t t = topic_index(m->topic_name());
+    if (t >= options.topics.size()) continue;
+    const bool seen = std::any_of(w.batch_first.begin(), w.batch_first.end(), [&](const Worker::First& f) {
+      return f.topic == t && f.partition == m->partition();
+    });
+    if (!seen) w.batch_first.push_back({t, m->partition(), m->offset()});
+    if (auto ts = timestamp_ms(*m)) w.oldest_pending_ms[t] = std::min(w.oldest_pending_ms[t].value_or(*ts), *ts);
+  }
+}
+
+void ConsumerRunner::Impl::note_batch_end(Worker& w, const std::vector<std::unique_ptr<RdKafka::Message>>& batch,
+                                          std::size_t done) {
+  std::lock_guard lock(w.mutex);
+  w.batch_first.clear();
+  for (auto& oldest : w.oldest_pending_ms) oldest.reset();
+  for (std::size_t i = 0; i < done && i < batch.size(); ++i) {
+    const std::size_t t = topic_index(batch[i]->topic_name());
+    if (t >= options.topics.size()) continue;
+    if (auto ts = timestamp_ms(*batch[i])) w.last_processed_ms[t] = std::max(w.last_processed_ms[t].value_or(*ts), *ts);
+  }
+}
+
+// One look at every worker's assigned partitions: the cached high watermarks (librdkafka updates
+// them from every fetch response, also while the partitions are idle: no broker round trip here),
+// against the offset each will process next. A partition nothing was consumed from since it was
+// assigned has no position yet: its committed offset is asked for once (a round trip, on this
+// thread, never the consumer's).
+void ConsumerRunner::Impl::sample_lag() {
+  const std::size_t n = options.topics.size();
+  std::vector<std::int64_t> lag(n, 0);
+  std::vector<LagClock> clocks(n);
+  for (auto& worker : workers) {
+    Worker& w = *worker;
+    std::shared_ptr<RdKafka::KafkaConsumer> consumer;
+    std::vector<Worker::First> first;
+    {
+      std::lock_guard lock(w.mutex);
+      consumer = w.consumer;
+      first = w.batch_first;
+      for (std::size_t t = 0; t < n; ++t) {
+        if (auto ts = w.oldest_pending_ms[t])
+          clocks[t].oldest_pending_ms = std::min(clocks[t].oldest_pending_ms.value_or(*ts), *ts);
+        if (auto ts = w.last_processed_ms[t])
+          clocks[t].last_processed_ms = std::max(clocks[t].last_processed_ms.value_or(*ts), *ts);
+      }
+    }
+    if (!consumer) continue;
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer->assignment(parts) != RdKafka::ERR_NO_ERROR) continue;
+    std::vector<std::pair<std::string, std::int32_t>> assignment;
+    for (const auto* tp : parts) assignment.emplace_back(tp->topic(), tp->partition());
+    if (assignment != w.assignment) {
+      w.assignment = std::move(assignment);
+      w.committed.clear();
+    }
+    consumer->position(parts);
+    std::vector<RdKafka::TopicPartition*> unknown;
+    for (auto* tp : parts) {
+      const std::size_t t = topic_index(tp->topic());
+      for (const auto& f : first)
+        if (f.topic == t && f.partition == tp->partition()) tp->set_offset(f.offset);
+      if (tp->offset() < 0) {
+        auto known = w.committed.find({t, tp->partition()});
+        if (known != w.committed.end())
+          tp->set_offset(known->second);
+        else
+          unknown.push_back(tp);
+      }
+    }
+    if (!unknown.empty() && consumer->committed(unknown, 2'000) == RdKafka::ERR_NO_ERROR) {
+      for (auto* tp : unknown) {
+        std::int64_t low = -1, high = -1;
+        // No committed offset: the group starts at the beginning (auto.offset.reset earliest).
+        if (tp->offset() < 0 && consumer->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) ==
+                                    RdKafka::ERR_NO_ERROR && low >= 0)
+          tp->set_offset(low);
+        if (tp->offset() >= 0) w.committed[{topic_index(tp->topic()), tp->partition()}] = tp->offset();
+      }
+    }
+    for (auto* tp : parts) {
+      const std::size_t t = topic_index(tp->topic());
+      std::int64_t low = -1, high = -1;
+      if (t >= n || consumer->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) != RdKafka::ERR_NO_ERROR)
+        continue;
+      lag[t] += partition_lag(high, tp->offset());
+    }
+    RdKafka::TopicPartition::destroy(parts);
+  }
+  const std::int64_t now = unix_ms_now();
+  for (std::size_t t = 0; t < n; ++t) {
+    TopicSeries& series = *topics[t];
+    if (lag[t] == 0)
+      series.lag_seen_since_ms.reset();
+    else if (!series.lag_seen_since_ms)
+      series.lag_seen_since_ms = now;
+    clocks[t].lag_seen_since_ms = series.lag_seen_since_ms;
+    series.lag_messages->Set(static_cast<double>(lag[t]));
+    series.lag_seconds->Set(lag_seconds(lag[t], clocks[t], now));
+  }
+}
+
+void ConsumerRunner::Impl::run_sampler() {
+  core::name_this_thread("consumer-lag");
+  while (!stopping) {
+    try {
+      sample_lag();
+    } catch (const std::exception& e) {
+      log.warn("consumer lag not sampled", {{"group", options.group}, {"error", e.what()}});
+    }
+    sleep_interruptible(kLagSampleEvery);
+  }
 }
 
 std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int index) {
@@ -386,8 +642,10 @@ std::unique_ptr<RdKafka::KafkaConsumer> ConsumerRunner::Impl::subscribe(int inde
 // One member of the group: its own Kafka consumer over the partitions it is assigned.
 void ConsumerRunner::Impl::run_worker(int index) {
   core::name_this_thread("consumer-" + std::to_string(index));
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer = subscribe(index);
+  Worker& self = *workers[static_cast<std::size_t>(index)];
+  std::shared_ptr<RdKafka::KafkaConsumer> consumer = subscribe(index);
   if (!consumer) return;
+  set_consumer(self, consumer);
   log.info("consumer started", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});
   std::vector<std::unique_ptr<RdKafka::Message>> batch;
   // A consumer gone fatal is recreated after a pause that starts short (librdkafka 2.0.2 fences a static
@@ -416,10 +674,12 @@ void ConsumerRunner::Impl::run_worker(int index) {
                    core::num("afterMs", static_cast<long long>(recreate_after.count()))});
         m.reset();
         batch.clear();  // not applied: redelivered to whoever owns their partitions now
+        set_consumer(self, nullptr);
         consumer->close();
         consumer.reset();
         sleep_interruptible(recreate_after);
         if (stopping || !(consumer = subscribe(index))) return;
+        set_consumer(self, consumer);
         break;
       }
       if (m->err() != RdKafka::ERR_NO_ERROR) {
@@ -429,7 +689,9 @@ void ConsumerRunner::Impl::run_worker(int index) {
       batch.push_back(std::move(m));
     }
     if (batch.empty()) continue;
+    note_batch_start(self, batch);
     const std::vector<Outcome> outcomes = process_batch(batch);
+    note_batch_end(self, batch, outcomes.size());
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       RdKafka::Message& m = *batch[i];
       std::vector<RdKafka::TopicPartition*> offsets{
@@ -447,11 +709,12 @@ void ConsumerRunner::Impl::run_worker(int index) {
         }
       }
       // Only contract-valid types become label values: poison cannot blow up the metric's cardinality.
-      count(outcomes[i] == Outcome::dead_lettered ? "invalid" : header_value(m, "event-type"),
-            outcome_name(outcomes[i]));
+      count(m.topic_name(), outcomes[i] == Outcome::dead_lettered ? "invalid" : header_value(m, "event-type"),
+            outcomes[i]);
     }
     if (outcomes.size() < batch.size()) break;  // stopped: the rest is redelivered after restart
   }
+  set_consumer(self, nullptr);
   consumer->close();  // commits the stored offsets
   log.info("consumer stopped", {{"group", options.group}, core::num("worker", static_cast<long long>(index))});
 }
@@ -461,6 +724,7 @@ void ConsumerRunner::stop() {
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
   impl_->threads.clear();
+  if (impl_->sampler.joinable()) impl_->sampler.join();
   impl_->dlq.reset();
 }
 

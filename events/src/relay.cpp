@@ -14,11 +14,13 @@
 #include <deque>
 #include <pqxx/pqxx>
 #include <thread>
+#include <unordered_map>
 
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/events/producer.hpp"
 #include "shopmesh/events/queries.hpp"
 
@@ -259,9 +261,8 @@ struct OutboxRelay::Impl {
         log(l),
         published(prometheus::BuildCounter()
                       .Name("outbox_published_total")
-                      .Help("Outbox events acknowledged by Kafka")
-                      .Register(registry)
-                      .Add({})),
+                      .Help("Outbox events acknowledged by Kafka, by topic")
+                      .Register(registry)),
         failures(prometheus::BuildCounter()
                      .Name("outbox_publish_failures_total")
                      .Help("Outbox events whose delivery failed (published again from the slot)")
@@ -282,7 +283,19 @@ struct OutboxRelay::Impl {
                     .Help("Time from the transaction's commit to Kafka's acknowledgement of its events")
                     .Register(registry)
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                     0.25, 0.5, 1, 5, 30})) {}
+                                                                     0.25, 0.5, 1, 5, 30})),
+        backlog(prometheus::BuildGauge()
+                    .Name("outbox_backlog_bytes")
+                    .Help("WAL the database's outbox slot retains past its confirmed position (current LSN - "
+                          "confirmed flush LSN), read from PostgreSQL by every instance")
+                    .Register(registry)
+                    .Add({})),
+        oldest(prometheus::BuildGauge()
+                   .Name("outbox_oldest_unpublished_seconds")
+                   .Help("Age of the oldest committed outbox transaction this relay read and Kafka has not yet "
+                         "acknowledged (0 when none, and on a standing-by instance)")
+                   .Register(registry)
+                   .Add({})) {}
 
   // Streams from the slot until stopped or something fails (then throws).
   void stream(ReplicationStream& replication, Producer& producer);
@@ -292,15 +305,27 @@ struct OutboxRelay::Impl {
       std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
   }
 
+  // The published counter of a topic, made the first time it is published to (relay thread only).
+  prometheus::Counter* published_to(const std::string& topic) {
+    auto it = published_by_topic.find(topic);
+    if (it == published_by_topic.end())
+      it = published_by_topic.emplace(topic, &published.Add({{"topic", topic}})).first;
+    return it->second;
+  }
+
   RelayOptions options;
   core::Logger& log;
-  prometheus::Counter& published;
+  prometheus::Family<prometheus::Counter>& published;
+  std::unordered_map<std::string, prometheus::Counter*> published_by_topic;
   prometheus::Counter& failures;
   prometheus::Gauge& pending;
   prometheus::Gauge& active;
   prometheus::Histogram& latency;
+  prometheus::Gauge& backlog;
+  prometheus::Gauge& oldest;
   std::string slot;
   std::thread thread;
+  std::thread backlog_thread;
   std::atomic<bool> stopping{false};
 };
 
@@ -311,11 +336,35 @@ OutboxRelay::OutboxRelay(RelayOptions options, core::Logger& log, prometheus::Re
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
-void OutboxRelay::start() { impl_->thread = std::thread([this] { run(); }); }
+void OutboxRelay::start() {
+  impl_->thread = std::thread([this] { run(); });
+  impl_->backlog_thread = std::thread([this] { watch_backlog(); });
+}
 
 void OutboxRelay::stop() {
   impl_->stopping = true;
   if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->backlog_thread.joinable()) impl_->backlog_thread.join();
+}
+
+// Every instance reads the slot's backlog on a connection of its own: the active relay may be
+// stuck, dead or on another host, and the figure must still move.
+void OutboxRelay::watch_backlog() {
+  core::name_this_thread("outbox-backlog");
+  auto& s = *impl_;
+  std::unique_ptr<pqxx::connection> conn;
+  while (!s.stopping) {
+    try {
+      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(s.options.database_url);
+      pqxx::nontransaction tx(*conn);
+      const SlotStatus st = slot_status(tx);
+      s.backlog.Set(st.exists ? static_cast<double>(std::max(0LL, st.unconfirmed_bytes)) : 0.0);
+    } catch (const std::exception& e) {
+      conn.reset();  // the figure keeps its last value until PostgreSQL answers again
+      s.log.debug("outbox backlog not read", {{"slot", s.slot}, {"error", e.what()}});
+    }
+    s.sleep_interruptible(s.options.backlog_every);
+  }
 }
 
 void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& producer) {
@@ -347,6 +396,11 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
     // WAL kept for transactions of other databases or without events).
     if (in_flight.empty() && !in_transaction) confirmed = std::max(confirmed, idle_end);
     pending.Set(static_cast<double>(in_flight.size()));
+    oldest.Set(in_flight.empty() ? 0.0
+                                 : std::max(0.0, std::chrono::duration<double>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                         .count() -
+                                                     in_flight.front().commit_epoch));
   };
   auto report = [&](bool force) {
     // Nothing to say before the first transaction or keepalive: the slot's own position is
@@ -370,25 +424,31 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
       if (tx.sent) continue;
       if (!visibility.visible(tx.xid)) return false;
       for (const OutboxMessage& e : tx.events) {
+        prometheus::Counter* published_here = published_to(e.topic);
+        prometheus::Histogram* stage = nullptr;
+        if (options.pipeline != nullptr && e.type == "ORDER_CREATED")
+          stage = options.pipeline->histogram(PipelineStage::published);
         Envelope headers_of;
         headers_of.id = e.id;
         headers_of.type = e.type;
         headers_of.version = e.version;
         headers_of.traceparent = e.traceparent;
-        const bool queued = producer.send(e.topic, e.key, e.value, envelope_headers(headers_of), [&](const Delivery& d) {
+        const auto on_delivery = [&, published_here, stage](const Delivery& d) {
           tx.failed = tx.failed || !d.ok;
           --tx.remaining;
           --unacked;
           if (d.ok) {
-            published.Increment();
-            if (tx.remaining == 0)
-              latency.Observe(
-                  std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
-                  tx.commit_epoch);
+            published_here->Increment();
+            const double since_commit =
+                std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                tx.commit_epoch;
+            if (stage != nullptr) stage->Observe(std::max(0.0, since_commit));
+            if (tx.remaining == 0) latency.Observe(since_commit);
           } else {
             failures.Increment();
           }
-        });
+        };
+        const bool queued = producer.send(e.topic, e.key, e.value, envelope_headers(headers_of), on_delivery);
         // The producer is unusable: nothing after it may go out.
         if (!queued) throw Unavailable("Kafka producer refused an event; streaming again from the slot");
         ++unacked;
@@ -480,8 +540,9 @@ void OutboxRelay::Impl::stream(ReplicationStream& replication, Producer& produce
   report(true);
 }
 
-void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name) {
+void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name, OrderPipeline* pipeline) {
   RelayOptions options{ctx.config.database_url, ctx.config.kafka_brokers, producer_name};
+  options.pipeline = pipeline;
   ctx.components.push_back(std::make_unique<OutboxRelay>(options, ctx.log, ctx.metrics));
   ctx.health_checks.emplace_back("outbox", OutboxRelay::health_check(*ctx.db, options.max_retained_wal_bytes));
   ctx.health_details.emplace_back("outbox", [&db = *ctx.db] {
@@ -502,6 +563,8 @@ void OutboxRelay::run() {
     try {
       ReplicationStream replication(s.options.database_url);
       if (!replication.start(s.slot)) {
+        s.oldest.Set(0);
+        s.pending.Set(0);
         if (!standing_by) s.log.info("outbox relay standing by: another instance reads the slot", {{"slot", s.slot}});
         standing_by = true;
         s.sleep_interruptible(s.options.standby_retry);

@@ -9,6 +9,11 @@ namespace shopmesh::gateway {
 namespace {
 
 constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"};
+constexpr std::string_view kUpstreamCodes[] = {"2xx", "3xx", "4xx", "5xx", "error"};
+
+std::size_t upstream_code_id(int status) {
+  return status >= 200 && status < 600 ? static_cast<std::size_t>(status / 100 - 2) : 4;
+}
 
 const prometheus::Histogram::BucketBoundaries& buckets() {
   static const prometheus::Histogram::BucketBoundaries b{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -27,7 +32,8 @@ std::vector<std::string> route_metric_labels(const std::vector<std::string>& rou
 }
 
 GatewayMetrics::GatewayMetrics(prometheus::Registry& registry, const std::vector<std::string>& route_labels,
-                               const std::vector<std::string>& services, const std::vector<std::string>& rate_classes)
+                               const std::vector<std::string>& services, const std::vector<std::string>& rate_classes,
+                               const std::vector<std::vector<std::string>>& instances)
     : route_labels_(route_labels),
       requests_(prometheus::BuildCounter()
                     .Name("gateway_requests_total")
@@ -51,6 +57,34 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry, const std::vector
     upstream_errors_.push_back(
         {&upstream.Add({{"service", s}, {"kind", "connect"}}), &upstream.Add({{"service", s}, {"kind", "timeout"}}),
          &upstream.Add({{"service", s}, {"kind", "unavailable"}}), &upstream.Add({{"service", s}, {"kind", "io"}})});
+
+  auto& upstream_requests = prometheus::BuildCounter()
+                                .Name("gateway_upstream_requests_total")
+                                .Help("Requests proxied to a service, by service and answer class (code=2xx|3xx|4xx|"
+                                      "5xx, or error: no answer)")
+                                .Register(registry);
+  auto& upstream_latency = prometheus::BuildHistogram()
+                               .Name("gateway_upstream_request_duration_seconds")
+                               .Help("Round trip of a proxied request from the gateway to a service, by service")
+                               .Register(registry);
+  auto& upstream_up = prometheus::BuildGauge()
+                          .Name("gateway_upstream_up")
+                          .Help("1 while an instance of a service answers the gateway's pool, 0 while it refuses "
+                                "connections or fails its probe, by service and instance (host:port)")
+                          .Register(registry);
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const auto& s = services[i];
+    auto& codes = upstream_requests_.emplace_back();
+    for (std::size_t c = 0; c < codes.size(); ++c)
+      codes[c] = &upstream_requests.Add({{"service", s}, {"code", std::string(kUpstreamCodes[c])}});
+    upstream_latency_.push_back(&upstream_latency.Add({{"service", s}}, buckets()));
+    auto& up = upstream_up_.emplace_back();
+    if (i < instances.size())
+      for (const auto& instance : instances[i]) {
+        up.push_back(&upstream_up.Add({{"service", s}, {"instance", instance}}));
+        up.back()->Set(1);  // until the pool or its probe finds otherwise
+      }
+  }
 
   auto& cache = prometheus::BuildCounter()
                     .Name("gateway_cache_requests_total")
@@ -125,6 +159,21 @@ void GatewayMetrics::request(std::size_t route_id, std::string_view method, int 
 
 void GatewayMetrics::upstream_error(std::size_t service_id, UpstreamError kind) {
   if (service_id < upstream_errors_.size()) upstream_errors_[service_id][static_cast<std::size_t>(kind)]->Increment();
+}
+
+std::string_view GatewayMetrics::upstream_code(int status) {
+  return kUpstreamCodes[upstream_code_id(status)];
+}
+
+void GatewayMetrics::upstream_response(std::size_t service_id, int status, double seconds) {
+  if (service_id >= upstream_requests_.size()) return;
+  upstream_requests_[service_id][upstream_code_id(status)]->Increment();
+  upstream_latency_[service_id]->Observe(seconds);
+}
+
+prometheus::Gauge* GatewayMetrics::upstream_up(std::size_t service_id, std::size_t instance) const {
+  if (service_id >= upstream_up_.size() || instance >= upstream_up_[service_id].size()) return nullptr;
+  return upstream_up_[service_id][instance];
 }
 
 void GatewayMetrics::cache(CacheResult r) {

@@ -27,6 +27,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kSweepEvery = std::chrono::seconds(10);
+constexpr auto kProbeEvery = std::chrono::seconds(5);
+constexpr auto kProbeTimeout = std::chrono::milliseconds(2'000);
 constexpr std::size_t kPublic = 0, kAdmin = 1;  // the listeners, in the order they are added
 
 // http::async_read_header, except that the head's raw bytes are seen as the parser consumes them,
@@ -69,7 +71,7 @@ struct GatewayServer::Impl {
         metrics(p.metrics),
         ioc(p.config.io_threads),
         parser_limits(p.config.header_limit, p.routes),
-        upstreams(ioc, p.config),
+        upstreams(ioc, p.config, &p.metrics),
         chain(public_stages(p, upstreams)),
         admin_chain(admin_stages(p)),
         listeners(ioc, p.log,
@@ -86,6 +88,7 @@ struct GatewayServer::Impl {
 
   asio::awaitable<core::AfterAnswer> serve(core::Connection& conn, beast::flat_buffer& buffer);
   asio::awaitable<void> sweeper();
+  asio::awaitable<void> prober();
 
   GatewayParts parts;
   const GatewayConfig& config;
@@ -213,6 +216,18 @@ asio::awaitable<void> GatewayServer::Impl::sweeper() {
   }
 }
 
+// Every instance of every service is asked for /health now and then, so `gateway_upstream_up`
+// tells the truth about instances no client request has reached lately.
+asio::awaitable<void> GatewayServer::Impl::prober() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!listeners.draining()) {
+    for (const auto& pool : upstreams.pools()) co_await pool->probe(kProbeTimeout);
+    timer.expires_after(kProbeEvery);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || listeners.draining()) break;
+  }
+}
+
 GatewayServer::GatewayServer(const GatewayParts& parts) : impl_(std::make_unique<Impl>(parts)) {}
 
 GatewayServer::~GatewayServer() = default;
@@ -228,6 +243,7 @@ void GatewayServer::run() {
   auto& s = *impl_;
   s.listeners.start([&s](core::Connection& conn, beast::flat_buffer& buffer) { return s.serve(conn, buffer); });
   asio::co_spawn(asio::make_strand(s.ioc), s.sweeper(), asio::detached);
+  asio::co_spawn(asio::make_strand(s.ioc), s.prober(), asio::detached);
   s.log.info("listening", {{"address", s.config.host},
                            core::num("port", static_cast<long long>(port())),
                            {"adminAddress", s.config.admin_host},

@@ -6,7 +6,10 @@
 
 #include <array>
 
+#include <prometheus/gauge.h>
+
 #include "shopmesh/core/io_deadline.hpp"
+#include "shopmesh/gateway/metrics.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;
@@ -35,6 +38,11 @@ struct UpstreamPool::Instance {
   std::mutex mutex;
   std::vector<Idle> idle;
   std::atomic<std::int64_t> ejected_until_ms{0};
+  prometheus::Gauge* up = nullptr;  // gateway_upstream_up{service,instance}
+
+  void answered(bool yes) {
+    if (up != nullptr) up->Set(yes ? 1 : 0);
+  }
 
   std::unique_ptr<Pooled> take(std::chrono::milliseconds max_idle) {
     const auto oldest = std::chrono::steady_clock::now() - max_idle;
@@ -69,12 +77,13 @@ bool is_stale_connection_error(const beast::error_code& ec) {
 }  // namespace
 
 UpstreamPool::UpstreamPool(asio::io_context& ioc, std::string service, const std::vector<UpstreamAddress>& instances,
-                           const GatewayConfig& config)
+                           const GatewayConfig& config, std::vector<prometheus::Gauge*> up)
     : ioc_(ioc), service_(std::move(service)), config_(config) {
   tcp::resolver resolver(ioc);
   for (const auto& a : instances) {
     auto inst = std::make_unique<Instance>();
     inst->name = a.host + ":" + std::to_string(a.port);
+    if (instances_.size() < up.size()) inst->up = up[instances_.size()];
     auto results = resolver.resolve(a.host, std::to_string(a.port));  // once, at start
     inst->endpoint = results.begin()->endpoint();
     instances_.push_back(std::move(inst));
@@ -98,6 +107,20 @@ UpstreamPool::Instance* UpstreamPool::pick() {
     if (inst.ejected_until_ms.load(std::memory_order_relaxed) <= now) return &inst;
   }
   return nullptr;
+}
+
+asio::awaitable<void> UpstreamPool::probe(std::chrono::milliseconds timeout) {
+  http::request<http::string_body> request{http::verb::get, "/health", 11};
+  request.set(http::field::host, "health");
+  request.keep_alive(true);
+  UpstreamRequest wire;
+  write_upstream_request(request, wire);
+  // exchange() marks an instance up when it answers and down when it refuses; a probe that gets no
+  // answer in time marks it down too (a client's slow request does not).
+  for (auto& inst : instances_) {
+    const UpstreamResult result = co_await exchange(*inst, wire, timeout, false);
+    if (result.failure != UpstreamFailure::none) inst->answered(false);
+  }
 }
 
 asio::awaitable<UpstreamResult> UpstreamPool::send(const http::request<http::string_body>& request,
@@ -124,7 +147,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& reques
 }
 
 asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
-                                                       std::chrono::milliseconds timeout) {
+                                                       std::chrono::milliseconds timeout, bool may_eject) {
   UpstreamResult result;
   result.instance = inst.name;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -138,12 +161,14 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
       const auto ec = conn->deadline.checked(connect_ec);
       if (ec == beast::error::timeout) {
+        inst.answered(false);
         result.failure = UpstreamFailure::timeout;
         result.error = "connect: timed out";
         co_return result;
       }
       if (ec) {
-        inst.ejected_until_ms = now_ms() + config_.eject_for.count();
+        inst.answered(false);
+        if (may_eject) inst.ejected_until_ms = now_ms() + config_.eject_for.count();
         result.failure = UpstreamFailure::connect;
         result.error = "connect: " + ec.message();
         co_return result;
@@ -175,6 +200,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       co_return result;
     }
     result.response = parser.release();
+    inst.answered(true);
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
     if (result.response.keep_alive() && conn->buffer.size() == 0)
       inst.give_back(std::move(conn), config_.max_idle_upstream);
@@ -185,9 +211,13 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
   co_return result;
 }
 
-Upstreams::Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config) {
-  for (const auto& [service, instances] : config.upstreams)
-    pools_.push_back(std::make_unique<UpstreamPool>(ioc, service, instances, config));
+Upstreams::Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config, const GatewayMetrics* metrics) {
+  for (const auto& [service, instances] : config.upstreams) {
+    std::vector<prometheus::Gauge*> up;
+    if (metrics != nullptr)
+      for (std::size_t i = 0; i < instances.size(); ++i) up.push_back(metrics->upstream_up(pools_.size(), i));
+    pools_.push_back(std::make_unique<UpstreamPool>(ioc, service, instances, config, std::move(up)));
+  }
 }
 
 UpstreamPool* Upstreams::find(std::string_view service) const {

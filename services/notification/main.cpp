@@ -4,6 +4,7 @@
 
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "shopmesh/notification/config.hpp"
@@ -19,11 +20,14 @@ const std::vector<core::Migration>& migrations();
 int main() {
   using namespace shopmesh;
   std::unique_ptr<notification::NotificationStore> store;
+  std::unique_ptr<events::OrderPipeline> pipeline;
   return core::run_service(
       {"notification",
        8088,
        {{"events", &events::migrations()}, {"notification", &notification::migrations()}},
        [&](core::ServiceContext& ctx) {
+         pipeline = std::make_unique<events::OrderPipeline>(
+             ctx.metrics, std::vector{events::PipelineStage::notification_recorded});
          const auto config = notification::NotificationConfig::from_env(ctx.env);
          store = std::make_unique<notification::NotificationStore>(
              *ctx.db, events::Outbox("notification"),
@@ -41,7 +45,7 @@ int main() {
                                      .workers = ctx.config.consumer_workers,
                                      .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
-         notification::register_consumers(*consumer, *store);
+         notification::register_consumers(*consumer, *store, pipeline.get());
          ctx.components.push_back(std::move(consumer));
        }});
 }

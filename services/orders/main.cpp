@@ -6,6 +6,7 @@
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
 #include "shopmesh/events/outbox.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "shopmesh/orders/config.hpp"
@@ -24,17 +25,20 @@ int main() {
   std::unique_ptr<orders::OrderStore> store;
   std::unique_ptr<products::client::HttpCatalog> catalog;
   std::unique_ptr<orders::Ordering> ordering;
+  std::unique_ptr<events::OrderPipeline> pipeline;
   return core::run_service(
       {"orders",
        8085,
        {{"events", &events::migrations()}, {"orders", &orders::migrations()}},
        [&](core::ServiceContext& ctx) {
+         pipeline = std::make_unique<events::OrderPipeline>(
+             ctx.metrics, std::vector{events::PipelineStage::published, events::PipelineStage::confirmed});
          const auto config = orders::OrdersConfig::from_env(ctx.env);
          store = std::make_unique<orders::OrderStore>(*ctx.db, events::Outbox("orders"));
          catalog = std::make_unique<products::client::HttpCatalog>(config.products_url, config.products_timeout, ctx.mesh);
          ordering = std::make_unique<orders::Ordering>(*store, *catalog);
          orders::register_routes(ctx.router, *store, *ordering);
-         events::add_outbox_relay(ctx, "orders");
+         events::add_outbox_relay(ctx, "orders", pipeline.get());
          auto consumer = std::make_unique<events::ConsumerRunner>(
              events::ConsumerOptions{.group = "orders",
                                      .topics = {std::string(events::topic::stock)},
@@ -42,7 +46,7 @@ int main() {
                                      .workers = ctx.config.consumer_workers,
                                      .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
-         orders::register_consumers(*consumer, *store);
+         orders::register_consumers(*consumer, *store, pipeline.get());
          ctx.components.push_back(std::move(consumer));
        }});
 }

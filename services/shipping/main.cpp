@@ -4,6 +4,7 @@
 
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "shopmesh/shipping/consumers.hpp"
@@ -17,11 +18,14 @@ const std::vector<core::Migration>& migrations();
 int main() {
   using namespace shopmesh;
   std::unique_ptr<shipping::ShipmentStore> store;
+  std::unique_ptr<events::OrderPipeline> pipeline;
   return core::run_service(
       {"shipping",
        8087,
        {{"events", &events::migrations()}, {"shipping", &shipping::migrations()}},
        [&](core::ServiceContext& ctx) {
+         pipeline = std::make_unique<events::OrderPipeline>(
+             ctx.metrics, std::vector{events::PipelineStage::shipment_ready});
          store = std::make_unique<shipping::ShipmentStore>(*ctx.db, events::Outbox("shipping"));
          shipping::register_routes(ctx.router, *store);
          events::add_outbox_relay(ctx, "shipping");
@@ -32,7 +36,7 @@ int main() {
                                      .workers = ctx.config.consumer_workers,
                                      .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
-         shipping::register_consumers(*consumer, *store);
+         shipping::register_consumers(*consumer, *store, pipeline.get());
          ctx.components.push_back(std::move(consumer));
        }});
 }

@@ -6,6 +6,7 @@
 
 #include "shopmesh/core/service.hpp"
 #include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "shopmesh/stock/consumers.hpp"
@@ -20,11 +21,14 @@ const std::vector<core::Migration>& migrations();
 int main() {
   using namespace shopmesh;
   std::unique_ptr<stock::StockStore> store;
+  std::unique_ptr<events::OrderPipeline> pipeline;
   return core::run_service(
       {"stock",
        8086,
        {{"events", &events::migrations()}, {"stock", &stock::migrations()}},
        [&](core::ServiceContext& ctx) {
+         pipeline = std::make_unique<events::OrderPipeline>(
+             ctx.metrics, std::vector{events::PipelineStage::stock_decided});
          const auto product_wait = ctx.env.millis("STOCK_UNKNOWN_PRODUCT_WAIT_MS", std::chrono::seconds(30),
                                                   std::chrono::milliseconds(0), std::chrono::hours(24));
          store = std::make_unique<stock::StockStore>(*ctx.db, events::Outbox("stock"), product_wait);
@@ -38,7 +42,7 @@ int main() {
                                      .workers = ctx.config.consumer_workers,
                                      .instance_id = ctx.config.kafka_instance_id},
              *ctx.db, ctx.log, ctx.metrics);
-         stock::register_consumers(*consumer, *store);
+         stock::register_consumers(*consumer, *store, pipeline.get());
          ctx.components.push_back(std::move(consumer));
        }});
 }

@@ -19,9 +19,13 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
   write_upstream_request(req, {target, ex.request_id, ex.trace.traceparent, ex.remote, ex.identity.get(), &mesh_},
                          upstream);
 
+  const auto sent_at = std::chrono::steady_clock::now();
   auto result = co_await pool->send(upstream, route.timeout);
   ex.upstream = result.instance;
   const std::size_t service_id = upstreams_.id(route.service);
+  const int answered = result.failure == UpstreamFailure::none ? static_cast<int>(result.response.result_int()) : 0;
+  metrics_.upstream_response(service_id, answered,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count());
   switch (result.failure) {
     case UpstreamFailure::none:
       break;

@@ -12,6 +12,7 @@
 #include "shopmesh/contracts/user_deleted_v1.hpp"
 #include "shopmesh/contracts/user_registered_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/notification/store.hpp"
 
 namespace shopmesh::notification {
@@ -42,7 +43,7 @@ std::pair<std::pair<std::string, int>, Drafter> drafter(Compose compose) {
 
 }  // namespace
 
-void register_consumers(events::ConsumerRunner& runner, NotificationStore& store) {
+void register_consumers(events::ConsumerRunner& runner, NotificationStore& store, events::OrderPipeline* pipeline) {
   runner.on<contracts::UserRegisteredV1>(
       [&store](pqxx::work& tx, const contracts::UserRegisteredV1& e, const events::Consumed& c) {
         store.remember_user(tx, e.user_id.value, e.email, e.name);
@@ -61,7 +62,8 @@ void register_consumers(events::ConsumerRunner& runner, NotificationStore& store
   };
   std::vector<std::pair<std::string, int>> types;
   for (const auto& [type, _] : drafters) types.push_back(type);
-  runner.on_batch(types, [&store, drafters](pqxx::work& tx, const std::vector<events::ConsumerRunner::Item>& run) {
+  runner.on_batch(types, [&store, drafters, pipeline](pqxx::work& tx,
+                                                     const std::vector<events::ConsumerRunner::Item>& run) {
     std::vector<Pending> pending;
     std::vector<std::string> users;
     for (const auto& item : run) {
@@ -77,6 +79,19 @@ void register_consumers(events::ConsumerRunner& runner, NotificationStore& store
           {pending[i].draft(name == names.end() ? Name{} : Name{name->second}), cause_of(run[i].consumed)});
     }
     store.record(tx, notifications);
+    // The pipeline's `notification_recorded` stage: the notification of the order's decision.
+    if (pipeline == nullptr) return;
+    std::vector<std::string> orders;
+    for (const auto& item : run) {
+      const auto& type = item.consumed.envelope.type;
+      if (type != contracts::OrderConfirmedV1::kType && type != contracts::OrderRejectedV1::kType) continue;
+      if (item.data.HasMember("orderId") && item.data["orderId"].IsString())
+        orders.emplace_back(item.data["orderId"].GetString(), item.data["orderId"].GetStringLength());
+    }
+    if (orders.empty()) return;
+    run.front().consumed.after_commit([pipeline, orders = std::move(orders)] {
+      for (const auto& id : orders) pipeline->observe_since_order(events::PipelineStage::notification_recorded, id);
+    });
   });
 }
 

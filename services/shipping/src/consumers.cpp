@@ -7,6 +7,7 @@
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_reserved_v1.hpp"
 #include "shopmesh/events/consumer.hpp"
+#include "shopmesh/events/pipeline.hpp"
 #include "shopmesh/shipping/store.hpp"
 
 namespace shopmesh::shipping {
@@ -33,12 +34,16 @@ std::optional<Status> implied_by(contracts::OrderStatusChangedV1OrderStatus to) 
 
 }  // namespace
 
-void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store) {
+void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store, events::OrderPipeline* pipeline) {
   runner.on<contracts::OrderCreatedV1>([&store](pqxx::work& tx, const contracts::OrderCreatedV1& e,
                                                 const events::Consumed& c) { store.open(tx, e, c.reaction()); });
+  // The pipeline's `shipment_ready` stage: the shipment became READY.
   runner.on<contracts::StockReservedV1>(
-      [&store](pqxx::work& tx, const contracts::StockReservedV1& e, const events::Consumed& c) {
-        store.advance(tx, e.order_id.value, Status::ready, std::nullopt, c.reaction());
+      [&store, pipeline](pqxx::work& tx, const contracts::StockReservedV1& e, const events::Consumed& c) {
+        if (store.advance(tx, e.order_id.value, Status::ready, std::nullopt, c.reaction()) && pipeline != nullptr)
+          c.after_commit([pipeline, id = e.order_id.value] {
+            pipeline->observe_since_order(events::PipelineStage::shipment_ready, id);
+          });
       });
   runner.on<contracts::StockRejectedV1>(
       [&store](pqxx::work& tx, const contracts::StockRejectedV1& e, const events::Consumed& c) {

@@ -139,7 +139,7 @@ void ShipmentStore::open(pqxx::work& tx, const contracts::OrderCreatedV1& order,
   publish_steps(tx, *row, history, ctx);
 }
 
-void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status target,
+bool ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status target,
                             const std::optional<std::string>& user_id, const events::EventContext& ctx) {
   auto row = lock(tx, order_id);
   if (!row) {
@@ -152,7 +152,7 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
   if (steps.empty()) {
     if (!row->user_id && user_id)
       core::exec(tx, queries::set_shipment_user(), row->id, *user_id);
-    return;
+    return false;
   }
   if (!row->tracking_number && needs_tracking_number(target)) row->tracking_number = new_tracking_number();
   if (!row->user_id) row->user_id = user_id;
@@ -162,6 +162,7 @@ void ShipmentStore::advance(pqxx::work& tx, const std::string& order_id, Status 
   // Until ORDER_CREATED announces the shipment its owner is unknown to readers; the steps are
   // published then, from the stored status (history_of).
   if (row->announced) publish_steps(tx, *row, steps, ctx);
+  return true;
 }
 
 std::optional<Shipment> ShipmentStore::find(const std::string& id) {

@@ -72,9 +72,17 @@ struct Consumed {
   int partition;
   long long offset;
 
+  /// Run by the runner once the transaction this handler runs in has committed (in order, on the
+  /// consumer's thread); dropped when it rolls back. For what must see the effect committed, like
+  /// a stage latency that ends at the commit.
+  std::vector<std::function<void()>>* on_commit = nullptr;
+
   /// The context for events this handler emits in reaction (same correlation, caused by this).
   EventContext reaction() const {
     return {envelope.correlation_id, envelope.id, envelope.traceparent};
+  }
+  void after_commit(std::function<void()> f) const {
+    if (on_commit != nullptr) on_commit->push_back(std::move(f));
   }
 };
 

@@ -31,6 +31,8 @@ class PgPool;
 
 namespace shopmesh::events {
 
+class OrderPipeline;
+
 struct RelayOptions {
   std::string database_url;
   std::string brokers;
@@ -42,6 +44,11 @@ struct RelayOptions {
   std::chrono::milliseconds standby_retry{2'000};
   /// Health turns red when the slot retains more WAL than this (the relay is away or behind).
   long long max_retained_wal_bytes = 512LL * 1024 * 1024;
+  /// How often every instance (the standing-by ones too) reads the slot's backlog from PostgreSQL
+  /// for `outbox_backlog_bytes`, so that a stalled or dead relay still shows.
+  std::chrono::milliseconds backlog_every{2'000};
+  /// When set, ORDER_CREATED acknowledged by Kafka is the pipeline's `published` stage (orders).
+  OrderPipeline* pipeline = nullptr;
 };
 
 /// The replication slot of the database `database_name`: "shopmesh_outbox_<name>".
@@ -73,11 +80,12 @@ class OutboxRelay : public core::Component {
 
  private:
   void run();
+  void watch_backlog();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
 /// Wires the service's relay: the component, and its "outbox" health check.
-void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name);
+void add_outbox_relay(core::ServiceContext& ctx, const std::string& producer_name, OrderPipeline* pipeline = nullptr);
 
 }  // namespace shopmesh::events

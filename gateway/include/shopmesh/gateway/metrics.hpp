@@ -39,12 +39,20 @@ class GatewayMetrics {
   enum class CacheResult { hit, miss, store };
 
   /// `route_labels`: one per route id (routes first, then built-in endpoints, then "none").
+  /// `instances`: per service (in `services`' order), its instances' "host:port".
   GatewayMetrics(prometheus::Registry& registry, const std::vector<std::string>& route_labels,
-                 const std::vector<std::string>& services, const std::vector<std::string>& rate_classes);
+                 const std::vector<std::string>& services, const std::vector<std::string>& rate_classes,
+                 const std::vector<std::vector<std::string>>& instances = {});
   ~GatewayMetrics();
 
   void request(std::size_t route_id, std::string_view method, int status, double seconds);
   void upstream_error(std::size_t service_id, UpstreamError kind);
+  /// One proxied request's round trip to a service: `status` its answer's, 0 when none came.
+  void upstream_response(std::size_t service_id, int status, double seconds);
+  /// The `gateway_upstream_up` gauge of a service's instance; nullptr when unknown.
+  prometheus::Gauge* upstream_up(std::size_t service_id, std::size_t instance) const;
+  /// The `code` label of an upstream answer: 2xx, 3xx, 4xx, 5xx, or error (no answer).
+  static std::string_view upstream_code(int status);
   void cache(CacheResult r);
   void cache_invalidated();
   void rate_limited(std::size_t class_id);
@@ -66,6 +74,9 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   std::vector<prometheus::Histogram*> latency_;
   std::vector<std::array<prometheus::Counter*, 4>> upstream_errors_;
+  std::vector<std::array<prometheus::Counter*, 5>> upstream_requests_;  // by upstream_code's position
+  std::vector<prometheus::Histogram*> upstream_latency_;
+  std::vector<std::vector<prometheus::Gauge*>> upstream_up_;
   std::array<prometheus::Counter*, 3> cache_;
   prometheus::Counter* cache_invalidations_;
   std::vector<prometheus::Counter*> rate_limited_;

@@ -21,8 +21,13 @@
 #include "shopmesh/gateway/config.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 
+namespace prometheus {
+class Gauge;
+}
+
 namespace shopmesh::gateway {
 
+class GatewayMetrics;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
@@ -37,8 +42,9 @@ struct UpstreamResult {
 
 class UpstreamPool {
  public:
+  /// `up`: each instance's `gateway_upstream_up` gauge, in `instances`' order (or none).
   UpstreamPool(boost::asio::io_context& ioc, std::string service, const std::vector<UpstreamAddress>& instances,
-               const GatewayConfig& config);
+               const GatewayConfig& config, std::vector<prometheus::Gauge*> up = {});
   ~UpstreamPool();
 
   /// Sends `request` (keep-alive) to the next healthy instance and reads the response.
@@ -49,6 +55,10 @@ class UpstreamPool {
   boost::asio::awaitable<UpstreamResult> send(const http::request<http::string_body>& request,
                                               std::chrono::milliseconds timeout);
 
+  /// Asks every instance for GET /health, one after the other, for `gateway_upstream_up` alone: an
+  /// instance is ejected only by what clients' requests meet, as before.
+  boost::asio::awaitable<void> probe(std::chrono::milliseconds timeout);
+
   const std::string& service() const { return service_; }
   std::size_t ejected_count() const;
 
@@ -56,7 +66,7 @@ class UpstreamPool {
   struct Instance;
   Instance* pick();
   boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, const UpstreamRequest& request,
-                                                  std::chrono::milliseconds timeout);
+                                                  std::chrono::milliseconds timeout, bool may_eject = true);
 
   boost::asio::io_context& ioc_;
   std::string service_;
@@ -70,7 +80,8 @@ class UpstreamPool {
 /// its position, the upstream-error metrics' label.
 class Upstreams {
  public:
-  Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config);
+  /// With `metrics`, each instance reports to its `gateway_upstream_up` gauge.
+  Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config, const GatewayMetrics* metrics = nullptr);
   /// The pool of a service, or nullptr when none is configured.
   UpstreamPool* find(std::string_view service) const;
   std::size_t id(std::string_view service) const;

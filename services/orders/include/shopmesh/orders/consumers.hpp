@@ -5,11 +5,13 @@
 // PENDING (cancelled meanwhile, already decided) is left alone: a late reservation never
 // resurrects a cancelled order; the stock service releases it on ORDER_CANCELLED.
 namespace shopmesh::events {
+class OrderPipeline;
 class ConsumerRunner;
 }
 
 namespace shopmesh::orders {
 class OrderStore;
 
-void register_consumers(events::ConsumerRunner& runner, OrderStore& store);
+/// `pipeline`: where this service's stage of the order pipeline is timed (none in tests).
+void register_consumers(events::ConsumerRunner& runner, OrderStore& store, events::OrderPipeline* pipeline = nullptr);
 }  // namespace shopmesh::orders

@@ -4,11 +4,13 @@
 // ORDER_STATUS_CHANGED to SHIPPED / DELIVERED follows the carrier; STOCK_REJECTED,
 // ORDER_REJECTED and ORDER_CANCELLED cancel it. Any of them may arrive first.
 namespace shopmesh::events {
+class OrderPipeline;
 class ConsumerRunner;
 }
 
 namespace shopmesh::shipping {
 class ShipmentStore;
 
-void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store);
+/// `pipeline`: where this service's stage of the order pipeline is timed (none in tests).
+void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store, events::OrderPipeline* pipeline = nullptr);
 }  // namespace shopmesh::shipping

@@ -31,8 +31,8 @@ class ShipmentStore {
   /// or order event, then publishes SHIPMENT_CREATED and the transitions it already went through.
   void open(pqxx::work& tx, const contracts::OrderCreatedV1& order, const events::EventContext& ctx);
   /// Moves the order's shipment towards `target` (opening an unannounced one if none exists yet);
-  /// `user_id` is the order's owner when the event carries it.
-  void advance(pqxx::work& tx, const std::string& order_id, Status target, const std::optional<std::string>& user_id,
+  /// `user_id` is the order's owner when the event carries it. True when the shipment moved.
+  bool advance(pqxx::work& tx, const std::string& order_id, Status target, const std::optional<std::string>& user_id,
                const events::EventContext& ctx);
 
   // HTTP.
