@@ -42,10 +42,10 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit, fuzz smoke, newman, schemathesis, integration, hostile clients on a stack; cluster smoke
+test: build ## Everything: unit, fuzz smoke, newman, the mesh page in Chromium, schemathesis, integration, hostile clients on a stack; cluster smoke
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
-	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && tests/e2e/run-schemathesis && \
+	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && tests/e2e/mesh_page.py && tests/e2e/run-schemathesis && \
 	  ctest --preset $(PRESET) -L integration && python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
 	@$(MAKE) --no-print-directory cluster-smoke-run
 

@@ -17,6 +17,7 @@
 #include "shopmesh/gateway/events.hpp"
 #include "shopmesh/gateway/jwks_client.hpp"
 #include "shopmesh/gateway/kafka_probe.hpp"
+#include "shopmesh/gateway/mesh_monitor.hpp"
 #include "shopmesh/gateway/metrics.hpp"
 #include "shopmesh/gateway/rate_limit.hpp"
 #include "shopmesh/gateway/response_cache.hpp"
@@ -25,6 +26,7 @@
 #include "shopmesh/gateway/server.hpp"
 
 std::string_view default_routes_json();
+std::string_view mesh_topics_json();
 
 int main() {
   using namespace shopmesh;
@@ -125,13 +127,18 @@ int main() {
         },
         log);
 
-    GatewayServer server(
-        {config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, feed, cors, docs, mesh});
+    MeshMonitor mesh_view(mesh_topology(config, events::TopicCatalogue::parse(mesh_topics_json())),
+                          config.kafka_brokers, config.mesh_scrape_interval, registry, log);
+
+    GatewayServer server({config, routes, kafka, log, registry, metrics, auth, jwks, limiter, cache, revocations, feed,
+                          cors, docs, mesh, config.mesh_scrape_interval.count() > 0 ? &mesh_view : nullptr});
     server.listen();
     jwks.start();
     if (config.events_enabled) consumer.start();
+    mesh_view.start();
     server.run();
     // Stop the threads that call into the server's parts before anything is destroyed.
+    mesh_view.stop();
     consumer.stop();
     jwks.stop();
     log.info("stopped");

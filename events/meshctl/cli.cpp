@@ -292,6 +292,28 @@ Command order_command(CLI::App& parent) {
           }};
 }
 
+Command top_command(CLI::App& parent, const Environment& env) {
+  auto o = std::make_shared<TopOptions>();
+  o->admin_url = env("GATEWAY_ADMIN_URL").value_or("http://127.0.0.1:9901");
+  auto interval_ms = std::make_shared<int>(2'000);
+  auto* top = parent.add_subcommand(
+      "top",
+      "The gateway's live mesh view (its admin listener's /mesh.json, what its page at / draws): edges with rate, "
+      "5xx ratio and p99, outboxes, consumer lag and applied/s, dead-letter queues; refreshed every 2 s "
+      "(METRICS_TOKEN is sent when set)");
+  top->add_option("--admin", o->admin_url, "The gateway's admin listener (env GATEWAY_ADMIN_URL)")
+      ->capture_default_str();
+  top->add_flag("--once", o->once, "Print one round and exit");
+  top->add_flag("--json", o->json, "Print the /mesh.json documents themselves, one per line");
+  top->add_option("--interval-ms", *interval_ms, "Time between refreshes")
+      ->check(CLI::Range(200, 3'600'000))
+      ->capture_default_str();
+  return {top, [o, interval_ms](Context& ctx) {
+            o->interval = std::chrono::milliseconds(*interval_ms);
+            return run_top(ctx, *o);
+          }};
+}
+
 Command wait_command(CLI::App& parent) {
   auto* wait = parent.add_subcommand("wait", "Wait until the broker answers a metadata request");
   return {wait, [](Context& ctx) {
@@ -347,6 +369,7 @@ int run(int argc, const char* const* argv, Terminal& t) {
   for (auto& c : dlq_commands(app)) commands.push_back(std::move(c));
   commands.push_back(outbox_command(app));
   commands.push_back(order_command(app));
+  commands.push_back(top_command(app, t.env));
   commands.push_back(wait_command(app));
   commands.insert(commands.begin(), ensure);  // before `topics`: both are "parsed" for `topics ensure`
 
@@ -368,7 +391,8 @@ int run(int argc, const char* const* argv, Terminal& t) {
               brokers,
               std::chrono::milliseconds(timeout_ms),
               pg_url.empty() ? std::nullopt : std::optional(pg_url),
-              t.env};
+              t.env,
+              t.out_is_tty};
   ctx.style.color = color == "always" ||
                     (color == "auto" && t.out_is_tty && !t.env("NO_COLOR") && t.env("TERM").value_or("") != "dumb");
   try {

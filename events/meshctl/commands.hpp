@@ -41,6 +41,7 @@ struct Context {
   std::chrono::milliseconds timeout{10'000};
   std::optional<std::string> pg_url;  // --pg
   Environment env;
+  bool out_is_tty = false;  // `out` is a terminal (top redraws in place)
 };
 
 struct TopicsOptions {
@@ -121,5 +122,16 @@ struct OrderOptions {
   bool json = false;
 };
 int run_order(Context& ctx, const OrderOptions& o);
+
+struct TopOptions {
+  std::string admin_url;  // the gateway's admin listener
+  std::chrono::milliseconds interval{2'000};
+  bool once = false;
+  bool json = false;  // the /mesh.json documents, one per line
+};
+int run_top(Context& ctx, const TopOptions& o);
+/// The text `meshctl top` prints for one /mesh.json document; throws std::runtime_error when it is
+/// not one.
+std::string render_top(std::string_view mesh_json, const Style& style);
 
 }  // namespace shopmesh::meshctl

@@ -24,6 +24,14 @@ TopicCatalogue TopicCatalogue::parse(std::string_view json) {
         !t["partitions"].IsInt() || t["partitions"].GetInt() < 1)
       throw std::runtime_error("topics: each topic needs a 'name' and 'partitions' >= 1");
     c.topics.push_back({t["name"].GetString(), t["partitions"].GetInt()});
+    if (t.HasMember("producers")) {
+      if (!t["producers"].IsArray()) throw std::runtime_error("topics: 'producers' must be an array of service names");
+      auto& names = c.producers[t["name"].GetString()];
+      for (const auto& name : t["producers"].GetArray()) {
+        if (!name.IsString()) throw std::runtime_error("topics: producers must be strings");
+        names.emplace_back(name.GetString());
+      }
+    }
   }
   if (doc.HasMember("consumers") && doc["consumers"].IsArray()) {
     for (const auto& g : doc["consumers"].GetArray()) {

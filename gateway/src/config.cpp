@@ -131,6 +131,8 @@ GatewayConfig GatewayConfig::from_env(core::EnvReader& env) {
                              env.str("SHOPMESH_CACHE_DIR", "var/cache") + "/swagger-ui/node_modules/swagger-ui-dist");
   c.openapi_file = env.str("OPENAPI_FILE", c.openapi_file);
   c.metrics_token = env.str("METRICS_TOKEN", "");
+  c.mesh_scrape_interval = env.millis("GATEWAY_MESH_SCRAPE_MS", c.mesh_scrape_interval, std::chrono::milliseconds{0},
+                                      std::chrono::milliseconds{60'000});
   c.mesh_keys = core::mesh_keys_from_env(env);
   std::uint16_t default_port = 8081;
   for (const auto& [service, var] : known_services()) {

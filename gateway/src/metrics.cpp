@@ -25,7 +25,8 @@ const prometheus::Histogram::BucketBoundaries& buckets() {
 
 std::vector<std::string> route_metric_labels(const std::vector<std::string>& route_patterns) {
   std::vector<std::string> labels = route_patterns;
-  for (const char* b : {"/api/health", "/health", "/metrics", "/api/docs", "/api/openapi.yaml", "preflight", "none"})
+  for (const char* b :
+       {"/api/health", "/health", "/metrics", "/api/docs", "/api/openapi.yaml", "preflight", "/", "/mesh.json", "none"})
     labels.emplace_back(b);
   return labels;
 }

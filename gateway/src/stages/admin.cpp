@@ -4,6 +4,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "shopmesh/gateway/auth.hpp"
+#include "shopmesh/gateway/mesh_monitor.hpp"
 #include "shopmesh/gateway/metrics.hpp"
 #include "shopmesh/gateway/revocation.hpp"
 #include "shopmesh/gateway/stages/builtins.hpp"
@@ -19,6 +20,18 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+}  // namespace shopmesh::gateway
+
+// The mesh page, embedded at build time (gateway/assets/mesh.html).
+std::string_view mesh_page_html();
+
+namespace shopmesh::gateway {
+
+bool AdminStage::authorized(const Request& req) const {
+  if (metrics_token_.empty()) return true;
+  const auto token = bearer_token(header_value(req, http::field::authorization).value_or(""));
+  return token && constant_time_equals(*token, metrics_token_);
+}
 
 Answer AdminStage::request(Request& req, Exchange& ex) {
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -28,12 +41,7 @@ Answer AdminStage::request(Request& req, Exchange& ex) {
   }
   if (ex.path == "/metrics") {
     ex.route_id = ids_.metrics;
-    if (!metrics_token_.empty()) {
-      const auto authorization = header_value(req, http::field::authorization);
-      auto token = bearer_token(authorization.value_or(""));
-      if (!token || !constant_time_equals(*token, metrics_token_))
-        return unauthorized(ex, authorization.has_value(), "");
-    }
+    if (!authorized(req)) return unauthorized(ex, header_value(req, http::field::authorization).has_value(), "");
     metrics_.revocations(revocations_.size());
     Response res{http::status::ok, ex.version};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -45,7 +53,34 @@ Answer AdminStage::request(Request& req, Exchange& ex) {
     ex.route_id = ids_.health;
     return BuiltinsStage::liveness(ex.version);
   }
-  return problem(http::status::not_found, "The admin listener serves /metrics and /health.", ex);
+  if (ex.path == "/" && mesh_view_ != nullptr) {
+    ex.route_id = ids_.mesh_page;
+    Response res{http::status::ok, ex.version};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    // Everything the page needs is in it: nothing may be fetched but its own /mesh.json.
+    res.set("Content-Security-Policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+            "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    res.body() = std::string(mesh_page_html());
+    return res;
+  }
+  if (ex.path == "/mesh.json" && mesh_view_ != nullptr) {
+    ex.route_id = ids_.mesh_json;
+    if (!authorized(req)) return unauthorized(ex, header_value(req, http::field::authorization).has_value(), "");
+    auto json = mesh_view_->latest();
+    if (!json) {
+      Response res = problem(http::status::service_unavailable, "The mesh view's first scrape is not done yet.", ex);
+      res.set(http::field::retry_after, "1");
+      return res;
+    }
+    Response res{http::status::ok, ex.version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = *json;
+    return res;
+  }
+  return problem(http::status::not_found, "The admin listener serves /, /mesh.json, /metrics and /health.", ex);
 }
 
 }  // namespace shopmesh::gateway

@@ -61,8 +61,9 @@ std::vector<std::unique_ptr<Stage>> admin_stages(const GatewayParts& parts) {
   s.push_back(std::make_unique<RequestIdStage>());
   s.push_back(std::make_unique<FramingStage>());
   s.push_back(std::make_unique<AdminStage>(
-      parts.config.metrics_token, parts.registry, parts.metrics, parts.revocations,
-      AdminRouteIds{builtin(parts, BuiltinRoute::metrics), builtin(parts, BuiltinRoute::health)}));
+      parts.config.metrics_token, parts.registry, parts.metrics, parts.revocations, parts.mesh_view,
+      AdminRouteIds{builtin(parts, BuiltinRoute::metrics), builtin(parts, BuiltinRoute::health),
+                    builtin(parts, BuiltinRoute::mesh_page), builtin(parts, BuiltinRoute::mesh_json)}));
   return s;
 }
 

@@ -32,3 +32,14 @@ TEST_CASE("topics: the shipped catalogue is valid and order.events has >= 3 part
   CHECK(found);
   CHECK_THROWS(TopicCatalogue::parse(R"({"topics":[{"name":"x","partitions":0}]})"));
 }
+
+TEST_CASE("topics: the shipped catalogue names who publishes to each event topic", "[events]") {
+  std::ifstream in(std::string(SHOPMESH_SOURCE_DIR) + "/contracts/topics.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto c = TopicCatalogue::parse(ss.str());
+  REQUIRE(c.producers.count("order.events"));
+  CHECK(c.producers.at("order.events") == std::vector<std::string>{"orders"});
+  for (const auto& t : c.topics) CHECK(c.producers.count(t.name) == 1);
+  CHECK_THROWS(TopicCatalogue::parse(R"({"topics":[{"name":"x","partitions":1,"producers":"orders"}]})"));
+}

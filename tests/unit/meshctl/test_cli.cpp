@@ -44,10 +44,11 @@ void usage_error(std::vector<std::string> args, const std::string& message) {
 }  // namespace
 
 TEST_CASE("meshctl cli: bad arguments exit 2 and say what is wrong", "[meshctl]") {
-  usage_error({}, "needs a command: topics, tail, replay, dlq, outbox, order, wait");
+  usage_error({}, "needs a command: topics, tail, replay, dlq, outbox, order, top, wait");
   usage_error({"frobnicate"}, "unknown command 'frobnicate'");
   usage_error({"dlq", "purge"}, "unknown command 'purge' for 'meshctl dlq'");
   usage_error({"tail"}, "topic is required");
+  usage_error({"top", "--interval-ms", "5"}, "--interval-ms: Value 5 not in range 200 to 3600000");
   usage_error({"tail", "t", "--from-beginning", "--since", "5m"}, "--from-beginning excludes --since");
   usage_error({"tail", "t", "--since", "yesterday"}, "--since: 'yesterday' is not a time");
   usage_error({"tail", "t", "--offset", "-3"}, "not a whole number >= 0");

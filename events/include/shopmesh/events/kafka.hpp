@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,5 +69,39 @@ bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout
 std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::string& topic,
                                           const std::vector<int>& partitions, long long timestamp_ms,
                                           std::chrono::milliseconds timeout);
+
+/// The newest message of a topic: where it is, when it was written and its headers.
+struct NewestMessage {
+  int partition = 0;
+  long long offset = 0;
+  long long timestamp_ms = -1;  // -1 when the message carries none
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// What a topic holds now: the messages it retains (high minus low watermark over its partitions)
+/// and the newest of them (by timestamp across partitions).
+struct TopicEnds {
+  long long messages = 0;
+  std::optional<NewestMessage> newest;
+};
+
+/// Watches the ends of topics (the gateway's mesh view reads the dead-letter topics with it) with
+/// one assign-only consumer that joins no group and commits nothing. A partition's last message is
+/// fetched again only when its high watermark moved, so a quiet topic costs one ListOffsets each.
+class TopicEndsReader {
+ public:
+  TopicEndsReader(std::string_view brokers, std::string_view client_id, std::chrono::milliseconds timeout);
+  ~TopicEndsReader();
+  TopicEndsReader(const TopicEndsReader&) = delete;
+  TopicEndsReader& operator=(const TopicEndsReader&) = delete;
+
+  /// The ends of `topic`'s partitions 0..partitions-1. Throws std::runtime_error when the broker
+  /// does not answer within the timeout or does not know the topic.
+  TopicEnds read(const std::string& topic, int partitions);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace shopmesh::events

@@ -1,6 +1,7 @@
 #pragma once
-// The topic catalogue (contracts/topics.json): topics with partition counts, consumer groups,
-// and the dead-letter topic each group gets.
+// The topic catalogue (contracts/topics.json): topics with partition counts and the services
+// that publish to them, consumer groups, and the dead-letter topic each group gets.
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@ struct ConsumerGroupSpec {
 struct TopicCatalogue {
   std::vector<TopicSpec> topics;
   std::vector<ConsumerGroupSpec> consumers;
+  std::map<std::string, std::vector<std::string>> producers;  // topic -> services whose outbox publishes to it
   int dlq_partitions = 1;
 
   /// Parses contracts/topics.json; throws std::runtime_error naming the bad entry.

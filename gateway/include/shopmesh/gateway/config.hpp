@@ -60,7 +60,10 @@
 //   SWAGGER_UI_DIR [$SHOPMESH_CACHE_DIR/swagger-ui/node_modules/swagger-ui-dist, SHOPMESH_CACHE_DIR
 //                   defaulting to var/cache]   the swagger-ui-dist files behind /api/docs
 //   OPENAPI_FILE [contracts/openapi.yaml] served at /api/openapi.yaml (relative to the CWD)
-//   METRICS_TOKEN [empty]                 when set, /metrics requires "Authorization: Bearer <it>"
+//   METRICS_TOKEN [empty]                 when set, /metrics and /mesh.json require "Authorization:
+//                                         Bearer <it>" (the mesh page asks for it once per tab)
+//   GATEWAY_MESH_SCRAPE_MS [2000]         how often the mesh view (admin listener: / and /mesh.json)
+//                                         scrapes every instance's /metrics and the DLQs; 0: off
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -140,6 +143,7 @@ struct GatewayConfig {
   std::string swagger_ui_dir;
   std::string openapi_file = "contracts/openapi.yaml";
   std::string metrics_token;
+  std::chrono::milliseconds mesh_scrape_interval{2'000};  // 0: no mesh view
   std::vector<std::string> mesh_keys;  // MESH_KEY, MESH_KEY_PREVIOUS: signs what the gateway forwards
 
   static GatewayConfig from_env(core::EnvReader& env);

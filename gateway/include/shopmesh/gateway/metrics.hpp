@@ -23,8 +23,10 @@ class Family;
 namespace shopmesh::gateway {
 
 /// Endpoints the gateway answers itself; their metric route ids follow the configured routes'.
-enum class BuiltinRoute : std::size_t { api_health, health, metrics, docs, openapi, preflight, none };
-inline constexpr std::size_t kBuiltinRouteCount = 7;
+enum class BuiltinRoute : std::size_t {
+  api_health, health, metrics, docs, openapi, preflight, mesh_page, mesh_json, none
+};
+inline constexpr std::size_t kBuiltinRouteCount = 9;
 /// Route labels by route id: the configured patterns, then the built-in endpoints.
 std::vector<std::string> route_metric_labels(const std::vector<std::string>& route_patterns);
 inline std::size_t builtin_route_id(std::size_t route_count, BuiltinRoute b) {

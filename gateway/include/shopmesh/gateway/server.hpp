@@ -27,6 +27,7 @@ class RevocationFeed;
 class CorsPolicy;
 class DocsSite;
 class GatewayMetrics;
+class MeshMonitor;
 
 /// What the server works with; everything is built in main and outlives the server.
 struct GatewayParts {
@@ -45,6 +46,7 @@ struct GatewayParts {
   const CorsPolicy& cors;
   DocsSite& docs;
   const core::MeshAuth& mesh;  // signs every forwarded request
+  const MeshMonitor* mesh_view = nullptr;  // the admin listener's mesh page; nullptr: off
 };
 
 class GatewayServer {
