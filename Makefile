@@ -6,22 +6,33 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration e2e schemathesis hostile cluster-smoke \
-  cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
+.PHONY: help bootstrap bootstrap-test configure configure-test build runtime up down ps logs test unit integration e2e \
+  schemathesis hostile cluster-smoke cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-bootstrap: ## Install missing Debian packages and fetch Kafka (idempotent)
+bootstrap: ## Install the missing Debian packages `make up` needs and fetch Kafka (idempotent)
 	@scripts/bootstrap
+
+# `make up` installs and builds only what the stack runs; the tests' packages and binaries come
+# with `make build` and `make test` (the same build tree: nothing is compiled twice).
+bootstrap-test:
+	@scripts/bootstrap --test
 
 configure: bootstrap
 	@cmake --preset $(PRESET) > /dev/null
 
-build: configure ## Build every binary and test (PRESET=dev|release|asan)
+configure-test: bootstrap-test
+	@cmake --preset $(PRESET) -DSHOPMESH_REQUIRE_TESTS=ON > /dev/null
+
+build: configure-test ## Build every binary and test (PRESET=dev|release|asan)
 	@cmake --build --preset $(PRESET)
 
-up: build ## Start PostgreSQL, Kafka and every service, wait for /api/health (cluster: KAFKA_NODES=3 REPLICAS=2)
+runtime: configure ## Build only what the stack runs: the gateway, the services, meshctl
+	@cmake --build --preset $(PRESET) --target runtime
+
+up: runtime ## Start PostgreSQL, Kafka, every service and Prometheus (OBSERVE=0: not it); cluster: KAFKA_NODES=3 REPLICAS=2
 	@scripts/stack up
 
 down: ## Stop everything `make up` started
