@@ -53,11 +53,12 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit, fuzz smoke, newman, schemathesis, integration, hostile clients on a stack; cluster smoke
+test: build ## Everything: unit, fuzz smoke, Prometheus, newman, schemathesis, integration, hostile clients on a stack; cluster smoke
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
-	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && tests/e2e/run-schemathesis && \
-	  ctest --preset $(PRESET) -L integration && python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
+	@scripts/stack ephemeral -- bash -c 'tests/e2e/check-prometheus && tests/e2e/run-newman && \
+	  tests/e2e/run-schemathesis && ctest --preset $(PRESET) -L integration && \
+	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
 	@$(MAKE) --no-print-directory cluster-smoke-run
 
 schemathesis: build ## The API against contracts/openapi.yaml with schemathesis (~1.5 min) on an ephemeral stack
@@ -67,8 +68,8 @@ cluster-smoke: build ## Cluster mode (3 Kafka nodes, 2 instances each), ephemera
 	@$(MAKE) --no-print-directory cluster-smoke-run
 
 cluster-smoke-run:
-	@KAFKA_NODES=3 REPLICAS=2 scripts/stack ephemeral -- \
-	  python3 tests/cluster/smoke.py --out $(BUILD_DIR)/cluster-smoke.json
+	@KAFKA_NODES=3 REPLICAS=2 scripts/stack ephemeral -- bash -c 'tests/e2e/check-prometheus && \
+	  python3 tests/cluster/smoke.py --out $(BUILD_DIR)/cluster-smoke.json'
 
 hostile: build ## The hostile clients (tests/fault/hostile.py, ~1 min) on an ephemeral stack; report in build/<preset>/hostile.json
 	@scripts/stack ephemeral -- python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json
