@@ -6,8 +6,8 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap bootstrap-test configure configure-test build runtime up down ps logs test unit integration e2e \
-  schemathesis hostile cluster-smoke cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
+.PHONY: help bootstrap bootstrap-test packages fetch configure configure-test build runtime up down ps logs test unit \
+  integration e2e schemathesis hostile cluster-smoke cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -15,12 +15,19 @@ help: ## List the targets
 bootstrap: ## Install the missing Debian packages `make up` needs and fetch Kafka (idempotent)
 	@scripts/bootstrap
 
-# `make up` installs and builds only what the stack runs; the tests' packages and binaries come
-# with `make build` and `make test` (the same build tree: nothing is compiled twice).
+# `make up` installs and builds only what the stack runs, and fetches Kafka and Swagger UI while
+# it compiles; the tests' packages and binaries come with `make build` and `make test` (the same
+# build tree: nothing is compiled twice).
 bootstrap-test:
 	@scripts/bootstrap --test
 
-configure: bootstrap
+packages:
+	@scripts/bootstrap --packages-only
+
+fetch: packages
+	@scripts/bootstrap --fetch-only
+
+configure: packages
 	@cmake --preset $(PRESET) > /dev/null
 
 configure-test: bootstrap-test
@@ -32,7 +39,8 @@ build: configure-test ## Build every binary and test (PRESET=dev|release|asan)
 runtime: configure ## Build only what the stack runs: the gateway, the services, meshctl
 	@cmake --build --preset $(PRESET) --target runtime
 
-up: runtime ## Start PostgreSQL, Kafka, every service and Prometheus (OBSERVE=0: not it); cluster: KAFKA_NODES=3 REPLICAS=2
+up: ## Start PostgreSQL, Kafka, every service and Prometheus (OBSERVE=0: not it); cluster: KAFKA_NODES=3 REPLICAS=2
+	@$(MAKE) --no-print-directory -j2 runtime fetch
 	@scripts/stack up
 
 down: ## Stop everything `make up` started
