@@ -61,7 +61,7 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit, fuzz smoke, Prometheus, newman, schemathesis, integration, hostile clients on a stack; cluster smoke
+test: build ## Everything: unit, fuzz smoke; Prometheus, newman, schemathesis, integration, hostile clients on a stack; cluster
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
 	@scripts/stack ephemeral -- bash -c 'tests/e2e/check-prometheus && tests/e2e/run-newman && \

@@ -64,7 +64,8 @@ def main(argv: list[str]) -> int:
             check(sorted(jobs) == sorted(want_jobs), f"{case}: one job per service and the gateway ({sorted(jobs)})")
             for service, instances in topology["services"].items():
                 job = jobs.get(service, {})
-                have = [(t, g.get("labels", {}).get("app")) for g in job.get("static_configs", []) for t in g["targets"]]
+                have = [(t, g.get("labels", {}).get("app"))
+                        for g in job.get("static_configs", []) for t in g["targets"]]
                 want = [(f"127.0.0.1:{i['port']}", i["name"]) for i in instances]
                 check(have == want, f"{case}: {service} scrapes {want} (got {have})")
                 check(job.get("metrics_path", "/metrics") == "/metrics" and "authorization" not in job,
@@ -93,7 +94,8 @@ def main(argv: list[str]) -> int:
     # A bad setting stops the launcher, naming it.
     env = dict(os.environ, OBSERVE="yes")
     r = subprocess.run([stack, "prometheus-config"], env=env, capture_output=True, text=True, timeout=60)
-    check(r.returncode != 0 and "OBSERVE='yes' must be 0 or 1" in r.stderr, f"OBSERVE=yes is refused ({r.stderr.strip()})")
+    check(r.returncode != 0 and "OBSERVE='yes' must be 0 or 1" in r.stderr,
+          f"OBSERVE=yes is refused ({r.stderr.strip()})")
 
     print(f"prometheus config: {passed} passed, {len(failures)} failed")
     return 1 if failures else 0
