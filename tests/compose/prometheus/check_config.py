@@ -72,7 +72,8 @@ def main(argv: list[str]) -> int:
                       f"{case}: {service} is scraped at /metrics without credentials")
             gateway = jobs.get("gateway", {})
             have = [t for g in gateway.get("static_configs", []) for t in g["targets"]]
-            admin = variables.get("GATEWAY_ADMIN_PORT", "9901")
+            admin = topology["gateway"]["adminPort"]
+            check(str(admin) == variables.get("GATEWAY_ADMIN_PORT", str(admin)), f"{case}: topology's admin port")
             check(have == [f"127.0.0.1:{admin}"], f"{case}: the gateway is scraped on its admin port {admin} ({have})")
             token = variables.get("METRICS_TOKEN")
             creds = (gateway.get("authorization") or {}).get("credentials_file")
