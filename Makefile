@@ -83,8 +83,8 @@ hostile: build ## The hostile clients (tests/fault/hostile.py, ~1 min) on an eph
 	@scripts/stack ephemeral -- python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json
 
 
-fault: build ## Kafka/consumer/PostgreSQL/service faults under order load, poison, hostile clients, fuzzing; build/fault/report.md
-	@scripts/fault
+fault: build ## Kafka/consumer/PostgreSQL/service faults under order load, poison, hostile clients, fuzzing; build/fault/report.md (TOPOLOGY=cluster: the cluster's faults)
+	@scripts/fault $(if $(TOPOLOGY),--topology $(TOPOLOGY))
 
 fuzz: ## libFuzzer targets (clang, ASan+UBSan), 120 s each; results in build/fault/fuzz.json
 	@scripts/fuzz run

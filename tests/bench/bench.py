@@ -389,8 +389,9 @@ def gateway_bench(token, admin_token):
 # ------------------------------------------------------------------ orders
 def meter():
     services = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
+    urls = lambda s: ENV.get(f"{s.upper()}_URLS") or ENV[f"{s.upper()}_URL"]  # every instance of the service
     return StackMeter(STATE, ENV["PG_SUPERUSER_URL"],
-                      {s: ENV[f"{s.upper()}_URL"] for s in services if f"{s.upper()}_URL" in ENV})
+                      {s: urls(s).split(",") for s in services if f"{s.upper()}_URL" in ENV})
 
 
 def pgbench(clients, stack):
@@ -534,9 +535,59 @@ def markdown(results):
         lines += gateway_markdown(results["gateway"])
     if "orders" in results:
         lines += orders_markdown(results["orders"])
+    if "ordersCluster" in results:
+        lines += cluster_markdown(results.get("orders"), results["ordersCluster"])
     if "outbox" in results:
         lines += outbox_markdown(results["outbox"])
     return "\n".join(lines)
+
+
+def cluster_markdown(single, cluster):
+    """The orders of the default topology beside the same runs in cluster mode (KAFKA_NODES=3 REPLICAS=2):
+    what the replicated Kafka and the second instance of every service cost per order, by component."""
+    topo = cluster.get("topology", {})
+    lines = [f"## Orders in cluster mode ({topo.get('kafkaNodes', 3)} Kafka nodes, replication factor 3, "
+             f"min.insync.replicas 2; {topo.get('replicas', 2)} instances of every service)", "",
+             "The same order runs as above, on a stack started with `KAFKA_NODES=3 REPLICAS=2`, measured right "
+             "after the default stack's in the same `make bench`. CPU-ms per settled order, summed over every "
+             "process of the stack (a service's instances together, Kafka's three JVMs together).", ""]
+    runs = [("default", single), ("cluster", cluster)] if single else [("cluster", cluster)]
+    shapes = [k for k in cluster["shapes"] if all(k in o["shapes"] for _, o in runs)]
+    cols = [(f"{shape}, {name}", o["shapes"][shape]) for shape in shapes for name, o in runs]
+    lines += ["| | " + " | ".join(n for n, _ in cols) + " |", "|---|" + "---|" * len(cols)]
+    row = lambda label, f: lines.append(f"| {label} | " + " | ".join(f(r) for _, r in cols) + " |")
+    row("accepted orders/s, closed loop", lambda r: fmt(r["full"]["achievedRate"], 1))
+    row("sustained orders/s", lambda r: fmt(r["sustainedRate"]))
+    row("commit → all three done at half rate, p99 ms",
+        lambda r: f"{fmt(r['half'].get('all three', {}).get('p99Ms'), 1)} at {r['half']['rate']}/s")
+    row("commit → all three done one at a time, p50 / p99 ms",
+        lambda r: f"{fmt(r['single'].get('all three', {}).get('p50Ms'), 1)} / "
+                  f"{fmt(r['single'].get('all three', {}).get('p99Ms'), 1)}")
+    per = lambda r: r["half"]["cost"]["perUnit"]
+    row("CPU-ms per order, closed loop (the machine saturated)",
+        lambda r: f"{r['full']['cost']['perUnit']['stackCpuMs']:.2f}")
+    row("**CPU-ms per order at half rate, whole stack**", lambda r: f"**{per(r)['stackCpuMs']:.2f}**")
+    components = sorted({k for _, r in cols for k in per(r)["cpuMs"]}, key=lambda k: -max(
+        per(r)["cpuMs"].get(k, 0) for _, r in cols))
+    for k in components:
+        if max(per(r)["cpuMs"].get(k, 0) for _, r in cols) >= 0.01:
+            row(f"… {k}", lambda r, k=k: f"{per(r)['cpuMs'].get(k, 0):.2f}")
+    row("Kafka messages produced / consumed per order",
+        lambda r: f"{fmt(per(r)['kafkaProduced'], 1)} / {fmt(per(r)['kafkaConsumed'], 1)}")
+    if single:
+        lines.append("")
+        for shape in shapes:
+            a, b = per(single["shapes"][shape]), per(cluster["shapes"][shape])
+            kafka = lambda u: u["cpuMs"].get("kafka (JVM)", 0)
+            full = lambda o: o["shapes"][shape]["full"]["cost"]["perUnit"]["stackCpuMs"]
+            lines.append(f"- {shape}: at half rate cluster mode costs {b['stackCpuMs'] - a['stackCpuMs']:+.2f} CPU-ms "
+                         f"per order ({b['stackCpuMs'] / a['stackCpuMs']:.2f}×), of which Kafka "
+                         f"{kafka(b) - kafka(a):+.2f} ({kafka(a):.2f} → {kafka(b):.2f} ms); saturated (closed loop) "
+                         f"{full(single):.2f} → {full(cluster):.2f} ms ({full(cluster) / full(single):.2f}×). Half "
+                         "rate also spreads the idle work of twice the processes and three JVMs over fewer orders "
+                         "per second.")
+    lines.append("")
+    return lines
 
 
 def gateway_markdown(g):
@@ -738,6 +789,12 @@ def main():
     ap.add_argument("--out", required=True, type=pathlib.Path)
     ap.add_argument("--only", choices=["gateway", "orders", "outbox"], action="append")
     args = ap.parse_args()
+    # In cluster mode (the stack started with KAFKA_NODES/REPLICAS, see scripts/stack) only the orders are
+    # measured, into their own section beside the default topology's.
+    topology = {"kafkaNodes": int(ENV.get("KAFKA_NODES") or 1), "replicas": int(ENV.get("REPLICAS") or 1)}
+    cluster = topology != {"kafkaNodes": 1, "replicas": 1}
+    if cluster and set(args.only or []) != {"orders"}:
+        raise SystemExit("bench: a cluster-mode stack measures the orders only (--only orders)")
     OUT = args.out.resolve()
     (OUT / "config").mkdir(parents=True, exist_ok=True)
     only = set(args.only or ["gateway", "orders", "outbox"])
@@ -753,7 +810,7 @@ def main():
     if "gateway" in only:
         results["gateway"] = gateway_bench(token, admin)
     if "orders" in only:
-        results["orders"] = orders_bench()
+        results["ordersCluster" if cluster else "orders"] = {**orders_bench(), "topology": topology}
     if "outbox" in only:
         log("outbox")
         r = subprocess.run([str(BIN / "bench_outbox"), "200", "2000", "20000"], capture_output=True, text=True,
@@ -761,11 +818,12 @@ def main():
         results["outbox"] = json.loads(r.stdout)["outbox"]
     results["machine"]["loadAverageAtEnd"] = os.getloadavg()[0]
     # A run of some sections keeps the others from the previous results, each with the date it ran.
-    ran = [k for k in ("gateway", "orders", "outbox") if k in results]
+    sections = ("gateway", "orders", "ordersCluster", "outbox")
+    ran = [k for k in sections if k in results]
     previous = OUT / "results.json"
-    if only != {"gateway", "orders", "outbox"} and previous.exists():
+    if (cluster or only != {"gateway", "orders", "outbox"}) and previous.exists():
         old = json.loads(previous.read_text())
-        kept = [k for k in ("gateway", "orders", "outbox") if k in old and k not in results]
+        kept = [k for k in sections if k in old and k not in results]
         for k in kept:
             results[k] = old[k]
         if kept:

@@ -49,9 +49,17 @@ def _psql(url, sql):
                           check=True).stdout
 
 
+def component(name):
+    """The component a run/*.pid file names: a service's instance counts as the service (orders-2 ->
+    orders) and a Kafka node as Kafka (kafka-3 -> kafka (JVM))."""
+    name = re.sub(r"-\d+$", "", name)
+    return "kafka (JVM)" if name == "kafka" else name
+
+
 class StackMeter:
     """Snapshots of what the stack has done so far. `state` is the stack's state dir (run/*.pid,
-    pg/data/postmaster.pid); `pg_url` a superuser URL; `metrics_urls` {service: base URL}."""
+    pg/data/postmaster.pid); `pg_url` a superuser URL; `metrics_urls` {service: [base URL of each
+    instance]}."""
 
     def __init__(self, state, pg_url, metrics_urls):
         self.state = pathlib.Path(state)
@@ -109,8 +117,9 @@ class StackMeter:
                 by[name] = by.get(name, 0.0) + ms
 
         for name, pid in self._pids().items():
-            # A service's process tree (the JVM for kafka) in one figure.
-            add("kafka (JVM)" if name == "kafka" else name, _cpu_ms(pid))
+            # A service's process tree (the JVM for kafka) in one figure, its instances and Kafka's
+            # nodes summed (orders-1 and orders-2 are "orders", kafka-1..3 "kafka (JVM)").
+            add(component(name), _cpu_ms(pid))
         pm = self._postmaster()
         if pm:
             kinds = self._backends()
@@ -139,17 +148,20 @@ class StackMeter:
                 db, n = line.split("\t")
                 c["statements"][db] = int(n)
         produced, consumed = {}, {}
-        for service, url in self.metrics_urls.items():
-            try:
-                with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
-                    text = r.read().decode()
-            except OSError:
-                continue
-            produced[service] = sum(float(m.group(1)) for m in
-                                    re.finditer(r"^outbox_published_total(?:\{[^}]*\})? ([\d.e+]+)$", text, re.M))
-            consumed[service] = sum(float(m.group(1)) for m in
-                                    re.finditer(r'^events_consumed_total\{[^}]*outcome="(?:applied|duplicate|ignored)"'
-                                                r'[^}]*\} ([\d.e+]+)$', text, re.M))
+        for service, urls in self.metrics_urls.items():
+            for url in urls:  # every instance of the service
+                try:
+                    with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
+                        text = r.read().decode()
+                except OSError:
+                    continue
+                produced[service] = produced.get(service, 0.0) + sum(
+                    float(m.group(1)) for m in
+                    re.finditer(r"^outbox_published_total(?:\{[^}]*\})? ([\d.e+]+)$", text, re.M))
+                consumed[service] = consumed.get(service, 0.0) + sum(
+                    float(m.group(1)) for m in
+                    re.finditer(r'^events_consumed_total\{[^}]*outcome="(?:applied|duplicate|ignored)"'
+                                r'[^}]*\} ([\d.e+]+)$', text, re.M))
         c["kafkaProduced"], c["kafkaConsumed"] = produced, consumed
         return c
 

@@ -7,11 +7,14 @@
    consumer group's partitions spread over both instances of its service, each a static member under
    its own id; exactly one active outbox relay per service database;
 2. one order end to end (register, log in, a product made by the admin, the order CONFIRMED);
-3. a Kafka broker killed -9 (the leader of order.events partition 0): the next orders are still
+3. an instance of products killed -9: every order is still accepted at its first attempt, through both
+   instances of orders (the one that prefers the dead products instance falls back on the other); then
+   started again;
+4. a Kafka broker killed -9 (the leader of order.events partition 0): the next orders are still
    confirmed, the dead broker leaves every in-sync replica set and leads no partition;
-4. the instance of orders whose relay is active killed -9: the other instance's relay takes the slot
+5. the instance of orders whose relay is active killed -9: the other instance's relay takes the slot
    over (never both active), and the next order is confirmed;
-5. with --takeovers N (a measurement, not in `make test`): everything restarted, then the active relay of
+6. with --takeovers N (a measurement, not in `make test`): everything restarted, then the active relay of
    every service database killed -9 N times over, each takeover timed.
 
 Prints one line per check and the figures (time to confirmation after each kill, relay takeover), writes
@@ -62,15 +65,7 @@ def instances(service: str) -> list[tuple[str, str]]:
     return [(f"{service}-{i}", url) for i, url in enumerate(urls, start=1)]
 
 
-def relay_active(url: str) -> int | None:
-    """The instance's outbox_relay_active gauge (None: no answer)."""
-    code, body = kit.http_get(url + "/metrics")
-    if code != 200:
-        return None
-    for line in body.decode(errors="replace").splitlines():
-        if line.startswith("outbox_relay_active "):
-            return 1 if float(line.split()[1]) >= 1 else 0
-    return None
+relay_active = kit.relay_active
 
 
 def active_relays(service: str) -> dict[str, int | None]:
@@ -203,7 +198,7 @@ def order(api: kit.Api, user: kit.User, product: str, retry_for: float = 30,
 def measure_takeovers(c: Checks, stack: kit.Stack, rounds: int, figures: dict) -> None:
     """Kills -9 the instance holding each database's relay, `rounds` times over, and times until the other
     instance's relay has the slot; the killed instance is started again (standing by) after each kill."""
-    log(f"5. relay takeovers, {rounds} round(s) over {len(RELAYS)} databases")
+    log(f"6. relay takeovers, {rounds} round(s) over {len(RELAYS)} databases")
     t = kit.now()
     stack.up()  # what the smoke killed comes back
     figures["restartSeconds"] = round(kit.now() - t, 1)
@@ -261,7 +256,22 @@ def main() -> int:
     figures["firstOrderSeconds"] = round(took, 3)
     c.check(status == "CONFIRMED", f"an order is CONFIRMED ({status} after {took:.2f} s)")
 
-    log("3. a broker killed -9")
+    log("3. an instance of products killed -9: its callers fall back on the other instance")
+    victim = instances("products")[0][0]
+    pid = stack.kill(victim, signal.SIGKILL)
+    stack.wait_gone(pid)
+    intents = [kit.Intent(str(uuid.uuid4()), user, [{"productId": product, "quantity": 1}], kit.now())
+               for _ in range(2 * replicas)]  # the gateway's round robin sends some to each orders instance
+    for intent in intents:
+        kit.place(api, intent, retry_for=0)
+    c.check(all(i.codes == [201] for i in intents),
+            f"with {victim} down, every order is accepted at its first attempt through every orders instance "
+            f"(answers {[i.codes for i in intents]})")
+    t = kit.now()
+    stack.up()
+    c.check(kit.eventually(stack.all_healthy, 60), f"{victim} started again and healthy ({kit.now() - t:.1f} s)")
+
+    log("4. a broker killed -9")
     md = metadata(stack.brokers)
     victim_id = next(p["leader"] for p in partitions(md, "order.events") if p["partition"] == 0)
     victim = f"kafka-{victim_id}"
@@ -286,7 +296,7 @@ def main() -> int:
     c.check(kit.eventually(victim_gone, 30) is not None,
             f"{victim} leads no partition and is in no in-sync replica set (2 of 3 in sync)")
 
-    log("4. the active orders relay killed -9")
+    log("5. the active orders relay killed -9")
     relays = active_relays("orders")
     active = [n for n, v in relays.items() if v == 1]
     if c.check(len(active) == 1, f"one orders relay is active ({relays})"):
@@ -305,6 +315,7 @@ def main() -> int:
         others = {s: active_relays(s) for s in RELAYS if s != "orders"}
         bad = [s for s, v in others.items() if sum(x or 0 for x in v.values()) != 1]
         c.check(not bad, f"the other databases still have exactly one active relay each {bad}")
+
     api.close()
 
     if args.takeovers:

@@ -445,10 +445,10 @@ def check_profile(c: Checker, root: Path, profile: str, members: dict, topology:
                     f"{where}: {inst['name']} bootstraps from every Kafka node (got {env.get('KAFKA_BROKERS')!r})")
             if single:
                 continue  # the single topology's URLs are checked above
-            for key, url in inst["peers"].items():
-                c.check(env.get(key) == compose_url(url),
-                        f"{where}: {inst['name']} calls {compose_url(url)} as {key}, as natively "
-                        f"(got {env.get(key)!r})")
+            for key, urls in inst["peers"].items():
+                want = ",".join(compose_url(u) for u in urls.split(","))
+                c.check(env.get(key) == want, f"{where}: {inst['name']} calls {want} as {key}, as natively "
+                                              f"(got {env.get(key)!r})")
     ids = [i for i in (env_map(s).get("KAFKA_GROUP_INSTANCE_ID") for s in apps.values()) if i]
     c.check(len(ids) == len(set(ids)), f"{where}: static membership ids are unique per instance")
 

@@ -74,7 +74,18 @@ class Stack:
         self.run_dir = os.path.join(self.state, "run")
         self.pgdata = os.path.join(self.state, "pg", "data")
         self.gateway_url = env("GATEWAY_URL")
-        self.urls = {s: env(f"{s.upper()}_URL") for s in SERVICES}
+        self.urls = {s: env(f"{s.upper()}_URL") for s in SERVICES}  # each service's first instance
+        # Every instance of each service, named as the stack names them: the service itself when it runs once,
+        # orders-1, orders-2, ... with several (cluster mode; <NAME>_URLS lists them in that order).
+        self.instances: dict[str, list[tuple[str, str]]] = {}
+        for s in SERVICES:
+            urls = [u for u in (os.environ.get(f"{s.upper()}_URLS") or self.urls[s]).split(",") if u]
+            self.instances[s] = [(s, urls[0])] if len(urls) == 1 else \
+                [(f"{s}-{i}", u) for i, u in enumerate(urls, start=1)]
+        self.apps = [name for s in SERVICES for name, _ in self.instances[s]] + ["gateway"]
+        nodes = int(os.environ.get("KAFKA_NODES") or "1")
+        self.kafka_nodes = ["kafka"] if nodes == 1 else [f"kafka-{n}" for n in range(1, nodes + 1)]
+        self.cluster = nodes > 1 or any(len(v) > 1 for v in self.instances.values())
         self.db = {s: env(f"DATABASE_URL_{s.upper()}") for s in SERVICES}
         self.dbname = {s: urllib.parse.urlsplit(url).path.lstrip("/") or s for s, url in self.db.items()}
         self.pg_admin = os.environ.get("PG_SUPERUSER_URL") or self.db["orders"]  # cluster-wide views
@@ -139,21 +150,60 @@ class Stack:
             raise RuntimeError(f"scripts/stack up failed with {rc} (see {self.log_path})")
         return now() - t
 
-    def broker_answers(self) -> bool:
-        """Kafka answers a metadata request naming a broker (what `scripts/stack up` waits for)."""
+    def broker_answers(self, node: str | None = None) -> bool:
+        """Kafka answers a metadata request naming a broker (what `scripts/stack up` waits for); with a node of a
+        cluster (kafka-2), one naming that node's broker: a node the controller has not (again) registered and
+        unfenced is not in the metadata, whichever broker answers (but one killed -9 is, until it is fenced)."""
         try:
             r = subprocess.run(["kcat", "-b", self.brokers, "-L", "-m", "1"], capture_output=True, text=True,
                                timeout=3)
         except subprocess.TimeoutExpired:
             return False
-        return r.returncode == 0 and re.search(r" broker \d+ at ", r.stdout) is not None
+        broker = r"\d+" if node is None or node == "kafka" else node.removeprefix("kafka-")
+        return r.returncode == 0 and re.search(rf" broker {broker} at ", r.stdout) is not None
+
+    def node_id(self, node: str) -> int:
+        """The KRaft node id of a Kafka node name (kafka: 1, kafka-3: 3)."""
+        return 1 if node == "kafka" else int(node.removeprefix("kafka-"))
+
+    def node_name(self, node_id: int) -> str:
+        return "kafka" if self.kafka_nodes == ["kafka"] else f"kafka-{node_id}"
+
+    def quorum_state(self, node: str) -> dict:
+        """What a KRaft node last wrote about its quorum (leaderId, leaderEpoch, votedId): Kafka persists it in
+        its metadata log folder on every election, so reading it needs neither a JVM nor JMX."""
+        folder = os.path.join(self.state, "kafka") if node == "kafka" else \
+            os.path.join(self.state, "kafka", f"node-{self.node_id(node)}")
+        try:
+            with open(os.path.join(folder, "data", "__cluster_metadata-0", "quorum-state")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def active_controller(self, nodes: list[str] | None = None) -> tuple[int, int]:
+        """(leader id, epoch) of the KRaft quorum as the newest epoch among the given (default: every) nodes'
+        quorum-state files; (-1, epoch) while an election is under way."""
+        best = (-1, -1)
+        for node in nodes or self.kafka_nodes:
+            q = self.quorum_state(node)
+            if q and (int(q.get("leaderEpoch", -1)), int(q.get("leaderId", -1))) > (best[1], best[0]):
+                best = (int(q.get("leaderId", -1)), int(q.get("leaderEpoch", -1)))
+        return best
+
+    def metadata(self, topic: str | None = None) -> dict:
+        """kcat's JSON metadata (brokers, and every topic's or one topic's partitions with leader and ISR)."""
+        r = subprocess.run(["kcat", "-b", self.brokers, "-L", "-J", *(["-t", topic] if topic else [])],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode != 0:
+            raise RuntimeError(f"kcat -L: {r.stderr.strip()[:300]}")
+        return json.loads(r.stdout)
 
     def client_events(self, wall_from: float, wall_to: float) -> list[tuple[float, str, str, str]]:
         """What the services' Kafka clients and relays logged between two wall-clock times, as (time, component,
         kind, detail): the events that decide how long a broker outage lasts for them (a group session timed out, a
         client fenced or recreated, a relay streaming again). From the components' own logs."""
         out = []
-        for name in APPS:
+        for name in self.apps:
             try:
                 with open(os.path.join(self.state, "log", f"{name}.log"), errors="replace") as f:
                     lines = f.readlines()
@@ -225,11 +275,10 @@ class Stack:
 
     # -- health
     def health(self) -> dict[str, int]:
-        """HTTP status of every service's /health and of the gateway's /api/health (0: no answer)."""
-        out = {}
-        for name in APPS:
-            url = self.gateway_url + "/api/health" if name == "gateway" else self.urls[name] + "/health"
-            out[name] = http_get_status(url)
+        """HTTP status of every service instance's /health and of the gateway's /api/health (0: no answer), by
+        instance name (orders, or orders-1 and orders-2 in cluster mode)."""
+        out = {name: http_get_status(url + "/health") for s in SERVICES for name, url in self.instances[s]}
+        out["gateway"] = http_get_status(self.gateway_url + "/api/health")
         return out
 
     def all_healthy(self) -> bool:
@@ -291,6 +340,18 @@ def http_get(url: str, timeout: float = 2) -> tuple[int, bytes]:
         return 0, b""
     finally:
         c.close()
+
+
+def relay_active(url: str) -> int | None:
+    """A service instance's outbox_relay_active gauge: 1 when its relay streams the database's slot, 0 when it
+    stands by (None: no answer)."""
+    code, body = http_get(url + "/metrics")
+    if code != 200:
+        return None
+    for line in body.decode(errors="replace").splitlines():
+        if line.startswith("outbox_relay_active "):
+            return 1 if float(line.split()[1]) >= 1 else 0
+    return None
 
 
 def http_get_status(url: str, timeout: float = 2) -> int:

@@ -2,7 +2,10 @@
 """Fault scenarios on the real stack, each under order load, each ending with the invariants of
 invariants.py. Run inside `scripts/stack ephemeral -- ...` (scripts/fault does):
 
-  tests/fault/scenarios.py --out build/fault/scenarios.json [--only ID[,ID...]] [--list]
+  tests/fault/scenarios.py --out build/fault/scenarios.json [--only ID[,ID...]] [--list] [--topology cluster]
+
+With --topology cluster the catalogue is tests/fault/cluster.py's (a KAFKA_NODES=3 REPLICAS=2 stack; scripts/fault
+--topology cluster runs it); without it, the single-node catalogue below.
 
 Scenarios (one stack for all; each starts from a healthy mesh and checks its own invariants):
   a-kafka-kill          Kafka killed -9 for 10 s in a 60 s load
@@ -41,7 +44,7 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from invariants import Scope, check_api, check_dlq, event_log, settle  # noqa: E402
-from kit import APPS, RELAYS, SETTLED, Admin, Api, Bus, Intent, Load, Monitor, Slot, Stack, User, basket_for, \
+from kit import RELAYS, SETTLED, Admin, Api, Bus, Intent, Load, Monitor, Slot, Stack, User, basket_for, \
     eventually, http_get_json, log, now, place, register_users, sql, uuid_array  # noqa: E402
 
 BUYERS = int(os.environ.get("FAULT_BUYERS", "8"))
@@ -93,12 +96,12 @@ class Ctx:
         self.events = event_log(self.bus)  # what Kafka holds, read incrementally over the whole run
         self.basket = None                 # the running scenario's basket (bursts order the same products)
 
-    def setup(self) -> None:
+    def setup(self, racers: int = RACERS) -> None:
         t = now()
         self.admin = Admin(self.stack.gateway_url)
         self.buyers = register_users(self.stack.gateway_url, BUYERS, "buyer")
-        self.racers = register_users(self.stack.gateway_url, RACERS, "racer")
-        log(f"setup: admin + {BUYERS} buyers + {RACERS} racers registered in {now() - t:.1f}s")
+        self.racers = register_users(self.stack.gateway_url, racers, "racer") if racers else []
+        log(f"setup: admin + {BUYERS} buyers + {racers} racers registered in {now() - t:.1f}s")
 
     def ensure_healthy(self) -> None:
         """Every scenario starts from a healthy mesh (restarting anything a previous one left down)."""
@@ -147,7 +150,8 @@ class KillRestart(Fault):
         if down > 0:
             time.sleep(down)
         self.t_cleared = now()
-        watch = threading.Thread(target=self._watch_broker, args=(ctx,), daemon=True) if self.name == "kafka" else None
+        watch = threading.Thread(target=self._watch_broker, args=(ctx,), daemon=True) \
+            if self.name in ctx.stack.kafka_nodes else None
         if watch:
             watch.start()
         took = ctx.stack.up()
@@ -162,7 +166,7 @@ class KillRestart(Fault):
         """Polls the restarted broker until it names itself in metadata: the moment the pipeline may resume."""
         deadline = now() + 120
         while now() < deadline:
-            if ctx.stack.broker_answers():
+            if ctx.stack.broker_answers(self.name):
                 self.t_back = now()
                 return
             time.sleep(0.1)
@@ -207,7 +211,8 @@ class Rolling(Fault):
 
     def __call__(self, ctx: Ctx) -> None:
         first = now()
-        for name in ["gateway", *[a for a in APPS if a != "gateway"]]:
+        apps = ctx.stack.apps
+        for name in ["gateway", *[a for a in apps if a != "gateway"]]:
             t = self.t_fault = now()  # recovery is counted from the last component's stop
             pid = ctx.stack.kill(name, signal.SIGTERM)
             if not ctx.stack.wait_gone(pid, 20):
@@ -215,7 +220,7 @@ class Rolling(Fault):
             ctx.stack.up()
             self.notes.append(f"{name}: stopped and back in {now() - t:.1f}s")
         self.t_cleared = now()
-        self.notes.append(f"rolling restart of {len(APPS)} components took {self.t_cleared - first:.1f}s;"
+        self.notes.append(f"rolling restart of {len(apps)} components took {self.t_cleared - first:.1f}s;"
                           " recovery counted from the last one's SIGTERM")
 
 
@@ -845,8 +850,15 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", default="", help="comma-separated scenario ids (prefixes allowed)")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--topology", choices=("default", "cluster"), default="default",
+                    help="cluster: the cluster catalogue (tests/fault/cluster.py), on a KAFKA_NODES=3 REPLICAS=2 stack")
     args = ap.parse_args()
-    scenarios = catalogue()
+    if args.topology == "cluster":
+        sys.modules.setdefault("scenarios", sys.modules[__name__])  # one copy of this module for cluster.py
+        import cluster  # noqa: E402  the cluster catalogue builds on this module's scenario runner
+        scenarios = cluster.catalogue()
+    else:
+        scenarios = catalogue()
     if args.list:
         for sid, title, minimum, _ in scenarios:
             print(f"{sid:24} {title} (minimum {minimum} accepted orders)")
@@ -856,9 +868,15 @@ def main() -> int:
         scenarios = [s for s in scenarios if any(s[0].startswith(w) for w in wanted)]
     os.environ.setdefault("FAULT_OUT", os.path.dirname(os.path.abspath(args.out)))
     ctx = Ctx()
-    ctx.setup()
+    racers = RACERS if args.topology == "default" else 0  # the race is a single-node scenario
+    if args.topology == "cluster":
+        cluster.require_cluster(ctx.stack)
+    ctx.setup(racers)
     settings = dict(kv.split("=", 1) for kv in os.environ.get("FAULT_STACK_OVERRIDES", "").split() if "=" in kv)
-    doc = {"buyers": BUYERS, "ratePerBuyer": RATE, "racers": RACERS, "stackOverrides": settings, "scenarios": []}
+    doc = {"topology": args.topology, "buyers": BUYERS, "ratePerBuyer": RATE, "racers": racers,
+           "stackOverrides": settings, "scenarios": []}
+    if args.topology == "cluster":
+        doc.update(cluster.describe(ctx.stack))
     started = now()
     for sid, title, minimum, runner in scenarios:
         t = now()

@@ -30,26 +30,24 @@ OrdersAnswer answer_of(const core::HttpResult& r) {
 OrdersAnswer HttpOrders::create(const std::string& body, const std::string& idempotency_key, const Identity& who) {
   core::HttpCall call;
   call.method = "POST";
-  call.url = base_url_ + "/api/orders";
   call.headers = identity_headers(who);
   call.headers.emplace_back("Content-Type", "application/json");
   call.headers.emplace_back("Idempotency-Key", idempotency_key);
   call.body = body;
   call.timeout = timeout_;
   call.mesh = &mesh_;
-  auto result = core::http_call(call);
+  auto result = peers_.call(call, "/api/orders");
   // No answer: the order may or may not exist. The same key makes the second attempt safe.
-  if (result.status == 0) result = core::http_call(call);
+  if (result.status == 0) result = peers_.call(call, "/api/orders");
   return answer_of(result);
 }
 
 OrdersAnswer HttpOrders::get(const std::string& order_id, const Identity& who) {
   core::HttpCall call;
-  call.url = base_url_ + "/api/orders/" + order_id;
   call.headers = identity_headers(who);
   call.timeout = timeout_;
   call.mesh = &mesh_;
-  return answer_of(core::http_call(call));
+  return answer_of(peers_.call(call, "/api/orders/" + order_id));
 }
 
 }  // namespace shopmesh::cart

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <stdexcept>
 
 #include <curl/curl.h>
 
@@ -103,11 +104,54 @@ HttpResult http_call(const HttpCall& call) {
   if (rc != CURLE_OK) {
     result.error = curl_easy_strerror(rc);
     result.status = 0;
+    result.connect_failed = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
     return result;
   }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   result.status = static_cast<int>(status);
+  return result;
+}
+
+Peers::Peers(std::string_view urls) {
+  while (!urls.empty()) {
+    const auto comma = urls.find(',');
+    std::string_view url = urls.substr(0, comma);
+    urls = comma == std::string_view::npos ? std::string_view{} : urls.substr(comma + 1);
+    while (!url.empty() && (url.front() == ' ' || url.front() == '\t')) url.remove_prefix(1);
+    while (!url.empty() && (url.back() == ' ' || url.back() == '\t' || url.back() == '/')) url.remove_suffix(1);
+    if (url.empty()) continue;
+    if (!url.starts_with("http://") && !url.starts_with("https://"))
+      throw std::invalid_argument("'" + std::string(url) + "' is not an http:// or https:// URL");
+    urls_.emplace_back(url);
+  }
+  if (urls_.empty()) throw std::invalid_argument("no URL given");
+  down_until_ = std::make_unique<std::atomic<std::int64_t>[]>(urls_.size());
+}
+
+HttpResult Peers::call(HttpCall call, std::string_view target) const {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  // The instances in order of preference, those known to be down last (they may be back).
+  std::vector<std::size_t> order;
+  order.reserve(urls_.size());
+  const auto t = now_ms();
+  for (std::size_t i = 0; i < urls_.size(); ++i)
+    if (down_until_[i].load(std::memory_order_relaxed) <= t) order.push_back(i);
+  for (std::size_t i = 0; i < urls_.size(); ++i)
+    if (down_until_[i].load(std::memory_order_relaxed) > t) order.push_back(i);
+  HttpResult result;
+  for (const auto i : order) {
+    call.url.assign(urls_[i]).append(target);
+    result = http_call(call);
+    if (!result.connect_failed) {
+      down_until_[i].store(0, std::memory_order_relaxed);
+      return result;
+    }
+    down_until_[i].store(now_ms() + kDownFor.count(), std::memory_order_relaxed);
+  }
   return result;
 }
 

@@ -28,7 +28,7 @@ std::string detail_of(const std::string& body, const char* fallback) {
 StockLevel StockClient::adjust(const std::string& product_id, const StockChange& change, const CallContext& ctx) {
   core::HttpCall call;
   call.method = "POST";
-  call.url = base_url_ + "/internal/stock/" + product_id + "/adjust";
+  const std::string target = "/internal/stock/" + product_id + "/adjust";
   call.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", ctx.request_id}};
   if (!ctx.traceparent.empty()) call.headers.emplace_back("traceparent", ctx.traceparent);
   call.body = stock_change_json(change);
@@ -38,10 +38,10 @@ StockLevel StockClient::adjust(const std::string& product_id, const StockChange&
   // PRODUCT_CREATED (normally within milliseconds): a client that creates and then sets the stock
   // at once is answered when the level opens, within kProvisionWait, not with a 503.
   const auto deadline = std::chrono::steady_clock::now() + kProvisionWait;
-  auto result = core::http_call(call);
+  auto result = peers_.call(call, target);
   while (result.status == 404 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    result = core::http_call(call);
+    result = peers_.call(call, target);
   }
   if (result.status == 200) {
     rapidjson::Document d;

@@ -53,12 +53,11 @@ std::map<std::string, CatalogProduct> HttpCatalog::lookup(const std::vector<std:
       list += ids[i];
     }
     core::HttpCall call;
-    call.url = base_url_ + "/internal/products?ids=" + list;
     call.headers = {{"X-Request-Id", trace.request_id}};
     if (!trace.traceparent.empty()) call.headers.emplace_back("traceparent", trace.traceparent);
     call.timeout = timeout_;
     call.mesh = &mesh_;
-    const auto result = core::http_call(call);
+    const auto result = peers_.call(call, "/internal/products?ids=" + list);
     if (result.status != 200) {
       throw core::Unavailable("catalog lookup failed: " +
                               (result.status == 0 ? result.error : "status " + std::to_string(result.status)));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "shopmesh/auth/account.hpp"
+#include "shopmesh/core/http_client.hpp"
 
 namespace shopmesh::core {
 class Logger;
@@ -25,11 +26,11 @@ class ProfileProvisioner {
 class UsersClient : public ProfileProvisioner {
  public:
   UsersClient(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh, core::Logger& log)
-      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh), log_(log) {}
+      : peers_(base_url), timeout_(timeout), mesh_(mesh), log_(log) {}
   bool provision(const Account& account, const std::string& request_id, const std::string& traceparent) override;
 
  private:
-  std::string base_url_;
+  core::Peers peers_;  // <NAME>_URL: the instances, this one's own first
   std::chrono::milliseconds timeout_;
   const core::MeshAuth& mesh_;
   core::Logger& log_;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "shopmesh/core/http_client.hpp"
+
 namespace shopmesh::core {
 class MeshAuth;
 }
@@ -41,12 +43,12 @@ class OrdersApi {
 class HttpOrders : public OrdersApi {
  public:
   HttpOrders(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
-      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
+      : peers_(base_url), timeout_(timeout), mesh_(mesh) {}
   OrdersAnswer create(const std::string& body, const std::string& idempotency_key, const Identity& who) override;
   OrdersAnswer get(const std::string& order_id, const Identity& who) override;
 
  private:
-  std::string base_url_;
+  core::Peers peers_;  // <NAME>_URL: the instances, this one's own first
   std::chrono::milliseconds timeout_;
   const core::MeshAuth& mesh_;
 };

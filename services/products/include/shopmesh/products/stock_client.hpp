@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "shopmesh/core/http_client.hpp"
 #include "shopmesh/products/catalog.hpp"
 
 namespace shopmesh::core {
@@ -38,11 +39,11 @@ class StockAdjuster {
 class StockClient : public StockAdjuster {
  public:
   StockClient(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
-      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
+      : peers_(base_url), timeout_(timeout), mesh_(mesh) {}
   StockLevel adjust(const std::string& product_id, const StockChange& change, const CallContext& ctx) override;
 
  private:
-  std::string base_url_;
+  core::Peers peers_;  // <NAME>_URL: the instances, this one's own first
   std::chrono::milliseconds timeout_;
   const core::MeshAuth& mesh_;
 };

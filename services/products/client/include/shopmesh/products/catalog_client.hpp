@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/money.hpp"
 
 namespace shopmesh::core {
@@ -43,11 +44,11 @@ class Catalog {
 class HttpCatalog : public Catalog {
  public:
   HttpCatalog(std::string base_url, std::chrono::milliseconds timeout, const core::MeshAuth& mesh)
-      : base_url_(std::move(base_url)), timeout_(timeout), mesh_(mesh) {}
+      : peers_(base_url), timeout_(timeout), mesh_(mesh) {}
   std::map<std::string, CatalogProduct> lookup(const std::vector<std::string>& ids, const Trace& trace) override;
 
  private:
-  std::string base_url_;
+  core::Peers peers_;  // <NAME>_URL: the instances, this one's own first
   std::chrono::milliseconds timeout_;
   const core::MeshAuth& mesh_;
 };
