@@ -6,22 +6,41 @@ BUILD_DIR := build/$(PRESET)
 export SHOPMESH_BUILD_DIR := $(CURDIR)/$(BUILD_DIR)
 s ?=
 
-.PHONY: help bootstrap configure build up down ps logs test unit integration e2e schemathesis hostile cluster-smoke \
-  cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
+.PHONY: help bootstrap bootstrap-test packages fetch configure configure-test build runtime up down ps logs test unit \
+  integration e2e schemathesis hostile cluster-smoke cluster-smoke-run bench fault fuzz clean replay meshctl meshctl-bin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-bootstrap: ## Install missing Debian packages and fetch Kafka (idempotent)
+bootstrap: ## Install the missing Debian packages `make up` needs and fetch Kafka (idempotent)
 	@scripts/bootstrap
 
-configure: bootstrap
+# `make up` installs and builds only what the stack runs, and fetches Kafka and Swagger UI while
+# it compiles; the tests' packages and binaries come with `make build` and `make test` (the same
+# build tree: nothing is compiled twice).
+bootstrap-test:
+	@scripts/bootstrap --test
+
+packages:
+	@scripts/bootstrap --packages-only
+
+fetch: packages
+	@scripts/bootstrap --fetch-only
+
+configure: packages
 	@cmake --preset $(PRESET) > /dev/null
 
-build: configure ## Build every binary and test (PRESET=dev|release|asan)
+configure-test: bootstrap-test
+	@cmake --preset $(PRESET) -DSHOPMESH_REQUIRE_TESTS=ON > /dev/null
+
+build: configure-test ## Build every binary and test (PRESET=dev|release|asan)
 	@cmake --build --preset $(PRESET)
 
-up: build ## Start PostgreSQL, Kafka and every service, wait for /api/health (cluster: KAFKA_NODES=3 REPLICAS=2)
+runtime: configure ## Build only what the stack runs: the gateway, the services, meshctl
+	@cmake --build --preset $(PRESET) --target runtime
+
+up: ## Start PostgreSQL, Kafka, every service and Prometheus (OBSERVE=0: not it); cluster: KAFKA_NODES=3 REPLICAS=2
+	@$(MAKE) --no-print-directory -j2 runtime fetch
 	@scripts/stack up
 
 down: ## Stop everything `make up` started
@@ -42,11 +61,12 @@ integration: build ## Integration tests on an ephemeral stack (free ports, torn 
 e2e: build ## The Postman collection with newman on an ephemeral stack
 	@scripts/stack ephemeral -- tests/e2e/run-newman
 
-test: build ## Everything: unit, fuzz smoke, newman, the mesh page in Chromium, schemathesis, integration, hostile clients on a stack; cluster smoke
+test: build ## Everything: unit, fuzz smoke; Prometheus, newman, the mesh page in Chromium, schemathesis, integration, hostile clients; cluster
 	@ctest --preset $(PRESET) -L unit
 	@scripts/fuzz smoke
-	@scripts/stack ephemeral -- bash -c 'tests/e2e/run-newman && tests/e2e/mesh_page.py && tests/e2e/run-schemathesis && \
-	  ctest --preset $(PRESET) -L integration && python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
+	@scripts/stack ephemeral -- bash -c 'tests/e2e/check-prometheus && tests/e2e/run-newman && tests/e2e/mesh_page.py && \
+	  tests/e2e/run-schemathesis && ctest --preset $(PRESET) -L integration && \
+	  python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json'
 	@$(MAKE) --no-print-directory cluster-smoke-run
 
 schemathesis: build ## The API against contracts/openapi.yaml with schemathesis (~1.5 min) on an ephemeral stack
@@ -56,8 +76,8 @@ cluster-smoke: build ## Cluster mode (3 Kafka nodes, 2 instances each), ephemera
 	@$(MAKE) --no-print-directory cluster-smoke-run
 
 cluster-smoke-run:
-	@KAFKA_NODES=3 REPLICAS=2 scripts/stack ephemeral -- \
-	  python3 tests/cluster/smoke.py --out $(BUILD_DIR)/cluster-smoke.json
+	@KAFKA_NODES=3 REPLICAS=2 scripts/stack ephemeral -- bash -c 'tests/e2e/check-prometheus && \
+	  python3 tests/cluster/smoke.py --out $(BUILD_DIR)/cluster-smoke.json'
 
 hostile: build ## The hostile clients (tests/fault/hostile.py, ~1 min) on an ephemeral stack; report in build/<preset>/hostile.json
 	@scripts/stack ephemeral -- python3 tests/fault/hostile.py --out $(BUILD_DIR)/hostile.json

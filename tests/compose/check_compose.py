@@ -285,7 +285,7 @@ def check_compose(c: Checker, root: Path) -> None:
         c.check(deps.get("topics") == "service_completed_successfully",
                 f"{name} waits for topics to complete successfully")
 
-    # --- published ports: the gateway only, its 8080
+    # --- published ports: the gateway, its 8080; Prometheus, its 9090 on the host's loopback only
     for name, svc in services.items():
         ports = (svc or {}).get("ports") or []
         if base_name(name) == "gateway":
@@ -293,6 +293,9 @@ def check_compose(c: Checker, root: Path) -> None:
                        for p in ports]
             c.check(any(t.split("/")[0] == "8080" for t in targets),
                     f"gateway publishes its port 8080 (got {ports!r})")
+        elif base_name(name) == "prometheus":
+            c.check(len(ports) == 1 and str(ports[0]).startswith("127.0.0.1:") and str(ports[0]).endswith(":9090"),
+                    f"{name} publishes its 9090 on 127.0.0.1 only (got {ports!r})")
         else:
             c.check(not ports, f"{name} publishes no port (got {ports!r})")
 
@@ -304,7 +307,7 @@ def check_compose(c: Checker, root: Path) -> None:
         joined = list(joined) if isinstance(joined, (list, dict)) else []
         c.check("mesh" in joined, f"{name} joins the internal network mesh (got {joined!r})")
         outside = [n for n in joined if n != "mesh"]
-        allowed = {"gateway": ["edge"], "notification": ["egress"]}.get(base_name(name), [])
+        allowed = {"gateway": ["edge"], "notification": ["egress"], "prometheus": ["edge"]}.get(base_name(name), [])
         c.check(outside == allowed, f"{name} joins no other network than {allowed!r} (got {outside!r})")
 
     # --- ${VAR} references against compose/.env.example
@@ -422,7 +425,9 @@ def check_profile(c: Checker, root: Path, profile: str, members: dict, topology:
         name = native_name.get(urlparse(url).port, "?")
         return f"http://{name}:{APP_SERVICES[base_name(name)]}"
 
-    apps = {n: s for n, s in members.items() if n not in nodes and n not in topics}
+    proms = {n: s for n, s in members.items() if str(s.get("image", "")).startswith("prom/prometheus:")}
+    check_prometheus(c, root, where, proms, members, topology)
+    apps = {n: s for n, s in members.items() if n not in nodes and n not in topics and n not in proms}
     for service, instances in topology["services"].items():
         have = sorted(n for n in apps if base_name(n) == service)
         want = sorted(i["name"] for i in instances)
@@ -461,6 +466,46 @@ def check_profile(c: Checker, root: Path, profile: str, members: dict, topology:
                     f"{where}: {name} waits for postgres and every Kafka node healthy")
             c.check(all(deps.get(t) == "service_completed_successfully" for t in topics),
                     f"{where}: {name} waits for {topics} to complete")
+
+
+def check_prometheus(c: Checker, root: Path, where: str, proms: dict, members: dict, topology: dict) -> None:
+    """The profile's Prometheus: Debian's version, the stack's rules, and as targets every service instance
+    of the profile (as the native launcher's configuration has them) and the gateway's admin listener."""
+    if not c.check(len(proms) == 1, f"{where}: one prometheus (got {sorted(proms)})"):
+        return
+    name, svc = next(iter(proms.items()))
+    c.check(str(svc.get("image")) == "prom/prometheus:v2.42.0",
+            f"{where}: {name} runs Prometheus 2.42, Debian 12's (got {svc.get('image')!r})")
+    mounts = {}
+    for vol in svc.get("volumes") or []:
+        source, _, rest = str(vol).partition(":")
+        mounts[rest.split(":")[0]] = source
+    c.check(mounts.get("/etc/prometheus/alerts.yml") == "./prometheus/alerts.yml",
+            f"{where}: {name} loads compose/prometheus/alerts.yml (got {mounts.get('/etc/prometheus/alerts.yml')!r})")
+    config_source = mounts.get("/etc/prometheus/prometheus.yml", "")
+    config_file = root / "compose" / config_source
+    if not c.check(bool(config_source) and config_file.is_file(), f"{where}: {name} mounts its configuration file"):
+        return
+    doc = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    c.check("/etc/prometheus/alerts.yml" in (doc.get("rule_files") or []), f"{where}: {config_source} loads the rules")
+    have = {}
+    for job in doc.get("scrape_configs") or []:
+        for group in job.get("static_configs") or []:
+            for target in group.get("targets") or []:
+                have[target] = (job.get("job_name"), (group.get("labels") or {}).get("app"))
+    want = {}
+    for service, instances in topology["services"].items():
+        for inst in instances:
+            want[f"{inst['name']}:{APP_SERVICES[service]}"] = (service, inst["name"])
+    gateways = [n for n in members if base_name(n) == "gateway"]
+    for gateway in gateways:
+        env = env_map(members[gateway])
+        c.check(env.get("GATEWAY_ADMIN_HOST") == "0.0.0.0",
+                f"{where}: {gateway}'s admin listener (/metrics) listens beyond its container for Prometheus")
+        want[f"{gateway}:9901"] = ("gateway", "gateway")
+    c.check(have == want, f"{where}: {config_source} scrapes every instance and the gateway as the native stack does "
+            f"(missing {sorted(set(want) - set(have))}, unexpected {sorted(set(have) - set(want))}, "
+            f"mislabelled {sorted(k for k in set(want) & set(have) if want[k] != have[k])})")
 
 
 def check_variables(c: Checker, root: Path, text: str) -> None:
