@@ -26,7 +26,7 @@ struct Sample {
   double value = 0;
 };
 
-// The samples of a text exposition (the subset prometheus-cpp writes: no escapes in label values here).
+// The samples of a text exposition (the subset prometheus-cpp writes; no quotes inside label values here).
 std::vector<Sample> parse(const std::string& text) {
   std::vector<Sample> out;
   std::istringstream in(text);
@@ -38,11 +38,13 @@ std::vector<Sample> parse(const std::string& text) {
     if (space == std::string::npos) continue;
     if (brace != std::string::npos && brace < space) {
       s.name = line.substr(0, brace);
-      const auto close = line.find('}', brace);
+      const auto close = line.rfind('}', space);  // a label value may hold braces: /api/orders/{id}
+      if (close == std::string::npos || close < brace) continue;
       std::string labels = line.substr(brace + 1, close - brace - 1);
       for (std::size_t at = 0; at < labels.size();) {
-        const auto eq = labels.find('=', at);
-        const auto end = labels.find('"', eq + 2);
+        const auto eq = labels.find("=\"", at);
+        const auto end = eq == std::string::npos ? eq : labels.find('"', eq + 2);
+        if (end == std::string::npos) break;
         s.labels[labels.substr(at, eq - at)] = labels.substr(eq + 2, end - eq - 2);
         at = end + 2;  // past '",'
       }
