@@ -207,17 +207,19 @@ TEST_CASE("metrics: an order end to end shows in every pipeline stage, lag retur
 }
 
 TEST_CASE("metrics: a poison message moves the group's dead-letter counter and timestamp", "[metrics]") {
-  const std::map<std::string, std::string> labels{{"group", "notification"}, {"topic", "shipping.events"}};
-  const double before = value(scrape(url_of("NOTIFICATION")), "consumer_dead_letters_total", labels).value_or(-1);
+  const std::map<std::string, std::string> labels{{"group", "stock"}, {"topic", "catalog.events"}};
+  const double before = value(scrape(url_of("STOCK")), "consumer_dead_letters_total", labels).value_or(-1);
   REQUIRE(before >= 0);
   const double sent_at = unix_now();
-  // Not an envelope at all: notification (the only group on shipping.events) dead-letters it.
-  events::Envelope poison = kit::envelope("SHIPMENT_STATUS_CHANGED", core::uuid_v7(), "{}");
+  // Not an envelope at all, on catalog.events: stock (its only group) dead-letters it. Not on a topic
+  // other tests read with groups of their own from the start (the notification SMTP test's group has
+  // no dead-letter topic and would retry it forever).
+  events::Envelope poison = kit::envelope("PRODUCT_UPDATED", core::uuid_v7(), "{}");
   {
     static core::Logger log("it-metrics", core::LogLevel::warn);
     events::Producer producer({stack_var("KAFKA_BROKERS"), "it-metrics-poison"}, log);
     bool delivered = false;
-    REQUIRE(producer.send("shipping.events", poison.key, "this is not an event", {},
+    REQUIRE(producer.send("catalog.events", poison.key, "this is not an event", {},
                           [&](const events::Delivery& d) { delivered = d.ok; }));
     REQUIRE(producer.flush(30s));
     REQUIRE(delivered);
@@ -225,7 +227,7 @@ TEST_CASE("metrics: a poison message moves the group's dead-letter counter and t
   std::vector<Sample> m;
   const bool moved = eventually(
       [&] {
-        m = scrape(url_of("NOTIFICATION"));
+        m = scrape(url_of("STOCK"));
         return value(m, "consumer_dead_letters_total", labels).value_or(0) >= before + 1;
       },
       30s, 200ms);
@@ -234,12 +236,12 @@ TEST_CASE("metrics: a poison message moves the group's dead-letter counter and t
   CHECK(newest >= sent_at - 1);
   CHECK(newest <= unix_now() + 1);
   CHECK(value(m, "events_consumed_total",
-              {{"group", "notification"}, {"topic", "shipping.events"}, {"type", "invalid"},
+              {{"group", "stock"}, {"topic", "catalog.events"}, {"type", "invalid"},
                {"outcome", "dead_lettered"}})
             .value_or(0) >= 1);
   // The dead letter is processed, so the lag is 0 again.
   CHECK(eventually(
-      [&] { return value(scrape(url_of("NOTIFICATION")), "consumer_lag_messages", labels) == 0.0; }, 30s, 250ms));
+      [&] { return value(scrape(url_of("STOCK")), "consumer_lag_messages", labels) == 0.0; }, 30s, 250ms));
 }
 
 TEST_CASE("metrics: the gateway counts and times its upstream requests and reports each instance up", "[metrics]") {
