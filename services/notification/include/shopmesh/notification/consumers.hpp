@@ -12,5 +12,6 @@ namespace shopmesh::notification {
 class NotificationStore;
 
 /// `pipeline`: where this service's stage of the order pipeline is timed (none in tests).
-void register_consumers(events::ConsumerRunner& runner, NotificationStore& store, events::OrderPipeline* pipeline = nullptr);
+void register_consumers(events::ConsumerRunner& runner, NotificationStore& store,
+                        events::OrderPipeline* pipeline = nullptr);
 }  // namespace shopmesh::notification

@@ -12,5 +12,6 @@ namespace shopmesh::shipping {
 class ShipmentStore;
 
 /// `pipeline`: where this service's stage of the order pipeline is timed (none in tests).
-void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store, events::OrderPipeline* pipeline = nullptr);
+void register_consumers(events::ConsumerRunner& runner, ShipmentStore& store,
+                        events::OrderPipeline* pipeline = nullptr);
 }  // namespace shopmesh::shipping
