@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections import Counter
 
-from kit import RELAYS, SERVICES, Stack, eventually, log, now, relay_active, sql, uuid_array
+from kit import RELAYS, SERVICES, Sampler, Stack, eventually, log, now, relay_active, sql, uuid_array
 from scenarios import BURST_BEFORE_FAULT, OFF_PATH, Burst, Ctx, Fault, accepted_floor, run_scenario
 
 # A broker kill may stall the pipeline for the leader election (the controller fences the dead broker
@@ -72,29 +71,17 @@ def replica_ids(p: dict, key: str) -> set[int]:
     return {r["id"] for r in p.get(key, [])}
 
 
-class ClusterWatch:
+class ClusterWatch(Sampler):
     """Samples, every 0.25 s, the cluster's metadata (which brokers it names, each partition's leader and in-sync
     replicas, `__consumer_offsets` included) and the KRaft quorum's leader from the nodes' quorum-state files."""
 
     def __init__(self, stack: Stack, victim_id: int) -> None:
         self.stack, self.victim = stack, victim_id
         self.samples: list[tuple[float, dict]] = []
-        self.stop_flag = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(0.25)
 
-    def start(self) -> "ClusterWatch":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stop_flag.set()
-        self.thread.join()
-
-    def _run(self) -> None:
-        while not self.stop_flag.is_set():
-            t = now()
-            self.samples.append((t, self.sample()))
-            self.stop_flag.wait(max(0.0, 0.25 - (now() - t)))
+    def tick(self, t: float) -> None:
+        self.samples.append((t, self.sample()))
 
     def sample(self) -> dict:
         s: dict = {"controller": self.stack.active_controller()}

@@ -788,7 +788,33 @@ def basket_for(products: dict[str, str]):
 
 
 # ============================================================================ recovery monitor
-class Monitor:
+class Sampler:
+    """A thread calling tick(t) every `interval` seconds (t: when the tick began) from start() to stop()."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def tick(self, t: float) -> None:
+        raise NotImplementedError
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stop_flag.is_set():
+            t = now()
+            self.tick(t)
+            self.stop_flag.wait(max(0.0, self.interval - (now() - t)))
+
+
+class Monitor(Sampler):
     """Samples, every half second, whether the mesh is healthy and has no backlog:
     every /health is 200; every relay streams its outbox slot and has confirmed (`meshctl outbox status`)
     everything the WAL held LAG_S ago, so no event committed more than LAG_S ago waits for Kafka; no order
@@ -808,27 +834,15 @@ class Monitor:
         self.highs: list[tuple[float, dict]] = []
         self.wal: list[tuple[float, int]] = []  # (time, current WAL position)
         self.took: list[tuple[float, float]] = []  # (time, how long the sample took): the monitor's resolution
-        self.stop_flag = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(0.5)
 
-    def start(self) -> "Monitor":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stop_flag.set()
-        self.thread.join()
-
-    def _run(self) -> None:
-        while not self.stop_flag.is_set():
-            t = now()
-            try:
-                ok, why = self.sample(t)
-            except Exception as e:
-                ok, why = False, f"probe: {e}"[:200]
-            self.samples.append((t, ok, why))
-            self.took.append((t, now() - t))
-            self.stop_flag.wait(max(0.0, 0.5 - (now() - t)))
+    def tick(self, t: float) -> None:
+        try:
+            ok, why = self.sample(t)
+        except Exception as e:
+            ok, why = False, f"probe: {e}"[:200]
+        self.samples.append((t, ok, why))
+        self.took.append((t, now() - t))
 
     def _then(self, history: list, t: float):
         """The newest value of a history sampled at least LAG_S before t (None: not that old yet)."""
