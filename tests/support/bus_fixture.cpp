@@ -260,7 +260,7 @@ bool outbox_caught_up(const std::string& db_url, std::chrono::milliseconds timeo
       timeout, std::chrono::milliseconds(20));
 }
 
-void reset_group_offsets(const std::string& group, const std::string& topic) {
+void reset_group_offsets(const std::string& group, const std::string& topic, GroupStart to) {
   std::string err;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", stack_var("KAFKA_BROKERS"), err);
@@ -272,7 +272,13 @@ void reset_group_offsets(const std::string& group, const std::string& topic) {
   consumer->metadata(false, t.get(), &md, 10000);
   std::vector<RdKafka::TopicPartition*> parts;
   for (const auto* tm : *md->topics())
-    for (const auto* pm : *tm->partitions()) parts.push_back(RdKafka::TopicPartition::create(topic, pm->id(), 0));
+    for (const auto* pm : *tm->partitions()) {
+      std::int64_t low = 0, high = 0;
+      if (to == GroupStart::end &&
+          consumer->query_watermark_offsets(topic, pm->id(), &low, &high, 10000) != RdKafka::ERR_NO_ERROR)
+        throw std::runtime_error("no watermark offsets for " + topic);
+      parts.push_back(RdKafka::TopicPartition::create(topic, pm->id(), to == GroupStart::end ? high : 0));
+    }
   delete md;
   consumer->assign(parts);
   // The services are static members of their groups: one that stopped stays a member until its

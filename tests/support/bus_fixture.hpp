@@ -68,8 +68,10 @@ std::vector<events::Envelope> published_events(const std::string& topic, const s
 /// `timeout` (no relay running, the broker away, no slot).
 bool outbox_caught_up(const std::string& db_url, std::chrono::milliseconds timeout);
 
-/// Resets a consumer group's committed offsets on a topic to the beginning (the group must be idle).
-void reset_group_offsets(const std::string& group, const std::string& topic);
+/// Sets a consumer group's committed offsets on a topic to the beginning, or to the end: a new
+/// group then reads only what is published after the call (the group must be idle).
+enum class GroupStart { beginning, end };
+void reset_group_offsets(const std::string& group, const std::string& topic, GroupStart to = GroupStart::beginning);
 
 /// Logger + metrics registry for components under test.
 struct Infra {
