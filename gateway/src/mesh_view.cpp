@@ -107,6 +107,15 @@ Match with(Match m, std::string k, std::string v) {
   return m;
 }
 
+// Events applied per second by a group (and topic): events_consumed_total has a series per event
+// type, made on the first event, so a consumer that has applied none yet serves 0/s; its
+// per-topic retry counter, made at start, tells that it runs.
+std::optional<double> applied_rate(const Interval& iv, const Match& m) {
+  auto applied = iv.rate("events_consumed_total", with(m, "outcome", "applied"));
+  if (!applied && iv.rate("consumer_retries_total", m)) applied = 0;
+  return applied;
+}
+
 // Request figures of a counter + histogram pair: rate, error ratio and p99 (the three an edge shows).
 void traffic(Writer& w, const Interval& iv, std::string_view counter, std::string_view histogram, const Match& m,
              std::string_view status_label, const std::vector<std::string>& error_values) {
@@ -285,7 +294,7 @@ std::string mesh_json(const MeshTopology& topology, const MeshScrape* before, co
     key(w, "group");
     str(w, g.group);
     text(w, "service", services.count(g.group) ? std::optional<std::string>(g.group) : std::nullopt);
-    number(w, "appliedPerSecond", all.rate("events_consumed_total", with(group, "outcome", "applied")));
+    number(w, "appliedPerSecond", applied_rate(all, group));
     number(w, "lagMessages", all.sum("consumer_lag_messages", group));
     number(w, "lagSeconds", all.max("consumer_lag_seconds", group));
     key(w, "topics");
@@ -297,7 +306,7 @@ std::string mesh_json(const MeshTopology& topology, const MeshScrape* before, co
       str(w, topic);
       number(w, "lagMessages", all.sum("consumer_lag_messages", gt));
       number(w, "lagSeconds", all.max("consumer_lag_seconds", gt));
-      number(w, "appliedPerSecond", all.rate("events_consumed_total", with(gt, "outcome", "applied")));
+      number(w, "appliedPerSecond", applied_rate(all, gt));
       number(w, "retriesPerSecond", all.rate("consumer_retries_total", gt));
       number(w, "deadLettersPerSecond", all.rate("consumer_dead_letters_total", gt));
 

@@ -154,7 +154,10 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   REQUIRE_FALSE(first.HasParseError());
   CHECK(first["intervalSeconds"].IsNull());
   // Idle but exporting: 0/s, with no ratio or p99; a service exporting nothing: null.
-  const auto idle = prom::parse("http_requests_total{route=\"/metrics\",status=\"200\"} 5\n");
+  // A consumer that has applied nothing yet has its retry series (made at start), not the applied one.
+  const auto idle = prom::parse(
+      "http_requests_total{route=\"/metrics\",status=\"200\"} 5\n"
+      "consumer_retries_total{group=\"orders\",topic=\"stock.events\"} 0\n");
   MeshScrape quiet_before, quiet_after;
   quiet_before.at = before.at;
   quiet_after.at = before.at + 2s;
@@ -171,6 +174,9 @@ TEST_CASE("mesh view: mesh.json turns two scrapes into rates, ratios, p99s, lags
   CHECK(find(quiet["services"], "name", "orders")["upstream"]["requestsPerSecond"].IsNull());
   CHECK(find(quiet["services"], "name", "orders")["instances"][0]["up"].IsNull());
   CHECK(find(first["services"], "name", "orders")["instances"][0]["served"]["requestsPerSecond"].IsNull());
+  CHECK(find(quiet["groups"], "group", "orders")["appliedPerSecond"].GetDouble() == 0);
+  CHECK(find(quiet["groups"], "group", "orders")["topics"][0]["appliedPerSecond"].GetDouble() == 0);
+  CHECK(find(quiet["groups"], "group", "stock")["appliedPerSecond"].IsNull());
 
   rapidjson::Document doc;
   doc.Parse(mesh_json(t, &before, after).c_str());
