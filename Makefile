@@ -15,17 +15,18 @@ help: ## List the targets
 bootstrap: ## Install the missing Debian packages `make up` needs and fetch Kafka (idempotent)
 	@scripts/bootstrap
 
-# `make up` installs and builds only what the stack runs, and fetches Kafka and Swagger UI while
-# it compiles; the tests' packages and binaries come with `make build` and `make test` (the same
-# build tree: nothing is compiled twice).
+# `make up` installs and builds only what the stack runs: the packages compiling needs first, then
+# it compiles while it installs the ones only running needs and fetches Kafka and Swagger UI. The
+# tests' packages and binaries come with `make build` and `make test` (the same build tree:
+# nothing is compiled twice).
 bootstrap-test:
 	@scripts/bootstrap --test
 
 packages:
-	@scripts/bootstrap --packages-only
+	@scripts/bootstrap --build-only
 
 fetch: packages
-	@scripts/bootstrap --fetch-only
+	@scripts/bootstrap --run-only
 
 configure: packages
 	@cmake --preset $(PRESET) > /dev/null
