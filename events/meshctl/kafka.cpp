@@ -227,7 +227,10 @@ std::vector<std::string> Kafka::list_groups() {
   const auto** groups = rd_kafka_ListConsumerGroups_result_valid(result, &n);
   std::vector<std::string> out;
   for (size_t i = 0; i < n; ++i) out.emplace_back(rd_kafka_ConsumerGroupListing_group_id(groups[i]));
+  // Every broker lists the groups it coordinates: while a coordinator moves (a broker fenced or
+  // back) two of them list the same group, and DescribeConsumerGroups refuses duplicates.
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
