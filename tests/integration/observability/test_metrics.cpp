@@ -5,84 +5,41 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../saga/mesh_kit.hpp"
+#include "shopmesh/gateway/prometheus_text.hpp"
 
 using namespace shopmesh;
 using namespace std::chrono_literals;
 using testing::eventually;
 using testing::stack_var;
 namespace kit = testing::kit;
+namespace prom = gateway::prom;
 
 namespace {
 
-// One sample of Prometheus text: its name, labels and value.
-struct Sample {
-  std::string name;
-  std::map<std::string, std::string> labels;
-  double value = 0;
-};
+using prom::Sample;
 
-// The samples of a text exposition (the subset prometheus-cpp writes; no quotes inside label values here).
-std::vector<Sample> parse(const std::string& text) {
-  std::vector<Sample> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    Sample s;
-    const auto brace = line.find('{');
-    const auto space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    if (brace != std::string::npos && brace < space) {
-      s.name = line.substr(0, brace);
-      const auto close = line.rfind('}', space);  // a label value may hold braces: /api/orders/{id}
-      if (close == std::string::npos || close < brace) continue;
-      std::string labels = line.substr(brace + 1, close - brace - 1);
-      for (std::size_t at = 0; at < labels.size();) {
-        const auto eq = labels.find("=\"", at);
-        const auto end = eq == std::string::npos ? eq : labels.find('"', eq + 2);
-        if (end == std::string::npos) break;
-        s.labels[labels.substr(at, eq - at)] = labels.substr(eq + 2, end - eq - 2);
-        at = end + 2;  // past '",'
-      }
-    } else {
-      s.name = line.substr(0, space);
-    }
-    s.value = std::stod(line.substr(space + 1));
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<Sample> scrape(const std::string& base_url) {
+prom::Scrape scrape(const std::string& base_url) {
   const auto r = kit::http("GET", base_url + "/metrics");
   if (r.status != 200) return {};
-  return parse(r.body);
+  return prom::parse(r.body);
 }
 
 // The samples named `name` whose labels include `want`.
-std::vector<Sample> select(const std::vector<Sample>& samples, const std::string& name,
-                           const std::map<std::string, std::string>& want = {}) {
+std::vector<Sample> select(const prom::Scrape& m, std::string_view name, const prom::Match& want = {}) {
   std::vector<Sample> out;
-  for (const auto& s : samples) {
-    if (s.name != name) continue;
-    bool match = true;
-    for (const auto& [k, v] : want) {
-      auto it = s.labels.find(k);
-      match = match && it != s.labels.end() && it->second == v;
-    }
-    if (match) out.push_back(s);
-  }
+  for (const auto& s : m.samples)
+    if (s.name == name && prom::matches(s, want)) out.push_back(s);
   return out;
 }
 
 // The value of the one sample named `name` with labels `want`; nullopt when there is none.
-std::optional<double> value(const std::vector<Sample>& samples, const std::string& name,
-                            const std::map<std::string, std::string>& want = {}) {
-  auto found = select(samples, name, want);
+std::optional<double> value(const prom::Scrape& m, std::string_view name, const prom::Match& want = {}) {
+  auto found = select(m, name, want);
   if (found.empty()) return std::nullopt;
   return found.front().value;
 }
@@ -144,7 +101,7 @@ TEST_CASE("metrics: an order end to end shows in every pipeline stage, lag retur
                                                                 {"SHIPPING", "shipment_ready"},
                                                                 {"NOTIFICATION", "notification_recorded"}};
   for (const auto& [service, stage] : stages) {
-    std::vector<Sample> m;
+    prom::Scrape m;
     const bool counted = eventually(
         [&] {
           m = scrape(url_of(service));
@@ -165,7 +122,7 @@ TEST_CASE("metrics: an order end to end shows in every pipeline stage, lag retur
   // Every consumer's lag, per group and topic, drains back to 0 once the order has gone through.
   for (const auto& [service, consumer] : kConsumers) {
     const auto& [group, topics] = consumer;
-    std::vector<Sample> m;
+    prom::Scrape m;
     const bool drained = eventually(
         [&] {
           m = scrape(url_of(service.c_str()));
@@ -207,7 +164,7 @@ TEST_CASE("metrics: an order end to end shows in every pipeline stage, lag retur
 }
 
 TEST_CASE("metrics: a poison message moves the group's dead-letter counter and timestamp", "[metrics]") {
-  const std::map<std::string, std::string> labels{{"group", "stock"}, {"topic", "catalog.events"}};
+  const prom::Match labels{{"group", "stock"}, {"topic", "catalog.events"}};
   const double before = value(scrape(url_of("STOCK")), "consumer_dead_letters_total", labels).value_or(-1);
   REQUIRE(before >= 0);
   const double sent_at = unix_now();
@@ -224,7 +181,7 @@ TEST_CASE("metrics: a poison message moves the group's dead-letter counter and t
     REQUIRE(producer.flush(30s));
     REQUIRE(delivered);
   }
-  std::vector<Sample> m;
+  prom::Scrape m;
   const bool moved = eventually(
       [&] {
         m = scrape(url_of("STOCK"));
@@ -249,7 +206,7 @@ TEST_CASE("metrics: the gateway counts and times its upstream requests and repor
   INFO("GET /api/products -> " << r.status);
   REQUIRE(r.status == 200);
   const std::string admin = stack_var("GATEWAY_ADMIN_URL");
-  std::vector<Sample> m;
+  prom::Scrape m;
   REQUIRE(eventually(
       [&] {
         m = scrape(admin);
@@ -264,7 +221,8 @@ TEST_CASE("metrics: the gateway counts and times its upstream requests and repor
     const auto up = select(m, "gateway_upstream_up", {{"service", service}});
     REQUIRE_FALSE(up.empty());
     for (const auto& s : up) {
-      CHECK(s.labels.at("instance").find(':') != std::string::npos);
+      REQUIRE(s.label("instance") != nullptr);
+      CHECK(s.label("instance")->find(':') != std::string::npos);
       CHECK(s.value == 1);
     }
   }
