@@ -728,4 +728,17 @@ void ConsumerRunner::stop() {
   impl_->dlq.reset();
 }
 
+ConsumerRunner& add_consumer(core::ServiceContext& ctx, std::string group,
+                             std::initializer_list<std::string_view> topics) {
+  ConsumerOptions options{.group = std::move(group),
+                          .topics = {topics.begin(), topics.end()},
+                          .brokers = ctx.config.kafka_brokers,
+                          .workers = ctx.config.consumer_workers,
+                          .instance_id = ctx.config.kafka_instance_id};
+  auto runner = std::make_unique<ConsumerRunner>(std::move(options), *ctx.db, ctx.log, ctx.metrics);
+  ConsumerRunner& ref = *runner;
+  ctx.components.push_back(std::move(runner));
+  return ref;
+}
+
 }  // namespace shopmesh::events

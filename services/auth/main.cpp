@@ -53,14 +53,6 @@ int main() {
            service->seed_admin(config.admin_email, config.admin_password, config.admin_name);
          auth::register_routes(ctx.router, *service, *issuer);
 
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "auth",
-                                     .topics = {std::string(events::topic::identity)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         auth::register_consumers(*consumer, *store);
-         ctx.components.push_back(std::move(consumer));
+         auth::register_consumers(events::add_consumer(ctx, "auth", {events::topic::identity}), *store);
        }});
 }

@@ -37,15 +37,8 @@ int main() {
          if (config.email())
            ctx.components.push_back(std::make_unique<notification::EmailSender>(ctx.config.database_url, config, *store,
                                                                                 ctx.log, ctx.metrics));
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = config.group,
-                                     .topics = {std::string(events::topic::identity), std::string(events::topic::order),
-                                                std::string(events::topic::shipping)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         notification::register_consumers(*consumer, *store, pipeline.get());
-         ctx.components.push_back(std::move(consumer));
+         auto& consumer = events::add_consumer(
+             ctx, config.group, {events::topic::identity, events::topic::order, events::topic::shipping});
+         notification::register_consumers(consumer, *store, pipeline.get());
        }});
 }

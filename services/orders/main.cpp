@@ -39,14 +39,7 @@ int main() {
          ordering = std::make_unique<orders::Ordering>(*store, *catalog);
          orders::register_routes(ctx.router, *store, *ordering);
          events::add_outbox_relay(ctx, "orders", pipeline.get());
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "orders",
-                                     .topics = {std::string(events::topic::stock)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         orders::register_consumers(*consumer, *store, pipeline.get());
-         ctx.components.push_back(std::move(consumer));
+         auto& consumer = events::add_consumer(ctx, "orders", {events::topic::stock});
+         orders::register_consumers(consumer, *store, pipeline.get());
        }});
 }

@@ -32,14 +32,6 @@ int main() {
          stock = std::make_unique<products::StockClient>(config.stock_url, config.stock_timeout, ctx.mesh);
          products::register_routes(ctx.router, *store, *stock);
          events::add_outbox_relay(ctx, "products");
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "products",
-                                     .topics = {std::string(events::topic::stock)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         products::register_consumers(*consumer, *store);
-         ctx.components.push_back(std::move(consumer));
+         products::register_consumers(events::add_consumer(ctx, "products", {events::topic::stock}), *store);
        }});
 }

@@ -29,14 +29,7 @@ int main() {
          store = std::make_unique<shipping::ShipmentStore>(*ctx.db, events::Outbox("shipping"));
          shipping::register_routes(ctx.router, *store);
          events::add_outbox_relay(ctx, "shipping");
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "shipping",
-                                     .topics = {std::string(events::topic::order), std::string(events::topic::stock)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         shipping::register_consumers(*consumer, *store, pipeline.get());
-         ctx.components.push_back(std::move(consumer));
+         auto& consumer = events::add_consumer(ctx, "shipping", {events::topic::order, events::topic::stock});
+         shipping::register_consumers(consumer, *store, pipeline.get());
        }});
 }

@@ -35,14 +35,7 @@ int main() {
          stock::register_routes(ctx.router, *store);
          events::add_outbox_relay(ctx, "stock");
          ctx.components.push_back(std::make_unique<stock::ParkedOrderSweeper>(*ctx.db, *store, ctx.log));
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "stock",
-                                     .topics = {std::string(events::topic::order), std::string(events::topic::catalog)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         stock::register_consumers(*consumer, *store, pipeline.get());
-         ctx.components.push_back(std::move(consumer));
+         auto& consumer = events::add_consumer(ctx, "stock", {events::topic::order, events::topic::catalog});
+         stock::register_consumers(consumer, *store, pipeline.get());
        }});
 }

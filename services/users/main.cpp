@@ -27,14 +27,6 @@ int main() {
          store = std::make_unique<users::ProfileStore>(*ctx.db, events::Outbox("users"));
          users::register_routes(ctx.router, *store);
          events::add_outbox_relay(ctx, "users");
-         auto consumer = std::make_unique<events::ConsumerRunner>(
-             events::ConsumerOptions{.group = "users",
-                                     .topics = {std::string(events::topic::identity)},
-                                     .brokers = ctx.config.kafka_brokers,
-                                     .workers = ctx.config.consumer_workers,
-                                     .instance_id = ctx.config.kafka_instance_id},
-             *ctx.db, ctx.log, ctx.metrics);
-         users::register_consumers(*consumer, *store);
-         ctx.components.push_back(std::move(consumer));
+         users::register_consumers(events::add_consumer(ctx, "users", {events::topic::identity}), *store);
        }});
 }

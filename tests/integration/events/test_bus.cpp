@@ -31,13 +31,9 @@
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "stack_env.hpp"
+#include "test_prelude.hpp"
 
 extern char** environ;
-
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 
 namespace {
 

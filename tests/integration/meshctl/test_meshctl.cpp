@@ -20,12 +20,9 @@
 #include "shopmesh/events/relay.hpp"
 #include "shopmesh/events/topics.hpp"
 #include "stack_env.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
 using testing::meshctl;
-using testing::stack_var;
 
 namespace {
 

@@ -11,11 +11,8 @@
 
 #include "../saga/mesh_kit.hpp"
 #include "shopmesh/gateway/prometheus_text.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 namespace prom = gateway::prom;
 

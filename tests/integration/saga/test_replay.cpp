@@ -16,11 +16,8 @@
 #include "bus_fixture.hpp"
 #include "mesh_kit.hpp"
 #include "shopmesh/events/envelope.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 
 namespace {

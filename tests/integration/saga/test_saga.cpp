@@ -12,11 +12,8 @@
 #include <vector>
 
 #include "mesh_kit.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 
 namespace {

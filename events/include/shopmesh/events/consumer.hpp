@@ -7,10 +7,12 @@
 // A database outage is not the message's fault: it is retried until the database is back.
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -159,5 +161,10 @@ class ConsumerRunner : public core::Component {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// A service's consumer group on `topics`, with the service's brokers, workers and instance id,
+/// added to its components (started after setup). Register the handlers on the reference.
+ConsumerRunner& add_consumer(core::ServiceContext& ctx, std::string group,
+                             std::initializer_list<std::string_view> topics);
 
 }  // namespace shopmesh::events

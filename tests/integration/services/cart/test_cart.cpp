@@ -4,12 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "../orders/commerce_kit.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
 using namespace shopmesh::testing::commerce;
-using testing::eventually;
-using testing::stack_var;
 
 namespace {
 

@@ -5,11 +5,8 @@
 
 #include "../../saga/mesh_kit.hpp"
 #include "notification_events.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 namespace ev = testing::notification_events;
 

@@ -22,13 +22,10 @@
 #include "bus_fixture.hpp"
 #include "notification_events.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
 extern char** environ;
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 namespace ev = testing::notification_events;
 namespace fs = std::filesystem;

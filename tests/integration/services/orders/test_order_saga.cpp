@@ -5,12 +5,9 @@
 
 #include "commerce_kit.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
 using namespace shopmesh::testing::commerce;
-using testing::eventually;
-using testing::stack_var;
 
 namespace {
 

@@ -11,12 +11,9 @@
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_reserved_v1.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
 using namespace shopmesh::testing::commerce;
-using testing::eventually;
-using testing::stack_var;
 
 namespace {
 

@@ -8,12 +8,9 @@
 #include "shopmesh/contracts/product_created_v1.hpp"
 #include "shopmesh/events/envelope.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
 using namespace shopmesh::testing::commerce;
-using testing::eventually;
-using testing::stack_var;
 
 namespace {
 

@@ -14,11 +14,8 @@
 #include "shopmesh/contracts/stock_rejected_v1.hpp"
 #include "shopmesh/contracts/stock_reserved_v1.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 
 namespace {

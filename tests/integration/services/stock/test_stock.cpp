@@ -11,11 +11,8 @@
 #include "shopmesh/contracts/product_created_v1.hpp"
 #include "shopmesh/contracts/product_deleted_v1.hpp"
 #include "shopmesh/events/topics.hpp"
+#include "test_prelude.hpp"
 
-using namespace shopmesh;
-using namespace std::chrono_literals;
-using testing::eventually;
-using testing::stack_var;
 namespace kit = testing::kit;
 
 namespace {
