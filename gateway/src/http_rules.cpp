@@ -107,7 +107,12 @@ std::optional<Refusal> refusal_for_read_error(beast::error_code ec, ReadPhase ph
 }
 
 CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
-  const auto& header = parser.get();
+  Framing framing{parser.chunked(), std::nullopt};
+  if (const auto length = parser.content_length()) framing.content_length = *length;
+  return check_head(parser.get(), framing, routes);
+}
+
+CheckedHead check_head(const Request& header, const Framing& framing, const RouteTable& routes) {
   const std::string method(header.method_string());
   const std::string_view target = view(header.target());
   const auto q = target.find('?');
@@ -136,13 +141,13 @@ CheckedHead check_head(const RequestParser& parser, const RouteTable& routes) {
     out.refusal = Refusal{http::status::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request."};
     return out;
   }
-  if (te != header.end() && !(parser.chunked() && iequals(view(te->value()), "chunked"))) {
+  if (te != header.end() && !(framing.chunked && iequals(view(te->value()), "chunked"))) {
     // Only plain chunked framing is understood; anything else could desynchronise us and the
     // upstream about where this request ends (request smuggling).
     out.refusal = Refusal{http::status::bad_request, "Unsupported Transfer-Encoding."};
     return out;
   }
-  const auto length = parser.content_length();
+  const auto& length = framing.content_length;
   if (!normalized) {
     out.path = std::string(target.substr(0, std::min<std::size_t>(q, 256)));
     out.refusal = Refusal{http::status::bad_request, "Malformed request path."};

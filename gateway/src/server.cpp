@@ -14,6 +14,7 @@
 #include "shopmesh/gateway/config.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 #include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/plain_head.hpp"
 #include "shopmesh/gateway/revocation.hpp"
 #include "shopmesh/gateway/routes.hpp"
 #include "shopmesh/gateway/stage.hpp"
@@ -31,14 +32,29 @@ constexpr auto kProbeEvery = std::chrono::seconds(5);
 constexpr auto kProbeTimeout = std::chrono::milliseconds(2'000);
 constexpr std::size_t kPublic = 0, kAdmin = 1;  // the listeners, in the order they are added
 
-// http::async_read_header, except that the head's raw bytes are seen as the parser consumes them,
-// so that obsolete line folding is noticed (Beast unfolds it silently). Errors are Beast's: the end
-// of the stream is end_of_stream before any byte, partial_message within a head.
+// Reads a request head. A plain head, once all of it is here, is taken by the fast path
+// (plain_head.hpp) into `plain`. Otherwise the bytes go to Beast's parser from the first one on, as
+// http::async_read_header would, except that they are seen as the parser consumes them, so that
+// obsolete line folding is noticed (Beast unfolds it silently). Errors are Beast's: the end of the
+// stream is end_of_stream before any byte, partial_message within a head.
 asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::IoDeadline& deadline,
-                                             beast::flat_buffer& buffer, RequestParser& parser, bool& folded) {
+                                             beast::flat_buffer& buffer, RequestParser& parser,
+                                             std::size_t header_limit, bool& folded, std::optional<Request>& plain) {
   bool at_line_start = false;
+  bool to_beast = false;  // the fast path declined: Beast's parser reads this head
   for (;;) {
-    if (buffer.size() > 0) {
+    if (buffer.size() > 0 && !to_beast) {
+      plain.emplace();
+      const PlainHead head =
+          parse_plain_head({static_cast<const char*>(buffer.data().data()), buffer.size()}, header_limit, *plain);
+      if (head.state == PlainHead::State::parsed) {
+        buffer.consume(head.length);
+        co_return beast::error_code{};
+      }
+      plain.reset();
+      to_beast = head.state == PlainHead::State::declined;
+    }
+    if (buffer.size() > 0 && to_beast) {
       beast::error_code ec;
       const auto data = buffer.data();
       const std::size_t used = parser.put(data, ec);
@@ -50,6 +66,7 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
     auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
     const auto ec = deadline.checked(read_ec);
     if (ec == asio::error::eof) {
+      if (!to_beast && buffer.size() > 0) co_return beast::error_code(http::error::partial_message);
       if (!parser.got_some()) co_return beast::error_code(http::error::end_of_stream);
       beast::error_code eof;
       parser.put_eof(eof);
@@ -113,7 +130,9 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
   // The whole header must arrive within the header timeout: slow clients are closed.
   deadline.expires_after(config.header_timeout);
   bool folded = false;
-  const beast::error_code hec = co_await read_head(socket, deadline, buffer, parser, folded);
+  std::optional<Request> plain;  // the head, when the fast path read it (then there is no body)
+  const beast::error_code hec =
+      co_await read_head(socket, deadline, buffer, parser, parser_limits.header_limit, folded, plain);
 
   Exchange ex;
   ex.remote = conn.remote;
@@ -129,10 +148,10 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     }
     ex.refusal = refusal;
   } else {
-    auto& header = parser.get();
+    const Request& header = plain ? *plain : parser.get();
     ex.method = std::string(header.method_string());
     ex.head = header.method() == http::verb::head;
-    auto checked = check_head(parser, routes);
+    auto checked = plain ? check_head(*plain, Framing{}, routes) : check_head(parser, routes);
     if (folded && !checked.refusal)
       checked.refusal = Refusal{http::status::bad_request, "Header line folding (obs-fold) is not accepted."};
     ex.path = std::move(checked.path);
@@ -143,7 +162,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     ex.client_path = std::move(checked.client_path);
     ex.allow = std::move(checked.allow);
     ex.refusal = checked.refusal;
-    if (!ex.refusal) {
+    if (!ex.refusal && !plain) {
       parser.body_limit(checked.body_limit);
       if (!parser.is_done()) {
         if (beast::iequals(header[http::field::expect], "100-continue")) {
@@ -162,7 +181,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
         }
       }
     }
-    req = parser.release();
+    req = plain ? std::move(*plain) : parser.release();
     if (!ex.refusal) ex.version = req.version();  // a refusal is answered in HTTP/1.1
     keep_alive = !ex.refusal && req.keep_alive();
   }

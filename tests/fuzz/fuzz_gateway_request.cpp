@@ -22,6 +22,7 @@
 #include "shopmesh/gateway/config.hpp"
 #include "shopmesh/gateway/cors.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
+#include "shopmesh/gateway/plain_head.hpp"
 #include "shopmesh/gateway/rate_limit.hpp"
 #include "shopmesh/gateway/revocation.hpp"
 #include "shopmesh/gateway/routes.hpp"
@@ -184,6 +185,18 @@ void handle(Request& req, const CheckedHead& head, RateLimiter& limiter, Authent
   check_upstream_request(parse_upstream_bytes(upstream, target, req.body()), outcome.identity.get());
 }
 
+// The fast path's message against Beast's: method, target, version and every field, in order.
+void check_same_message(const Request& plain, const Request& beast) {
+  FUZZ_CHECK(plain.method() == beast.method() && view(plain.method_string()) == view(beast.method_string()));
+  FUZZ_CHECK(view(plain.target()) == view(beast.target()) && plain.version() == beast.version());
+  auto a = plain.begin(), b = beast.begin();
+  for (; a != plain.end() && b != beast.end(); ++a, ++b)
+    FUZZ_CHECK(a->name() == b->name() && view(a->name_string()) == view(b->name_string()) &&
+               view(a->value()) == view(b->value()));
+  FUZZ_CHECK(a == plain.end() && b == beast.end());
+  FUZZ_CHECK(plain.keep_alive() == beast.keep_alive());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -205,8 +218,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The server reads the head with its own loop so as to see the raw bytes the parser consumes;
     // Beast's read_header consumes the same, so here they are the input between the two offsets.
     const std::size_t head_start = stream.consumed().size() - buffer.size();
+    // The fast path over everything from here on: what it takes, Beast must read to the same message.
+    Request plain;
+    const PlainHead fast = parse_plain_head(fuzz::as_text(data, size).substr(head_start), kHeaderLimit, plain);
     beast::error_code ec;
     http::read_header(stream, buffer, parser, ec);
+    if (fast.state == PlainHead::State::parsed) {
+      FUZZ_CHECK(!ec && parser.is_done());
+      FUZZ_CHECK(stream.consumed().size() - buffer.size() - head_start == fast.length);
+      check_same_message(plain, parser.get());
+    }
     if (ec) {
       const auto refusal = refusal_for_read_error(ec, ReadPhase::head);
       if (refusal) FUZZ_CHECK(static_cast<int>(refusal->status) >= 400);

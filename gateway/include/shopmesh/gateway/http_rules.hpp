@@ -10,6 +10,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,12 @@ struct CheckedHead {
 /// not know (QUERY, BREW) or a TRACE with content is routed like any other, so the resource's owner
 /// answers it (405 with Allow), never a 5xx. Rewrites apply before matching (with the rewrite's method,
 /// when it changes it).
+/// The framing Beast's parser read from a head: chunked, or the Content-Length it took.
+struct Framing {
+  bool chunked = false;
+  std::optional<std::uint64_t> content_length;
+};
+CheckedHead check_head(const Request& head, const Framing& framing, const RouteTable& routes);
 CheckedHead check_head(const RequestParser& parser, const RouteTable& routes);
 
 /// Scans raw request-head bytes, in the pieces the parser consumes them, for obsolete line folding

@@ -1,0 +1,31 @@
+#pragma once
+// The fast path for the common request head. Most requests a gateway sees are plain: a token method,
+// an origin-form target of visible ASCII, HTTP/1.1 or 1.0, fields of visible ASCII, and no body (no
+// Content-Length, Transfer-Encoding or Upgrade). Such a head is read here line by line (memchr for
+// each line end, sixteen bytes at a time for each value) into the message Beast's parser would build
+// from it: the same method, target, version and fields, in order, values trimmed as Beast trims them.
+//
+// Anything else is declined, and Beast's parser then reads the same bytes from the start, so every
+// error, refusal, obsolete line folding and body stays Beast's. The fast path accepts a strict subset of
+// what Beast accepts and builds the same message from it: the gateway_request fuzz target checks both.
+#include <cstddef>
+#include <string_view>
+
+#include "shopmesh/gateway/http_rules.hpp"
+
+namespace shopmesh::gateway {
+
+struct PlainHead {
+  enum class State {
+    parsed,      // `out` holds the request; the head took `length` bytes
+    incomplete,  // no blank line yet, and fewer bytes than the header limit: read more, then ask again
+    declined,    // not a plain head (or over the limit): Beast's parser reads it
+  };
+  State state = State::declined;
+  std::size_t length = 0;
+};
+
+/// Reads a plain request head from the start of `bytes` into `out` (a fresh message).
+PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out);
+
+}  // namespace shopmesh::gateway
