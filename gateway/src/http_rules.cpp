@@ -210,8 +210,12 @@ void write_upstream_request(const Request& req, const ForwardInfo& info, Upstrea
   h.append(" HTTP/1.1\r\n");
   const auto connection = req.find(http::field::connection);
   const std::string_view connection_tokens = connection == req.end() ? std::string_view() : view(connection->value());
+  // A bearer token the gateway verified stops here: the service gets the identity it proves,
+  // signed. A token it did not accept goes on, so that the service says what it makes of it.
+  const bool token_verified = info.identity != nullptr;
   for (const auto& f : req)
-    if (!is_hop_by_hop(f, connection_tokens) && !is_set_by_gateway(f))
+    if (!is_hop_by_hop(f, connection_tokens) && !is_set_by_gateway(f) &&
+        !(token_verified && f.name() == http::field::authorization))
       append_field(h, view(f.name_string()), view(f.value()));
   core::MeshIdentity signed_identity;
   if (info.identity != nullptr) {

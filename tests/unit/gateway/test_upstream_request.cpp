@@ -27,6 +27,7 @@ Request client_request() {
   req.set(http::field::te, "trailers");
   req.set(http::field::expect, "100-continue");
   req.set(http::field::content_type, "application/json");
+  req.set(http::field::authorization, "Bearer the-verified-token");
   req.set("X-Mesh-Auth", "v1.orders.9999999999.forged");
   req.body() = R"({"items":[]})";
   return req;
@@ -73,6 +74,7 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
   CHECK(req[http::field::host] == "api.shop.example");
   CHECK(req["traceparent"] == "00-trace");
   CHECK(req["X-Forwarded-Proto"] == "http");
+  CHECK(req.count(http::field::authorization) == 0);  // verified: the identity stands in for it
   CHECK(req.body() == client.body());
   CHECK(req.keep_alive());
   CHECK(client["X-User-Id"] == "someone-else");  // the client's request is left as it was
@@ -87,6 +89,7 @@ TEST_CASE("gateway upstream request: client identity, forwarding and hop-by-hop 
 TEST_CASE("gateway upstream request: without a verified caller no identity header is forwarded", "[gateway]") {
   const Request req = upstream_of(client_request(), {"/api/orders", "rid-2", "00-trace", "203.0.113.7", nullptr, &kMesh});
   for (const auto& f : req) CHECK_FALSE(is_identity_header({f.name_string().data(), f.name_string().size()}));
+  CHECK(req[http::field::authorization] == "Bearer the-verified-token");  // not verified: the service decides
   CHECK(kMesh.verify(std::string(req["X-Mesh-Auth"]), "POST", "/api/orders", {}) == "gateway");
 }
 
