@@ -42,7 +42,6 @@ int main() {
   core::Logger log("gateway", core::parse_log_level(config.log_level));
   log.flush_every(config.log_flush);
 #ifdef SHOPMESH_MIMALLOC
-  // Also keeps the link to libmimalloc (which replaces malloc) when the linker drops unused libraries.
   log.info("allocator", {{"name", "mimalloc"}, core::num("version", static_cast<long long>(mi_version()))});
 #endif
   try {

@@ -19,10 +19,11 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
-# mimalloc replaces glibc's malloc in the gateway: a proxied request allocates a few dozen small
-# blocks (coroutine frames, header fields, strings), and glibc's malloc and free were an eighth of
-# its user-space instructions (callgrind), mimalloc's a third of that. Not under the sanitizers,
-# which bring their own allocator.
+# mimalloc replaces glibc's malloc in the gateway and the services: a proxied request allocates a few
+# dozen small blocks (coroutine frames, header fields, strings), and glibc's malloc and free were an
+# eighth of the gateway's user-space instructions (callgrind), mimalloc's a third of that; a service
+# copies each request's headers into core::Request likewise. Not under the sanitizers, which bring
+# their own allocator.
 if(NOT SHOPMESH_SANITIZE AND NOT SHOPMESH_FUZZ)
   find_package(mimalloc 2 CONFIG REQUIRED)
 endif()

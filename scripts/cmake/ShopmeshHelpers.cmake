@@ -43,6 +43,15 @@ function(shopmesh_embed_text target symbol file)
   target_sources(${target} PRIVATE ${out})
 endfunction()
 
+# shopmesh_use_mimalloc(<target>): malloc and free from mimalloc (see ShopmeshDeps.cmake), where it is found.
+function(shopmesh_use_mimalloc target)
+  if(TARGET mimalloc)
+    target_link_libraries(${target} PRIVATE mimalloc)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/scripts/cmake/keep_mimalloc.cpp)
+    target_compile_definitions(${target} PRIVATE SHOPMESH_MIMALLOC)
+  endif()
+endfunction()
+
 # shopmesh_service(<name>): services/<name>/ with src/*.cpp -> <name>_lib, main.cpp -> shopmesh-<name>,
 # migrations/*.sql embedded, queries.sql generated into shopmesh/<name>/queries.hpp, tests/unit/services/<name>/*.cpp
 # (if any) linked against the same library.
@@ -57,5 +66,6 @@ function(shopmesh_service name)
   endif()
   add_executable(shopmesh-${name} ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp)
   target_link_libraries(shopmesh-${name} PRIVATE ${name}_lib)
+  shopmesh_use_mimalloc(shopmesh-${name})
   install(TARGETS shopmesh-${name} RUNTIME DESTINATION bin)
 endfunction()
