@@ -1,7 +1,9 @@
 #include "shopmesh/gateway/plain_head.hpp"
 
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -58,33 +60,14 @@ bool is_value_text(std::string_view s) {
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-// Fields whose meaning Beast's parser reads (framing, upgrade, connection options): only the plain
-// Connection values are taken here, the rest go to Beast.
-bool needs_beast(boost::beast::http::field f, std::string_view value) {
-  using http::field;
-  switch (f) {
-    case field::content_length:
-    case field::transfer_encoding:
-    case field::upgrade:
-    case field::proxy_connection:
-      return true;
-    case field::connection:
-      return !(boost::beast::iequals(value, "keep-alive") || boost::beast::iequals(value, "close"));
-    default:
-      return false;
-  }
-}
-
-}  // namespace
-
-PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out) {
-  using State = PlainHead::State;
-  const char* const begin = bytes.data();
-  const char* const end = begin + bytes.size();
-  const char* p = begin;
-  // The next line, without its CRLF; false when it has not all arrived (or is not CRLF-terminated).
+// The next line from `p`, without its CRLF: false when it has not all arrived (`incomplete`) or does
+// not end in CRLF.
+struct Lines {
+  const char* p;
+  const char* end;
   bool incomplete = false;
-  auto next_line = [&](std::string_view& line) {
+
+  bool next(std::string_view& line) {
     const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (lf == nullptr) {
       incomplete = true;
@@ -94,48 +77,126 @@ PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Req
     line = {p, static_cast<std::size_t>(lf - 1 - p)};
     p = lf + 1;
     return true;
-  };
-  const auto give_up = [&] {
-    const bool more = incomplete && bytes.size() < header_limit;
-    return PlainHead{more ? State::incomplete : State::declined, 0};
-  };
+  }
+};
 
-  // request-line = method SP origin-form SP HTTP-version
+// What a field means to the fast path.
+enum class FieldUse { plain, content_length, decline };
+
+// Fields whose meaning Beast's parser reads (framing, upgrade, connection options): only the plain
+// Connection values are taken here; a Content-Length is for the caller to decide.
+FieldUse use_of(http::field f, std::string_view value) {
+  using http::field;
+  switch (f) {
+    case field::content_length:
+      return FieldUse::content_length;
+    case field::transfer_encoding:
+    case field::upgrade:
+    case field::proxy_connection:
+      return FieldUse::decline;
+    case field::connection:
+      return boost::beast::iequals(value, "keep-alive") || boost::beast::iequals(value, "close") ? FieldUse::plain
+                                                                                                 : FieldUse::decline;
+    default:
+      return FieldUse::plain;
+  }
+}
+
+// The field lines up to and with the blank line, into `out`. `content_length` is set from the one
+// Content-Length of digits a head may have (nullptr: a head with one is declined).
+template <bool isRequest>
+bool read_fields(Lines& lines, http::message<isRequest, http::string_body>& out,
+                 std::optional<std::uint64_t>* content_length) {
   std::string_view line;
-  if (!next_line(line)) return give_up();
-  const auto sp1 = line.find(' ');
-  const auto sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp1 == sp2) return give_up();
-  const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const std::string_view version = line.substr(sp2 + 1);
-  if (!is_token(method) || target.empty() || target.front() != '/' || !is_visible(target)) return give_up();
-  unsigned minor = 0;
-  if (version == "HTTP/1.1")
-    minor = 1;
-  else if (version != "HTTP/1.0")
-    return give_up();
-
-  out.method_string({method.data(), method.size()});
-  out.target({target.data(), target.size()});
-  out.version(10 + minor);
   for (;;) {
-    if (!next_line(line)) return give_up();
-    if (line.empty()) break;  // the blank line: the head is whole
+    if (!lines.next(line)) return false;
+    if (line.empty()) return true;  // the blank line: the head is whole
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return give_up();
+    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return false;
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
     while (!value.empty() && is_ows(value.back())) value.remove_suffix(1);
-    if (!is_value_text(value)) return give_up();
+    if (!is_value_text(value)) return false;
     const std::string_view name = line.substr(0, colon);
     const auto f = http::string_to_field({name.data(), name.size()});
-    if (needs_beast(f, value)) return give_up();
+    switch (use_of(f, value)) {
+      case FieldUse::plain:
+        break;
+      case FieldUse::decline:
+        return false;
+      case FieldUse::content_length: {
+        if (content_length == nullptr || content_length->has_value() || value.empty() || value.size() > 18)
+          return false;
+        std::uint64_t n = 0;
+        for (char c : value) {
+          if (c < '0' || c > '9') return false;
+          n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        *content_length = n;
+        break;
+      }
+    }
     out.insert(f, {name.data(), name.size()}, {value.data(), value.size()});
   }
-  const auto length = static_cast<std::size_t>(p - begin);
+}
+
+PlainHead finish(const Lines& lines, bool whole, std::string_view bytes, std::size_t header_limit) {
+  using State = PlainHead::State;
+  if (!whole) return {lines.incomplete && bytes.size() < header_limit ? State::incomplete : State::declined, 0};
+  const auto length = static_cast<std::size_t>(lines.p - bytes.data());
   if (length >= header_limit) return {State::declined, 0};
   return {State::parsed, length};
+}
+
+}  // namespace
+
+PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out) {
+  // request-line = method SP origin-form SP HTTP-version
+  Lines lines{bytes.data(), bytes.data() + bytes.size()};
+  std::string_view line;
+  if (!lines.next(line)) return finish(lines, false, bytes, header_limit);
+  const auto sp1 = line.find(' ');
+  const auto sp2 = line.rfind(' ');
+  if (sp1 == std::string_view::npos || sp1 == sp2) return finish(lines, false, bytes, header_limit);
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  if (!is_token(method) || target.empty() || target.front() != '/' || !is_visible(target) ||
+      (version != "HTTP/1.1" && version != "HTTP/1.0"))
+    return finish(lines, false, bytes, header_limit);
+  out.method_string({method.data(), method.size()});
+  out.target({target.data(), target.size()});
+  out.version(version == "HTTP/1.1" ? 11 : 10);
+  return finish(lines, read_fields(lines, out, nullptr), bytes, header_limit);
+}
+
+PlainHead parse_plain_response_head(std::string_view bytes, std::size_t header_limit, bool head_request,
+                                    std::uint64_t body_limit, http::response<http::string_body>& out,
+                                    std::uint64_t& body_length) {
+  // status-line = HTTP-version SP 3DIGIT SP reason-phrase
+  Lines lines{bytes.data(), bytes.data() + bytes.size()};
+  std::string_view line;
+  if (!lines.next(line)) return finish(lines, false, bytes, header_limit);
+  if (line.size() < 13 || (line.substr(0, 9) != "HTTP/1.1 " && line.substr(0, 9) != "HTTP/1.0 ") || line[12] != ' ')
+    return finish(lines, false, bytes, header_limit);
+  int status = 0;
+  for (char c : line.substr(9, 3)) {
+    if (c < '0' || c > '9') return finish(lines, false, bytes, header_limit);
+    status = status * 10 + (c - '0');
+  }
+  // Statuses without a body (1xx, 204, 304) and reasons of other than plain text: Beast's.
+  const std::string_view reason = line.substr(13);
+  if (status < 200 || status > 599 || status == 204 || status == 304 || !is_value_text(reason))
+    return finish(lines, false, bytes, header_limit);
+  out.result(static_cast<unsigned>(status));
+  out.version(line[7] == '1' ? 11 : 10);
+  out.reason({reason.data(), reason.size()});
+  std::optional<std::uint64_t> length;
+  const bool whole = read_fields(lines, out, &length);
+  // Without a Content-Length the body would run to the end of the connection: Beast's.
+  if (whole && (!length || *length > body_limit)) return {PlainHead::State::declined, 0};
+  body_length = whole && !head_request ? *length : 0;
+  return finish(lines, whole, bytes, header_limit);
 }
 
 }  // namespace shopmesh::gateway

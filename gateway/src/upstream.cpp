@@ -4,12 +4,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 #include <prometheus/gauge.h>
 
 #include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/gateway/plain_head.hpp"
 
 namespace shopmesh::gateway {
 namespace asio = boost::asio;
@@ -72,6 +75,55 @@ std::int64_t now_ms() {
 bool is_stale_connection_error(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::eof;
+}
+
+constexpr std::size_t kHeaderLimit = 8 * 1024;  // Beast's default for a response parser
+constexpr std::uint64_t kBodyLimit = 64 * 1024 * 1024;
+
+// Reads an instance's answer into `out`: a plain head (plain_head.hpp) and the Content-Length body
+// after it straight from the buffer, else Beast's parser over the same bytes. Also says how many bytes
+// came from the socket (none: the connection was closed before it answered).
+asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled& conn, bool head_request,
+                                                                          http::response<http::string_body>& out) {
+  std::size_t got = 0;
+  std::size_t head_length = 0;
+  std::uint64_t body_length = 0;
+  bool plain = false;
+  for (;;) {
+    if (!plain && conn.buffer.size() > 0) {
+      http::response<http::string_body> head;
+      const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
+      const PlainHead h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
+      if (h.state == PlainHead::State::declined) break;
+      if (h.state == PlainHead::State::parsed) {
+        plain = true;
+        head_length = h.length;
+        out = std::move(head);
+      }
+    }
+    if (plain && conn.buffer.size() >= head_length + body_length) {
+      const auto* bytes = static_cast<const char*>(conn.buffer.data().data());
+      out.body().assign(bytes + head_length, body_length);
+      conn.buffer.consume(head_length + body_length);
+      co_return std::tuple{beast::error_code{}, got};
+    }
+    const std::size_t want = plain ? std::max<std::size_t>(4096, head_length + body_length - conn.buffer.size()) : 4096;
+    auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(want), asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::eof) {
+      const bool nothing = got == 0 && conn.buffer.size() == 0;  // closed before answering, as Beast says it
+      co_return std::tuple{beast::error_code(nothing ? http::error::end_of_stream : http::error::partial_message), got};
+    }
+    if (ec) co_return std::tuple{ec, got};
+    conn.buffer.commit(n);
+    got += n;
+  }
+  // Beast reads from here, the bytes already in the buffer first.
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kBodyLimit);
+  parser.skip(head_request);  // a HEAD answer has no body to read
+  auto [ec, n] = co_await http::async_read(conn.socket, conn.buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (!ec) out = parser.release();
+  co_return std::tuple{ec, got + n};
 }
 
 }  // namespace
@@ -187,10 +239,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       result.error = "write: " + wec.message();
       co_return result;
     }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    parser.skip(request.method == http::verb::head);  // a HEAD answer has no body to read
-    auto [read_ec, rn] = co_await http::async_read(socket, conn->buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, rn] = co_await read_response(*conn, request.method == http::verb::head, result.response);
     const auto rec = conn->deadline.checked(read_ec);
     conn->deadline.disarm();
     if (rec) {
@@ -199,7 +248,6 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       result.error = "read: " + rec.message();
       co_return result;
     }
-    result.response = parser.release();
     inst.answered(true);
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
     if (result.response.keep_alive() && conn->buffer.size() == 0)

@@ -1,14 +1,18 @@
 #pragma once
-// The fast path for the common request head. Most requests a gateway sees are plain: a token method,
-// an origin-form target of visible ASCII, HTTP/1.1 or 1.0, fields of visible ASCII, and no body (no
-// Content-Length, Transfer-Encoding or Upgrade). Such a head is read here line by line (memchr for
-// each line end, sixteen bytes at a time for each value) into the message Beast's parser would build
-// from it: the same method, target, version and fields, in order, values trimmed as Beast trims them.
+// The fast path for the common request head, and for the common answer from an upstream. Most
+// requests a gateway sees are plain: a token method, an origin-form target of visible ASCII, HTTP/1.1
+// or 1.0, fields of visible ASCII, and no body (no Content-Length, Transfer-Encoding or Upgrade); most
+// answers are a status line, plain fields and a Content-Length body. Such a head is read here line by
+// line (memchr for each line end, sixteen bytes at a time for each value) into the message Beast's
+// parser would build from it: the same start line and fields, in order, values trimmed as Beast trims
+// them.
 //
 // Anything else is declined, and Beast's parser then reads the same bytes from the start, so every
-// error, refusal, obsolete line folding and body stays Beast's. The fast path accepts a strict subset of
-// what Beast accepts and builds the same message from it: the gateway_request fuzz target checks both.
+// error, refusal, obsolete line folding and other framing stays Beast's. The fast path accepts a
+// strict subset of what Beast accepts and builds the same message from it: the gateway_request fuzz
+// target checks requests, tests/unit/gateway/test_plain_head.cpp both kinds, over mutated heads.
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "shopmesh/gateway/http_rules.hpp"
@@ -27,5 +31,14 @@ struct PlainHead {
 
 /// Reads a plain request head from the start of `bytes` into `out` (a fresh message).
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out);
+
+/// The same for an upstream's answer: a status line of HTTP/1.1 or 1.0, a status of 200-599 but 204
+/// and 304 (a body follows), a plain-text reason, plain fields with exactly one Content-Length of
+/// digits, at most `body_limit`. `body_length` is the body to read after the head (0 for the answer to
+/// a HEAD, which has none). What Beast would read otherwise (chunked, to the end of the connection, no
+/// body) is declined.
+PlainHead parse_plain_response_head(std::string_view bytes, std::size_t header_limit, bool head_request,
+                                    std::uint64_t body_limit, http::response<http::string_body>& out,
+                                    std::uint64_t& body_length);
 
 }  // namespace shopmesh::gateway
