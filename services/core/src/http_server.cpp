@@ -139,6 +139,7 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
     auto q = request.target.find('?');
     request.path = request.target.substr(0, q);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
+    request.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& field : msg) request.headers.add(std::string(field.name_string()), std::string(field.value()));
     request.body = std::move(msg.body());
     request.remote_address = conn.remote;

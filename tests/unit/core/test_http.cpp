@@ -97,6 +97,10 @@ TEST_CASE("http: headers are case-insensitive", "[http]") {
   CHECK(h.get("x-user-id") == "1");
   h.remove("X-USER-ID");
   CHECK_FALSE(h.get("x-user-id"));
+  h.add("X-[A]", "2");  // '[' and '{' differ by the case bit, but are no letters
+  CHECK(h.get("x-[a]") == "2");
+  CHECK_FALSE(h.get("X-{A}"));
+  CHECK(h.count("X-[a]") == 1);
 }
 
 TEST_CASE("http: query and form values must be percent-encoded UTF-8 without NUL (else 400 naming them)",

@@ -20,6 +20,7 @@ namespace shopmesh::core {
 class Headers {
  public:
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void reserve(std::size_t n) { items_.reserve(n); }
   void set(std::string_view name, std::string value);
   std::optional<std::string_view> get(std::string_view name) const;
   std::size_t count(std::string_view name) const;
