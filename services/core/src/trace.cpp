@@ -1,5 +1,6 @@
 #include "shopmesh/core/trace.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace shopmesh::core {
@@ -15,16 +16,15 @@ bool all_zero(std::string_view s) {
   return s.find_first_not_of('0') == std::string_view::npos;
 }
 
-std::string random_hex(std::size_t chars) {
+// Fills `out` with random lower-case hex digits, not all zero (W3C: an all-zero id is invalid).
+void random_hex(char* out, std::size_t chars) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out(chars, '0');
   for (std::size_t i = 0; i < chars;) {
     auto v = rng();
     for (int k = 0; k < 16 && i < chars; ++k, ++i, v >>= 4) out[i] = hex[v & 0xf];
   }
-  if (all_zero(out)) out.back() = '1';
-  return out;
+  if (all_zero({out, chars})) out[chars - 1] = '1';
 }
 
 }  // namespace
@@ -38,15 +38,18 @@ bool is_valid_traceparent(std::string_view in) {
 }
 
 TraceContext continue_or_start_trace(std::string_view in) {
+  // "00-" trace-id(32) "-" parent-id(16: our span, new) "-" flags(2), written in place.
   TraceContext ctx;
-  std::string flags = "01";
+  ctx.traceparent.assign("00-................................-................-01");
+  char* p = ctx.traceparent.data();
   if (is_valid_traceparent(in)) {
-    ctx.trace_id = std::string(in.substr(3, 32));
-    flags = std::string(in.substr(53, 2));
+    std::copy_n(in.data() + 3, 32, p + 3);
+    std::copy_n(in.data() + 53, 2, p + 53);
   } else {
-    ctx.trace_id = random_hex(32);
+    random_hex(p + 3, 32);
   }
-  ctx.traceparent = "00-" + ctx.trace_id + "-" + random_hex(16) + "-" + flags;
+  random_hex(p + 36, 16);
+  ctx.trace_id.assign(p + 3, 32);
   return ctx;
 }
 

@@ -319,4 +319,8 @@ TEST_CASE("gateway trace: a valid traceparent is continued, anything else starts
   CHECK(core::is_valid_traceparent(incoming));
   CHECK_FALSE(core::is_valid_traceparent("garbage"));
   CHECK(core::is_valid_traceparent(core::continue_or_start_trace("").traceparent));
+  // The caller's flags go on (not sampled stays not sampled); a new trace is sampled.
+  const std::string unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+  CHECK(core::continue_or_start_trace(unsampled).traceparent.ends_with("-00"));
+  CHECK(core::continue_or_start_trace("").traceparent.ends_with("-01"));
 }
