@@ -24,23 +24,6 @@ std::string dump(const Request& req) {
   return out;
 }
 
-// Parses `bytes` with both; the fast path must take it, and Beast must build the same message.
-std::string same_as_beast(const std::string& bytes) {
-  Request fast;
-  const PlainHead head = parse_plain_head(bytes, kLimit, fast);
-  REQUIRE(head.state == State::parsed);
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(kLimit);
-  beast::error_code ec;
-  const auto used = parser.put(boost::asio::buffer(bytes), ec);
-  REQUIRE_FALSE(ec);
-  REQUIRE(parser.is_done());
-  CHECK(used == head.length);
-  CHECK(dump(fast) == dump(parser.get()));
-  CHECK(fast.keep_alive() == parser.get().keep_alive());
-  return dump(fast);
-}
-
 using Answer = http::response<http::string_body>;
 
 std::string dump(const Answer& res) {
@@ -50,29 +33,30 @@ std::string dump(const Answer& res) {
   return out + "body=[" + res.body() + "]\n";
 }
 
-// The fast path's answer to `bytes` (its head, then the body after it), or nullopt when it declined
-// (or wants more). Beast's parser, given the same bytes, must then read the same answer.
-std::optional<std::string> fast_answer(const std::string& bytes, bool head_request, std::size_t* used = nullptr) {
-  Answer fast;
-  std::uint64_t body = 0;
-  const PlainHead head = parse_plain_response_head(bytes, kLimit, head_request, 1 << 20, fast, body);
-  if (head.state != State::parsed || bytes.size() < head.length + body) return std::nullopt;
-  fast.body() = bytes.substr(head.length, body);
-  if (used) *used = head.length + body;
-  return dump(fast);
-}
-
-std::optional<std::string> beast_answer(const std::string& bytes, bool head_request, std::size_t* used = nullptr) {
-  http::response_parser<http::string_body> parser;
+// What Beast's parser reads from `bytes`, as dump() shows it, and how many bytes it took; nullopt
+// when it fails or wants more.
+template <bool isRequest>
+std::optional<std::string> beast_read(http::parser<isRequest, http::string_body>& parser, const std::string& bytes,
+                                      std::size_t* used) {
   parser.header_limit(kLimit);
-  parser.body_limit(1 << 20);
-  parser.skip(head_request);
   parser.eager(true);
   beast::error_code ec;
   const auto n = parser.put(boost::asio::buffer(bytes), ec);
   if (ec || !parser.is_done()) return std::nullopt;
   if (used) *used = n;
   return dump(parser.get());
+}
+
+std::optional<std::string> beast_request(const std::string& bytes, std::size_t* used = nullptr) {
+  http::request_parser<http::string_body> parser;
+  return beast_read(parser, bytes, used);
+}
+
+std::optional<std::string> beast_answer(const std::string& bytes, bool head_request, std::size_t* used = nullptr) {
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1 << 20);
+  parser.skip(head_request);
+  return beast_read(parser, bytes, used);
 }
 
 std::optional<std::string> fast_request(const std::string& bytes, std::size_t* used = nullptr) {
@@ -83,14 +67,26 @@ std::optional<std::string> fast_request(const std::string& bytes, std::size_t* u
   return dump(fast);
 }
 
-std::optional<std::string> beast_request(const std::string& bytes, std::size_t* used = nullptr) {
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(kLimit);
-  beast::error_code ec;
-  const auto n = parser.put(boost::asio::buffer(bytes), ec);
-  if (ec || !parser.is_done()) return std::nullopt;
-  if (used) *used = n;
-  return dump(parser.get());
+// The fast path's answer to `bytes` (its head, then the body after it), or nullopt when it declined
+// (or wants more).
+std::optional<std::string> fast_answer(const std::string& bytes, bool head_request, std::size_t* used = nullptr) {
+  Answer fast;
+  std::uint64_t body = 0;
+  const PlainHead head = parse_plain_response_head(bytes, kLimit, head_request, 1 << 20, fast, body);
+  if (head.state != State::parsed || bytes.size() < head.length + body) return std::nullopt;
+  fast.body() = bytes.substr(head.length, body);
+  if (used) *used = head.length + body;
+  return dump(fast);
+}
+
+// The fast path must take `bytes`, and Beast read the same message from as many bytes.
+std::string same_as_beast(const std::string& bytes) {
+  std::size_t fast_used = 0, beast_used = 0;
+  const auto fast = fast_request(bytes, &fast_used);
+  REQUIRE(fast);
+  CHECK(fast == beast_request(bytes, &beast_used));
+  CHECK(fast_used == beast_used);
+  return *fast;
 }
 
 // `sample` with a few bytes changed, inserted or removed, from bytes that matter to a parser.
