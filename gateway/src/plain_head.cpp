@@ -150,6 +150,12 @@ PlainHead finish(const Lines& lines, bool whole, std::string_view bytes, std::si
 
 }  // namespace
 
+bool head_ended(std::string_view bytes, std::size_t& searched) {
+  const std::size_t from = searched > 3 ? searched - 3 : 0;
+  searched = bytes.size();
+  return from < bytes.size() && bytes.find("\r\n\r\n", from) != std::string_view::npos;
+}
+
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out) {
   // request-line = method SP origin-form SP HTTP-version
   Lines lines{bytes.data(), bytes.data() + bytes.size()};

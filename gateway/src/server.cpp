@@ -41,18 +41,24 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
                                              beast::flat_buffer& buffer, RequestParser& parser,
                                              std::size_t header_limit, bool& folded, std::optional<Request>& plain) {
   bool at_line_start = false;
-  bool to_beast = false;  // the fast path declined: Beast's parser reads this head
+  bool to_beast = false;    // the fast path declined: Beast's parser reads this head
+  std::size_t searched = 0;  // of the buffer, for the head's end (0: the fast path has not looked yet)
   for (;;) {
     if (buffer.size() > 0 && !to_beast) {
-      plain.emplace();
-      const PlainHead head =
-          parse_plain_head({static_cast<const char*>(buffer.data().data()), buffer.size()}, header_limit, *plain);
-      if (head.state == PlainHead::State::parsed) {
-        buffer.consume(head.length);
-        co_return beast::error_code{};
+      const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+      // The first bytes are parsed at once (a whole head, usually); after that, only once it has ended.
+      if (searched == 0 || head_ended(bytes, searched)) {
+        plain.emplace();
+        const PlainHead head = parse_plain_head(bytes, header_limit, *plain);
+        if (head.state == PlainHead::State::parsed) {
+          buffer.consume(head.length);
+          co_return beast::error_code{};
+        }
+        plain.reset();
+        to_beast = head.state == PlainHead::State::declined;
       }
-      plain.reset();
-      to_beast = head.state == PlainHead::State::declined;
+      searched = bytes.size();
+      to_beast = to_beast || bytes.size() >= header_limit;  // no end within the limit: Beast says so
     }
     if (buffer.size() > 0 && to_beast) {
       beast::error_code ec;

@@ -89,17 +89,22 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
   std::size_t head_length = 0;
   std::uint64_t body_length = 0;
   bool plain = false;
+  std::size_t searched = 0;  // as in the server's read_head: parsed at once, then only once the head has ended
   for (;;) {
     if (!plain && conn.buffer.size() > 0) {
-      http::response<http::string_body> head;
       const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
-      const PlainHead h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
-      if (h.state == PlainHead::State::declined) break;
-      if (h.state == PlainHead::State::parsed) {
-        plain = true;
-        head_length = h.length;
-        out = std::move(head);
+      if (searched == 0 || head_ended(bytes, searched)) {
+        http::response<http::string_body> head;
+        const PlainHead h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
+        if (h.state == PlainHead::State::declined) break;
+        if (h.state == PlainHead::State::parsed) {
+          plain = true;
+          head_length = h.length;
+          out = std::move(head);
+        }
       }
+      searched = bytes.size();
+      if (!plain && bytes.size() >= kHeaderLimit) break;  // no end within the limit: Beast says so
     }
     if (plain && conn.buffer.size() >= head_length + body_length) {
       const auto* bytes = static_cast<const char*>(conn.buffer.data().data());

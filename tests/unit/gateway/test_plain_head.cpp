@@ -141,6 +141,22 @@ TEST_CASE("plain head: waits for the blank line, up to the header limit", "[gate
   CHECK(state_of("GET /a HTTP/1.1\r\nHost: gw\r\n\r\n", 29) == State::declined);  // a head of 29 bytes
 }
 
+TEST_CASE("plain head: the end of a head is searched for in what is new only", "[gateway][plain_head]") {
+  const std::string head = "GET /a HTTP/1.1\r\nHost: gw\r\n\r\n";
+  std::size_t searched = 0;
+  bool ended = false;
+  std::size_t at = 0;
+  for (std::size_t n = 1; n <= head.size() && !ended; ++n) {  // a byte at a time
+    ended = head_ended(std::string_view(head).substr(0, n), searched);
+    CHECK(searched == n);
+    at = n;
+  }
+  CHECK(ended);
+  CHECK(at == head.size());  // not before its last byte
+  searched = 0;
+  CHECK_FALSE(head_ended("GET / HTTP/1.1\r\n", searched));
+}
+
 TEST_CASE("plain head: declines what Beast must read or refuse", "[gateway][plain_head]") {
   const std::vector<std::string> declined = {
       "POST /api/orders HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",        // a body

@@ -29,6 +29,12 @@ struct PlainHead {
   std::size_t length = 0;
 };
 
+/// Whether a blank line (the end of a head) is in `bytes`, searching only what came after `searched`
+/// (less the three bytes a CRLFCRLF may straddle), which is then set to bytes.size(). A reader asks
+/// this before parsing again, so that a head trickling in byte by byte costs linear time, not
+/// quadratic.
+bool head_ended(std::string_view bytes, std::size_t& searched);
+
 /// Reads a plain request head from the start of `bytes` into `out` (a fresh message).
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out);
 
