@@ -255,6 +255,14 @@ void frame_payload(http::response<http::string_body>& res) {
     if (status != http::status::not_modified) res.erase(http::field::content_length);
     return;
   }
+  // Already framed as prepare_payload would (an upstream's answer, usually): nothing to rewrite.
+  const auto length = res.find(http::field::content_length);
+  if (length != res.end() && res.find(http::field::transfer_encoding) == res.end()) {
+    const auto value = length->value();
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec == std::errc() && end == value.data() + value.size() && n == res.body().size()) return;
+  }
   res.prepare_payload();
 }
 

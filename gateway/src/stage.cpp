@@ -1,6 +1,7 @@
 #include "shopmesh/gateway/stage.hpp"
 
 #include <exception>
+#include <utility>
 
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
@@ -29,10 +30,12 @@ boost::asio::awaitable<Response> Chain::run(Request& req, Exchange& ex, std::str
   try {
     for (; at < stages_.size(); ++at) {
       Stage& stage = *stages_[at];
-      if (stage.waits(ex))
+      if (stage.waits(ex)) {
         answer = co_await stage.request_async(req, ex);
-      else
+      } else {
         answer = stage.request(req, ex);
+        if (!answer && std::exchange(ex.defer, false)) answer = co_await stage.request_async(req, ex);
+      }
       if (answer) break;
     }
     if (!answer) answer = problem(http::status::not_found, "No such route.", ex);

@@ -33,13 +33,12 @@ asio::awaitable<void> AuthenticateStage::wait_for_jwks() {
   co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange& ex) {
-  const auto authorization = header_value(req, http::field::authorization);
-  auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
-  if (outcome.state == TokenState::invalid && !outcome.unknown_kid.empty() && config_.jwks_wait.count() > 0) {
-    co_await wait_for_jwks();  // a new signing key, or the JWKS not loaded yet: look once more
-    outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
-  }
+bool AuthenticateStage::waits_for_keys(const AuthOutcome& outcome) const {
+  // A new signing key, or the JWKS not loaded yet: worth a look once more.
+  return outcome.state == TokenState::invalid && !outcome.unknown_kid.empty() && config_.jwks_wait.count() > 0;
+}
+
+Answer AuthenticateStage::decide(const AuthOutcome& outcome, Exchange& ex, bool token_present) {
   if (outcome.state == TokenState::invalid) {
     ex.auth_error = outcome.reason;
     metrics_.auth_failure(outcome.reason);
@@ -52,19 +51,42 @@ asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange&
     case Access::allow:
       break;
     case Access::unauthenticated:
-      co_return unauthorized(ex, authorization.has_value(), outcome.reason);
+      return unauthorized(ex, token_present, outcome.reason);
     case Access::forbidden: {
       Response res = problem(http::status::forbidden, "This route is for administrators.", ex);
       res.set(http::field::www_authenticate, R"(Bearer realm="shopmesh", error="insufficient_scope")");
-      co_return res;
+      return res;
     }
   }
-  if (!ex.identity) co_return std::nullopt;
-  if (sessions_->known_revoked(*ex.identity)) {
+  if (ex.identity && sessions_->known_revoked(*ex.identity)) {
     metrics_.auth_failure("revoked");
-    co_return unauthorized(ex, true, "revoked");
+    return unauthorized(ex, true, "revoked");
   }
+  return std::nullopt;
+}
+
+Answer AuthenticateStage::request(Request& req, Exchange& ex) {
+  const auto authorization = header_value(req, http::field::authorization);
+  const auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  if (waits_for_keys(outcome)) {
+    ex.defer = true;
+    return std::nullopt;
+  }
+  if (auto answer = decide(outcome, ex, authorization.has_value())) return answer;
   // The feed vouching for every recent revocation is the common case: no session check to wait for.
+  if (ex.identity && !feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) ex.defer = true;
+  return std::nullopt;
+}
+
+asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange& ex) {
+  const auto authorization = header_value(req, http::field::authorization);
+  auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  if (waits_for_keys(outcome)) {
+    co_await wait_for_jwks();
+    outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  }
+  if (auto answer = decide(outcome, ex, authorization.has_value())) co_return answer;
+  if (!ex.identity) co_return std::nullopt;
   if (feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) co_return std::nullopt;
   co_return co_await refuse_if_revoked(ex);
 }

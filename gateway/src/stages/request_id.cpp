@@ -13,6 +13,8 @@ Answer RequestIdStage::request(Request& req, Exchange& ex) {
 }
 
 void RequestIdStage::response(Response& res, Exchange& ex) {
+  // A service answers with the id it was sent, usually: then the field is already right.
+  if (res.count("X-Request-Id") == 1 && res["X-Request-Id"] == ex.request_id) return;
   res.set("X-Request-Id", ex.request_id);
 }
 

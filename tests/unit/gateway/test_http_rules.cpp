@@ -123,3 +123,22 @@ TEST_CASE("gateway http rules: rewrites apply before matching, with the rewrite'
   CHECK(plain.client_path.empty());
   CHECK(plain.dialect == nullptr);
 }
+
+TEST_CASE("gateway http rules: an answer already framed is left as it is, any other is framed", "[gateway]") {
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.body() = "{\"a\":1}";
+  res.set(http::field::content_length, "7");
+  frame_payload(res);
+  CHECK(res[http::field::content_length] == "7");
+  res.set(http::field::content_length, "70");  // wrong: rewritten from the body
+  frame_payload(res);
+  CHECK(res[http::field::content_length] == "7");
+  res.set(http::field::content_length, "7, 7");
+  frame_payload(res);
+  CHECK(res[http::field::content_length] == "7");
+  res.erase(http::field::content_length);
+  res.set(http::field::transfer_encoding, "chunked");
+  frame_payload(res);
+  CHECK(res[http::field::content_length] == "7");
+  CHECK(res.count(http::field::transfer_encoding) == 0);
+}

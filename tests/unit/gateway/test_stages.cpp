@@ -154,6 +154,17 @@ TEST_CASE("gateway stages: request id kept when valid, else a new one, on every 
   Response res{http::status::ok, 11};
   stage.response(res, ex);
   CHECK(res["X-Request-Id"] == "client-id.1");
+  // An upstream's answer carries the id it was sent (kept as it is), another one, or two: one, ours.
+  Response echoed{http::status::ok, 11};
+  echoed.set("X-Request-Id", "client-id.1");
+  stage.response(echoed, ex);
+  CHECK(echoed.count("X-Request-Id") == 1);
+  Response other{http::status::ok, 11};
+  other.insert("X-Request-Id", "upstream-own");
+  other.insert("X-Request-Id", "client-id.1");
+  stage.response(other, ex);
+  CHECK(other.count("X-Request-Id") == 1);
+  CHECK(other["X-Request-Id"] == "client-id.1");
 
   req.set("X-Request-Id", "bad id\twith spaces");
   Exchange ex2;

@@ -43,6 +43,7 @@ struct Exchange {
   std::string allow;                 // unrouted, but rewrites take these methods here (CheckedHead::allow)
   bool head = false;
   bool close = false;  // the connection closes after this answer
+  bool defer = false;  // a stage's `request` found it must wait: the chain runs its `request_async`
 
   // Filled in by the stages.
   std::string request_id;

@@ -5,8 +5,10 @@
 // the response (the request id, CORS, rate-limit headers, a cache store).
 //
 // Most stages decide at once (`request`). A stage that must wait for something (a health fan-out,
-// a key fetch or session check, the upstream) says so per request with `waits`, and the chain
-// awaits its `request_async` instead: no coroutine frame for stages that do not wait.
+// the upstream) says so per request with `waits`, and the chain awaits its `request_async` instead:
+// no coroutine frame for stages that do not wait. A stage that finds out only while deciding (a key
+// fetch or a session check, after the token is read) sets `ex.defer` in `request` and passes; the
+// chain then awaits its `request_async`, which decides afresh.
 //
 // Adding a stage: one new file in stages/ and one line in the list gateway_stages() builds
 // (server.cpp).

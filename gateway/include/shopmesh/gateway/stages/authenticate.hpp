@@ -18,6 +18,7 @@ class MeshAuth;
 namespace shopmesh::gateway {
 
 class Authenticator;
+struct AuthOutcome;
 class JwksClient;
 class RevocationFeed;
 class SessionChecker;
@@ -38,10 +39,15 @@ class AuthenticateStage final : public Stage {
                     UpstreamPool* auth_pool, const core::MeshAuth& mesh, GatewayMetrics& metrics);
   ~AuthenticateStage() override;
   std::string_view name() const override { return "authenticate"; }
-  bool waits(const Exchange&) const override { return true; }
+  /// A cached or verified token with the revocation feed fresh is decided here; a token signed with
+  /// a key not loaded yet, or a session to check, defers to request_async.
+  Answer request(Request& req, Exchange& ex) override;
   boost::asio::awaitable<Answer> request_async(Request& req, Exchange& ex) override;
 
  private:
+  bool waits_for_keys(const AuthOutcome& outcome) const;
+  /// The route's policy over the outcome: an answer (401, 403, revoked), or nullopt to go on.
+  Answer decide(const AuthOutcome& outcome, Exchange& ex, bool token_present);
   boost::asio::awaitable<void> wait_for_jwks();
   boost::asio::awaitable<Answer> refuse_if_revoked(const Exchange& ex);
 
