@@ -130,17 +130,16 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
   using core::AfterAnswer;
   auto& socket = conn.socket;
   auto& deadline = conn.deadline;
-  const auto started = std::chrono::steady_clock::now();
+  Exchange ex;  // its clock starts now: the request's first bytes are here
   RequestParser parser;
   parser_limits.apply(parser);  // the route's own body limit is applied once it is known
   // The whole header must arrive within the header timeout: slow clients are closed.
-  deadline.expires_after(config.header_timeout);
+  deadline.expires_at(ex.started + config.header_timeout);
   bool folded = false;
   std::optional<Request> plain;  // the head, when the fast path read it (then there is no body)
   const beast::error_code hec =
       co_await read_head(socket, deadline, buffer, parser, parser_limits.header_limit, folded, plain);
 
-  Exchange ex;
   ex.remote = conn.remote;
   ex.rate_key = conn.key;
   ex.route_id = builtin_route_id(routes.routes().size(), BuiltinRoute::none);
@@ -208,7 +207,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     frame_payload(res);
   }
   const auto wec = co_await core::write_answer(conn, res, ex.head, config.idle_timeout);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count();
   metrics.request(ex.route_id, ex.method, static_cast<int>(status), seconds);
   log.info("access", {{"requestId", ex.request_id},
                       {"traceId", ex.trace.trace_id},

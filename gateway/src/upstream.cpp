@@ -47,8 +47,8 @@ struct UpstreamPool::Instance {
     if (up != nullptr) up->Set(yes ? 1 : 0);
   }
 
-  std::unique_ptr<Pooled> take(std::chrono::milliseconds max_idle) {
-    const auto oldest = std::chrono::steady_clock::now() - max_idle;
+  std::unique_ptr<Pooled> take(std::chrono::milliseconds max_idle, std::chrono::steady_clock::time_point now) {
+    const auto oldest = now - max_idle;
     std::lock_guard lock(mutex);
     while (!idle.empty()) {
       auto entry = std::move(idle.back());
@@ -59,18 +59,20 @@ struct UpstreamPool::Instance {
     return nullptr;
   }
 
-  void give_back(std::unique_ptr<Pooled> conn, std::size_t max) {
+  // `since`: when the exchange that used it began (a little older than it is: it is dropped no later).
+  void give_back(std::unique_ptr<Pooled> conn, std::size_t max, std::chrono::steady_clock::time_point since) {
     std::lock_guard lock(mutex);
-    if (idle.size() < max) idle.push_back({std::move(conn), std::chrono::steady_clock::now()});
+    if (idle.size() < max) idle.push_back({std::move(conn), since});
   }
 };
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+std::int64_t ms_of(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
+
+std::int64_t now_ms() { return ms_of(std::chrono::steady_clock::now()); }
 
 bool is_stale_connection_error(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -156,9 +158,9 @@ std::size_t UpstreamPool::ejected_count() const {
   return n;
 }
 
-UpstreamPool::Instance* UpstreamPool::pick() {
+UpstreamPool::Instance* UpstreamPool::pick(std::chrono::steady_clock::time_point at) {
   const auto n = instances_.size();
-  const auto now = now_ms();
+  const auto now = ms_of(at);
   for (std::size_t i = 0; i < n; ++i) {
     auto& inst = *instances_[next_.fetch_add(1, std::memory_order_relaxed) % n];
     if (inst.ejected_until_ms.load(std::memory_order_relaxed) <= now) return &inst;
@@ -175,7 +177,7 @@ asio::awaitable<void> UpstreamPool::probe(std::chrono::milliseconds timeout) {
   // exchange() marks an instance up when it answers and down when it refuses; a probe that gets no
   // answer in time marks it down too (a client's slow request does not).
   for (auto& inst : instances_) {
-    const UpstreamResult result = co_await exchange(*inst, wire, timeout, false);
+    const UpstreamResult result = co_await exchange(*inst, wire, timeout, std::chrono::steady_clock::now(), false);
     if (result.failure != UpstreamFailure::none) inst->answered(false);
   }
 }
@@ -191,9 +193,10 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& reques
   UpstreamResult result;
   // Each instance at most once: a refused connection moves on, anything else is the answer.
   for (std::size_t attempt = 0; attempt < instances_.size(); ++attempt) {
-    Instance* inst = pick();
+    const auto now = std::chrono::steady_clock::now();  // one clock read for the pick, the deadline, the pool
+    Instance* inst = pick(now);
     if (inst == nullptr) break;
-    result = co_await exchange(*inst, request, timeout);
+    result = co_await exchange(*inst, request, timeout, now);
     if (result.failure != UpstreamFailure::connect) co_return result;
   }
   if (result.failure == UpstreamFailure::none) {  // nothing was tried: every instance is ejected
@@ -204,12 +207,13 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& reques
 }
 
 asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
-                                                       std::chrono::milliseconds timeout, bool may_eject) {
+                                                       std::chrono::milliseconds timeout,
+                                                       std::chrono::steady_clock::time_point started, bool may_eject) {
   UpstreamResult result;
   result.instance = inst.name;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = started + timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto conn = inst.take(config_.upstream_idle_timeout);
+    auto conn = inst.take(config_.upstream_idle_timeout, started);
     const bool reused = conn != nullptr;
     if (!reused) {
       conn = std::make_unique<Pooled>(ioc_);
@@ -256,7 +260,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
     inst.answered(true);
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
     if (result.response.keep_alive() && conn->buffer.size() == 0)
-      inst.give_back(std::move(conn), config_.max_idle_upstream);
+      inst.give_back(std::move(conn), config_.max_idle_upstream, started);
     co_return result;
   }
   result.failure = UpstreamFailure::io;

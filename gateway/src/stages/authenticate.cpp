@@ -67,14 +67,15 @@ Answer AuthenticateStage::decide(const AuthOutcome& outcome, Exchange& ex, bool 
 
 Answer AuthenticateStage::request(Request& req, Exchange& ex) {
   const auto authorization = header_value(req, http::field::authorization);
-  const auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  const auto outcome = auth_.authenticate(authorization, now);
   if (waits_for_keys(outcome)) {
     ex.defer = true;
     return std::nullopt;
   }
   if (auto answer = decide(outcome, ex, authorization.has_value())) return answer;
   // The feed vouching for every recent revocation is the common case: no session check to wait for.
-  if (ex.identity && !feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) ex.defer = true;
+  if (ex.identity && !feed_.fresh(now, config_.revocation_max_lag)) ex.defer = true;
   return std::nullopt;
 }
 

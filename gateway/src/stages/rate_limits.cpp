@@ -16,7 +16,7 @@ Response too_many_requests(const Exchange& ex, std::uint32_t retry_after_s) {
 Answer AddressRateLimitStage::request(Request&, Exchange& ex) {
   const int cls = ex.route ? route_classes_.at(ex.route->index) : -1;
   if (cls < 0) return std::nullopt;
-  ex.rate = limiter_.check(cls, ex.rate_key, std::chrono::steady_clock::now());
+  ex.rate = limiter_.check(cls, ex.rate_key, ex.started);
   if (ex.rate.allowed) return std::nullopt;
   metrics_.rate_limited(static_cast<std::size_t>(cls));
   return too_many_requests(ex, ex.rate.retry_after_s);
@@ -31,7 +31,7 @@ void AddressRateLimitStage::response(Response& res, Exchange& ex) {
 
 Answer UserRateLimitStage::request(Request&, Exchange& ex) {
   if (!ex.identity || user_class_ < 0) return std::nullopt;
-  auto d = limiter_.check(user_class_, ex.identity->user_id, std::chrono::steady_clock::now());
+  auto d = limiter_.check(user_class_, ex.identity->user_id, ex.started);
   if (d.enabled && (!ex.rate.enabled || !d.allowed || d.remaining < ex.rate.remaining)) ex.rate = d;
   if (d.allowed) return std::nullopt;
   metrics_.rate_limited(static_cast<std::size_t>(user_class_));

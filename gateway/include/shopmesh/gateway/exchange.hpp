@@ -5,6 +5,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,8 @@ struct Rewrite;
 struct Dialect;
 
 struct Exchange {
+  // When the request's first bytes were read (the clock the stages read it from, rather than again).
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // Set by the session before the first stage.
   std::string_view remote;         // the peer's address (the session's string, which outlives the exchange)
   std::string_view rate_key;       // the peer's rate-limit key (IPv4 address or IPv6 /64)

@@ -64,9 +64,10 @@ class UpstreamPool {
 
  private:
   struct Instance;
-  Instance* pick();
+  Instance* pick(std::chrono::steady_clock::time_point now);
   boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, const UpstreamRequest& request,
-                                                  std::chrono::milliseconds timeout, bool may_eject = true);
+                                                  std::chrono::milliseconds timeout,
+                                                  std::chrono::steady_clock::time_point started, bool may_eject = true);
 
   boost::asio::io_context& ioc_;
   std::string service_;
