@@ -588,7 +588,7 @@ class Bus:
                            text=True, timeout=timeout)
         if r.returncode != 0:
             raise RuntimeError(f"meshctl {' '.join(args)}: {r.stderr.strip()[:300]}")
-        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        return [json.loads(line) for line in r.stdout.split("\n") if line.strip()]  # see read()
 
     def end_offsets(self) -> dict[str, int]:
         """Messages ever written to each topic (sum of partition high watermarks)."""
@@ -608,7 +608,11 @@ class Bus:
                                 "-o", str(offset), "-e", "-J", "-q"], capture_output=True, timeout=timeout)
             if r.returncode != 0:
                 raise RuntimeError(f"kcat {topic}: {r.stderr.decode(errors='replace').strip()[:300]}")
-            for line in r.stdout.decode(errors="replace").splitlines():  # poison payloads are not UTF-8
+            # Poison payloads are not UTF-8. One JSON document a line, split at "\n" only: splitlines() also
+            # splits at U+0085 and U+2028, which a random payload can hold raw inside a JSON string.
+            for line in r.stdout.decode(errors="replace").split("\n"):
+                if not line:
+                    continue
                 m = json.loads(line)
                 h = m.get("headers") or []
                 m["headers"] = dict(zip(h[0::2], h[1::2]))
