@@ -4,6 +4,7 @@
 #include <array>
 #include <functional>
 
+#include "shopmesh/core/text.hpp"
 #include "shopmesh/gateway/revocation.hpp"
 
 namespace shopmesh::gateway {
@@ -11,10 +12,7 @@ namespace {
 
 constexpr std::size_t kShards = 16;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
+using core::iequals;
 
 // RFC 7235 token68: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
 constexpr auto kToken68 = [] {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "shopmesh/core/http_wire.hpp"
+#include "shopmesh/core/text.hpp"
 #include "shopmesh/gateway/auth.hpp"
 #include "shopmesh/gateway/dialects.hpp"
 
@@ -22,9 +23,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return beast::iequals(a, b);
-}
+using core::iequals;
 
 std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};

@@ -156,6 +156,11 @@ bool head_ended(std::string_view bytes, std::size_t& searched) {
   return from < bytes.size() && bytes.find("\r\n\r\n", from) != std::string_view::npos;
 }
 
+bool parse_due(std::string_view bytes, std::size_t header_limit, std::size_t& searched) {
+  const bool first = searched == 0;
+  return head_ended(bytes, searched) || first || bytes.size() >= header_limit;
+}
+
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out) {
   // request-line = method SP origin-form SP HTTP-version
   Lines lines{bytes.data(), bytes.data() + bytes.size()};

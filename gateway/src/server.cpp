@@ -47,7 +47,7 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
     if (buffer.size() > 0 && !to_beast) {
       const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
       // The first bytes are parsed at once (a whole head, usually); after that, only once it has ended.
-      if (searched == 0 || head_ended(bytes, searched)) {
+      if (parse_due(bytes, header_limit, searched)) {
         plain.emplace();
         const PlainHead head = parse_plain_head(bytes, header_limit, *plain);
         if (head.state == PlainHead::State::parsed) {
@@ -57,8 +57,6 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
         plain.reset();
         to_beast = head.state == PlainHead::State::declined;
       }
-      searched = bytes.size();
-      to_beast = to_beast || bytes.size() >= header_limit;  // no end within the limit: Beast says so
     }
     if (buffer.size() > 0 && to_beast) {
       beast::error_code ec;

@@ -95,7 +95,7 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
   for (;;) {
     if (!plain && conn.buffer.size() > 0) {
       const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
-      if (searched == 0 || head_ended(bytes, searched)) {
+      if (parse_due(bytes, kHeaderLimit, searched)) {
         http::response<http::string_body> head;
         const PlainHead h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
         if (h.state == PlainHead::State::declined) break;
@@ -105,8 +105,6 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
           out = std::move(head);
         }
       }
-      searched = bytes.size();
-      if (!plain && bytes.size() >= kHeaderLimit) break;  // no end within the limit: Beast says so
     }
     if (plain && conn.buffer.size() >= head_length + body_length) {
       const auto* bytes = static_cast<const char*>(conn.buffer.data().data());

@@ -5,19 +5,11 @@
 #include <cctype>
 
 #include "shopmesh/core/json.hpp"
+#include "shopmesh/core/text.hpp"
 
 namespace shopmesh::core {
 namespace {
 
-// ASCII only, as header names are; inline, as most names compared differ within a few bytes.
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) return false;
-  }
-  return true;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> out;

@@ -27,8 +27,8 @@ std::string dump(const Request& req) {
 using Answer = http::response<http::string_body>;
 
 std::string dump(const Answer& res) {
-  std::string out = std::to_string(res.result_int()) + " [" + text(res.reason()) + "] " + std::to_string(res.version()) +
-                    "\n";
+  std::string out =
+      std::to_string(res.result_int()) + " [" + text(res.reason()) + "] " + std::to_string(res.version()) + "\n";
   for (const auto& f : res) out += text(f.name_string()) + "=[" + text(f.value()) + "]\n";
   return out + "body=[" + res.body() + "]\n";
 }
@@ -155,6 +155,16 @@ TEST_CASE("plain head: the end of a head is searched for in what is new only", "
   CHECK(at == head.size());  // not before its last byte
   searched = 0;
   CHECK_FALSE(head_ended("GET / HTTP/1.1\r\n", searched));
+}
+
+TEST_CASE("plain head: a reader parses at its first look, at the end of the head, or at the limit",
+          "[gateway][plain_head]") {
+  std::size_t searched = 0;
+  CHECK(parse_due("GET / HT", 64, searched));  // the first look
+  CHECK_FALSE(parse_due("GET / HTTP/1.1\r\n", 64, searched));
+  CHECK(parse_due("GET / HTTP/1.1\r\n\r\n", 64, searched));
+  searched = 5;
+  CHECK(parse_due(std::string(64, 'x'), 64, searched));  // at the limit: the parse declines
 }
 
 TEST_CASE("plain head: declines what Beast must read or refuse", "[gateway][plain_head]") {

@@ -35,6 +35,11 @@ struct PlainHead {
 /// quadratic.
 bool head_ended(std::string_view bytes, std::size_t& searched);
 
+/// Whether a reader should parse the head in `bytes` now: at its first look (`searched` 0), once the
+/// head has ended (head_ended), or once it holds `header_limit` bytes (the parse then declines, and
+/// Beast says why). Sets `searched` to bytes.size().
+bool parse_due(std::string_view bytes, std::size_t header_limit, std::size_t& searched);
+
 /// Reads a plain request head from the start of `bytes` into `out` (a fresh message).
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out);
 

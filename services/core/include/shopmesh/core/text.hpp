@@ -12,6 +12,8 @@ namespace shopmesh::core {
 std::optional<std::size_t> utf8_length(std::string_view text);
 /// Whether `text` is well-formed UTF-8 (utf8_length has a value).
 bool is_valid_utf8(std::string_view text);
+/// ASCII case-insensitive equality (header names, schemes, tokens); other bytes compare as they are.
+bool iequals(std::string_view a, std::string_view b);
 /// ASCII lower case (identifiers, UUIDs, header values); other bytes are left as they are.
 std::string ascii_lower(std::string text);
 /// `text` without leading and trailing ASCII whitespace (space, \t, \n, \r, \f, \v).
