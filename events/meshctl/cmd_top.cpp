@@ -93,6 +93,20 @@ void traffic_cells(std::string& out, const Style& style, const Value& t) {
   out += cell(style, secs(num(t, "p99Seconds")), 10);
 }
 
+// Whether a mesh.json document has rates: its round is not the first since the gateway's rounds
+// started (it scrapes only while watched, so a first look in a while starts them).
+bool has_rates(std::string_view mesh_json) {
+  rapidjson::Document doc;
+  doc.Parse(mesh_json.data(), mesh_json.size());
+  return !doc.HasParseError() && num(doc, "intervalSeconds").has_value();
+}
+
+// Sleeps until `until` or until the user stops meshctl.
+void sleep_until(Context& ctx, std::chrono::steady_clock::time_point until) {
+  while (!ctx.stop && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 }  // namespace
 
 std::string render_top(std::string_view mesh_json, const Style& style) {
@@ -180,9 +194,18 @@ int run_top(Context& ctx, const TopOptions& o) {
   if (auto token = ctx.env("METRICS_TOKEN"); token && !token->empty())
     call.headers.emplace_back("Authorization", "Bearer " + *token);
   const bool redraw = ctx.out_is_tty && !o.once && !o.json;
+  // The gateway answers 503 while its first round since a pause is not done; a round later the view
+  // has rates, which --once waits for. Neither takes more than a few seconds.
+  const auto settled_by = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (true) {
     const auto started = std::chrono::steady_clock::now();
     const auto r = core::http_call(call);
+    const bool starting = r.status == 503 || (r.status == 200 && o.once && !has_rates(r.body));
+    if (starting && started < settled_by) {
+      sleep_until(ctx, started + std::chrono::seconds(1));
+      if (ctx.stop) return 0;
+      continue;
+    }
     std::string text;
     if (r.status == 200) {
       text = o.json ? r.body + "\n" : render_top(r.body, ctx.style);
@@ -200,8 +223,7 @@ int run_top(Context& ctx, const TopOptions& o) {
     if (!redraw && !o.once && !o.json) ctx.out << '\n';
     ctx.out.flush();
     if (o.once) return 0;
-    while (!ctx.stop && std::chrono::steady_clock::now() < started + o.interval)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleep_until(ctx, started + o.interval);
     if (ctx.stop) return 0;
   }
 }

@@ -30,10 +30,11 @@ MeshTopology mesh_topology(const GatewayConfig& config, const events::TopicCatal
 }
 
 MeshMonitor::MeshMonitor(MeshTopology topology, std::string kafka_brokers, std::chrono::milliseconds interval,
-                         prometheus::Registry& registry, core::Logger& log)
+                         prometheus::Registry& registry, core::Logger& log, std::chrono::milliseconds idle_after)
     : topology_(std::move(topology)),
       brokers_(std::move(kafka_brokers)),
       interval_(interval),
+      idle_after_(idle_after),
       registry_(registry),
       log_(log) {}
 
@@ -56,7 +57,15 @@ void MeshMonitor::stop() {
 
 std::shared_ptr<const std::string> MeshMonitor::latest() const {
   std::lock_guard lock(mutex_);
+  const bool idle = std::chrono::steady_clock::now() >= watched_until_;
+  watched_until_ = std::chrono::steady_clock::now() + idle_after_;
+  if (idle) wake_.notify_all();
   return latest_;
+}
+
+std::uint64_t MeshMonitor::rounds() const {
+  std::lock_guard lock(mutex_);
+  return rounds_;
 }
 
 MeshScrape MeshMonitor::scrape_round() {
@@ -114,6 +123,13 @@ void MeshMonitor::run() {
   std::optional<MeshScrape> previous;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    if (std::chrono::steady_clock::now() >= watched_until_) {
+      // Nobody looked for idle_after_ (or yet): no rounds, and what they saw is forgotten.
+      latest_.reset();
+      previous.reset();
+      wake_.wait(lock, [this] { return stopping_ || std::chrono::steady_clock::now() < watched_until_; });
+      continue;
+    }
     const auto started = std::chrono::steady_clock::now();
     lock.unlock();
     std::shared_ptr<const std::string> json;
@@ -126,6 +142,7 @@ void MeshMonitor::run() {
     }
     lock.lock();
     if (json) latest_ = std::move(json);
+    ++rounds_;
     wake_.wait_until(lock, started + interval_, [this] { return stopping_; });
   }
 }

@@ -70,7 +70,9 @@ Answer AdminStage::request(Request& req, Exchange& ex) {
     if (!authorized(req)) return unauthorized(ex, header_value(req, http::field::authorization).has_value(), "");
     auto json = mesh_view_->latest();
     if (!json) {
-      Response res = problem(http::status::service_unavailable, "The mesh view's first scrape is not done yet.", ex);
+      // The first look in a while starts the rounds (mesh_monitor.hpp); the first one takes a moment.
+      Response res = problem(http::status::service_unavailable,
+                             "The mesh view is starting: its first round of scrapes is not done yet.", ex);
       res.set(http::field::retry_after, "1");
       return res;
     }

@@ -1,6 +1,7 @@
 // The admin listener's mesh routes (stages/admin.cpp): the page is served to anyone who reaches
 // the loopback listener (it holds no figures), /mesh.json asks for the metrics token as /metrics
-// does, says when the first round is not done, and then serves what the monitor published.
+// does, says when the first round is not done, and then serves what the monitor published; the
+// monitor scrapes only while someone looks.
 #include <prometheus/registry.h>
 
 #include <catch2/catch.hpp>
@@ -78,6 +79,40 @@ TEST_CASE("admin: /mesh.json needs the metrics token, then answers 503 until the
   CHECK(ready.result_int() == 200);
   CHECK(ready[http::field::content_type] == "application/json");
   CHECK(ready.body().find("\"services\":[]") != std::string::npos);
+}
+
+TEST_CASE("admin: the mesh view scrapes while it is watched, then stops and forgets", "[gateway]") {
+  prometheus::Registry registry;
+  core::Logger log{"test", core::LogLevel::error};
+  MeshMonitor monitor{MeshTopology{}, "127.0.0.1:1", 20ms, registry, log, 300ms};
+  const auto until = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    return done();
+  };
+  monitor.start();
+  std::this_thread::sleep_for(100ms);
+  CHECK(monitor.rounds() == 0);  // nobody looked yet
+  CHECK(until([&] { return monitor.latest() != nullptr; }));  // each look keeps the rounds going
+  const auto watched = monitor.rounds();
+  CHECK(watched >= 1);
+
+  // Unwatched for longer than idle_after: the rounds stop.
+  std::uint64_t before = 0;
+  CHECK(until([&] {
+    before = monitor.rounds();
+    std::this_thread::sleep_for(100ms);  // five intervals
+    return monitor.rounds() == before;
+  }));
+  CHECK(before < watched + 30);  // stopped about idle_after (15 intervals) after the last look
+  std::this_thread::sleep_for(200ms);
+  CHECK(monitor.rounds() == before);
+
+  // The next look finds nothing (no stale view) and starts them again.
+  CHECK(monitor.latest() == nullptr);
+  CHECK(until([&] { return monitor.latest() != nullptr; }));
+  CHECK(monitor.rounds() > before);
+  monitor.stop();
 }
 
 TEST_CASE("admin: without a mesh view the listener serves /metrics and /health only", "[gateway]") {

@@ -63,7 +63,8 @@
 //   METRICS_TOKEN [empty]                 when set, /metrics and /mesh.json require "Authorization:
 //                                         Bearer <it>" (the mesh page asks for it once per tab)
 //   GATEWAY_MESH_SCRAPE_MS [2000]         how often the mesh view (admin listener: / and /mesh.json)
-//                                         scrapes every instance's /metrics and the DLQs; 0: off
+//                                         scrapes every instance's /metrics and the DLQs while it is
+//                                         watched (a /mesh.json request in the last 60 s); 0: off
 #include <chrono>
 #include <cstdint>
 #include <map>
