@@ -1,213 +1,48 @@
 #include "shopmesh/gateway/plain_head.hpp"
 
-#include <array>
-#include <cstdint>
-#include <cstring>
-#include <optional>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include <boost/beast/core/string.hpp>
-
 namespace shopmesh::gateway {
 namespace {
 
-// RFC 9110 tchar, as Beast's parser accepts in methods and field names.
-constexpr std::array<bool, 256> kToken = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!kToken[static_cast<unsigned char>(c)]) return false;
-  return true;
-}
-
-// Every byte printable ASCII (0x21-0x7E): a target. Beast also takes obs-text; the fast path does not.
-bool is_visible(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) - 0x21u > 0x7Eu - 0x21u) return false;
-  return true;
-}
-
-bool is_value_byte(unsigned char c) { return (c >= 0x20 && c < 0x7F) || c == '\t'; }
-
-// Every byte SP, HTAB or printable ASCII: a field value (no CTL, no DEL, no obs-text). Sixteen bytes at
-// a time where SSE2 is there (every x86-64): a signed compare below 0x20 also catches 0x80-0xFF.
-bool is_value_text(std::string_view s) {
-  const char* p = s.data();
-  std::size_t n = s.size();
-#if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F), tab = _mm_set1_epi8('\t');
-  for (; n >= 16; p += 16, n -= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), _mm_cmplt_epi8(v, space)),
-                                     _mm_cmpeq_epi8(v, del));
-    if (_mm_movemask_epi8(bad) != 0) return false;
-  }
-#endif
-  for (; n > 0; ++p, --n)
-    if (!is_value_byte(static_cast<unsigned char>(*p))) return false;
-  return true;
-}
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-// The next line from `p`, without its CRLF: false when it has not all arrived (`incomplete`) or does
-// not end in CRLF.
-struct Lines {
-  const char* p;
-  const char* end;
-  bool incomplete = false;
-
-  bool next(std::string_view& line) {
-    const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    if (lf == nullptr) {
-      incomplete = true;
-      return false;
-    }
-    if (lf == p || lf[-1] != '\r') return false;
-    line = {p, static_cast<std::size_t>(lf - 1 - p)};
-    p = lf + 1;
+// Each field into the message, as Beast's parser inserts it.
+template <bool isRequest>
+class IntoMessage final : public core::FieldSink {
+ public:
+  explicit IntoMessage(http::message<isRequest, http::string_body>& out) : out_(out) {}
+  bool field(http::field known, std::string_view name, std::string_view value) override {
+    out_.insert(known, {name.data(), name.size()}, {value.data(), value.size()});
     return true;
   }
+
+ private:
+  http::message<isRequest, http::string_body>& out_;
 };
-
-// What a field means to the fast path.
-enum class FieldUse { plain, content_length, decline };
-
-// Fields whose meaning Beast's parser reads (framing, upgrade, connection options): only the plain
-// Connection values are taken here; a Content-Length is for the caller to decide.
-FieldUse use_of(http::field f, std::string_view value) {
-  using http::field;
-  switch (f) {
-    case field::content_length:
-      return FieldUse::content_length;
-    case field::transfer_encoding:
-    case field::upgrade:
-    case field::proxy_connection:
-      return FieldUse::decline;
-    case field::connection:
-      return boost::beast::iequals(value, "keep-alive") || boost::beast::iequals(value, "close") ? FieldUse::plain
-                                                                                                 : FieldUse::decline;
-    default:
-      return FieldUse::plain;
-  }
-}
-
-// The field lines up to and with the blank line, into `out`. `content_length` is set from the one
-// Content-Length of digits a head may have (nullptr: a head with one is declined).
-template <bool isRequest>
-bool read_fields(Lines& lines, http::message<isRequest, http::string_body>& out,
-                 std::optional<std::uint64_t>* content_length) {
-  std::string_view line;
-  for (;;) {
-    if (!lines.next(line)) return false;
-    if (line.empty()) return true;  // the blank line: the head is whole
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return false;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
-    while (!value.empty() && is_ows(value.back())) value.remove_suffix(1);
-    if (!is_value_text(value)) return false;
-    const std::string_view name = line.substr(0, colon);
-    const auto f = http::string_to_field({name.data(), name.size()});
-    switch (use_of(f, value)) {
-      case FieldUse::plain:
-        break;
-      case FieldUse::decline:
-        return false;
-      case FieldUse::content_length: {
-        if (content_length == nullptr || content_length->has_value() || value.empty() || value.size() > 18)
-          return false;
-        std::uint64_t n = 0;
-        for (char c : value) {
-          if (c < '0' || c > '9') return false;
-          n = n * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        *content_length = n;
-        break;
-      }
-    }
-    out.insert(f, {name.data(), name.size()}, {value.data(), value.size()});
-  }
-}
-
-PlainHead finish(const Lines& lines, bool whole, std::string_view bytes, std::size_t header_limit) {
-  using State = PlainHead::State;
-  if (!whole) return {lines.incomplete && bytes.size() < header_limit ? State::incomplete : State::declined, 0};
-  const auto length = static_cast<std::size_t>(lines.p - bytes.data());
-  if (length >= header_limit) return {State::declined, 0};
-  return {State::parsed, length};
-}
 
 }  // namespace
 
-bool head_ended(std::string_view bytes, std::size_t& searched) {
-  const std::size_t from = searched > 3 ? searched - 3 : 0;
-  searched = bytes.size();
-  return from < bytes.size() && bytes.find("\r\n\r\n", from) != std::string_view::npos;
-}
-
-bool parse_due(std::string_view bytes, std::size_t header_limit, std::size_t& searched) {
-  const bool first = searched == 0;
-  return head_ended(bytes, searched) || first || bytes.size() >= header_limit;
-}
-
 PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Request& out) {
-  // request-line = method SP origin-form SP HTTP-version
-  Lines lines{bytes.data(), bytes.data() + bytes.size()};
-  std::string_view line;
-  if (!lines.next(line)) return finish(lines, false, bytes, header_limit);
-  const auto sp1 = line.find(' ');
-  const auto sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp1 == sp2) return finish(lines, false, bytes, header_limit);
-  const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const std::string_view version = line.substr(sp2 + 1);
-  if (!is_token(method) || target.empty() || target.front() != '/' || !is_visible(target) ||
-      (version != "HTTP/1.1" && version != "HTTP/1.0"))
-    return finish(lines, false, bytes, header_limit);
-  out.method_string({method.data(), method.size()});
-  out.target({target.data(), target.size()});
-  out.version(version == "HTTP/1.1" ? 11 : 10);
-  return finish(lines, read_fields(lines, out, nullptr), bytes, header_limit);
+  core::RequestLine start;
+  IntoMessage<true> fields(out);
+  const PlainHead head = core::parse_plain_request(bytes, header_limit, start, fields);
+  if (head.state == PlainHead::State::parsed) {
+    out.method_string({start.method.data(), start.method.size()});
+    out.target({start.target.data(), start.target.size()});
+    out.version(start.version);
+  }
+  return head;
 }
 
 PlainHead parse_plain_response_head(std::string_view bytes, std::size_t header_limit, bool head_request,
                                     std::uint64_t body_limit, http::response<http::string_body>& out,
                                     std::uint64_t& body_length) {
-  // status-line = HTTP-version SP 3DIGIT SP reason-phrase
-  Lines lines{bytes.data(), bytes.data() + bytes.size()};
-  std::string_view line;
-  if (!lines.next(line)) return finish(lines, false, bytes, header_limit);
-  if (line.size() < 13 || (line.substr(0, 9) != "HTTP/1.1 " && line.substr(0, 9) != "HTTP/1.0 ") || line[12] != ' ')
-    return finish(lines, false, bytes, header_limit);
-  int status = 0;
-  for (char c : line.substr(9, 3)) {
-    if (c < '0' || c > '9') return finish(lines, false, bytes, header_limit);
-    status = status * 10 + (c - '0');
+  core::StatusLine start;
+  IntoMessage<false> fields(out);
+  const PlainHead head = core::parse_plain_status(bytes, header_limit, head_request, body_limit, start, fields, body_length);
+  if (head.state == PlainHead::State::parsed) {
+    out.result(start.status);
+    out.version(start.version);
+    out.reason({start.reason.data(), start.reason.size()});
   }
-  // Statuses without a body (1xx, 204, 304) and reasons of other than plain text: Beast's.
-  const std::string_view reason = line.substr(13);
-  if (status < 200 || status > 599 || status == 204 || status == 304 || !is_value_text(reason))
-    return finish(lines, false, bytes, header_limit);
-  out.result(static_cast<unsigned>(status));
-  out.version(line[7] == '1' ? 11 : 10);
-  out.reason({reason.data(), reason.size()});
-  std::optional<std::uint64_t> length;
-  const bool whole = read_fields(lines, out, &length);
-  // Without a Content-Length the body would run to the end of the connection: Beast's.
-  if (whole && (!length || *length > body_limit)) return {PlainHead::State::declined, 0};
-  body_length = whole && !head_request ? *length : 0;
-  return finish(lines, whole, bytes, header_limit);
+  return head;
 }
 
 }  // namespace shopmesh::gateway

@@ -365,10 +365,36 @@ def event_seeds():
     return payloads.count + envelopes.count
 
 
+def service_seeds():
+    """Requests as a service receives them from the gateway or another service."""
+    s = Seeds("service_request")
+    mesh = [("X-User-Id", USER_ID), ("X-User-Role", "USER"), ("X-User-Email", "ada@example.com"),
+            ("X-Session-Id", SESSION_ID), ("X-Request-Id", "01a20005-a517-7000-8000-0000000000aa"),
+            ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "http"),
+            ("X-Mesh-Auth", "v1.gateway.1796464800.bB4EAf19xERSZu_Jtbto7Len9fmuGkkGS5cCL-420wY")]
+    order = compact({"items": [{"productId": PRODUCT_ID, "quantity": 2}]})
+    json_ct = ("Content-Type", "application/json")
+    s.add("get-product", request("GET", f"/products/{PRODUCT_ID}", mesh))
+    s.add("post-order", request("POST", "/orders", mesh + [json_ct], order))
+    s.add("pipelined", request("GET", "/health") + request("PATCH", "/cart/items/1", [json_ct], '{"quantity":3}') +
+          request("DELETE", "/cart", [("Connection", "close")]))
+    s.add("http10-keep-alive", request("GET", "/metrics", [("Connection", "keep-alive")], version="HTTP/1.0") +
+          request("GET", "/health", version="HTTP/1.0"))
+    s.add("chunked", request("POST", "/orders", [json_ct], chunked=chunk(order[:10], order[10:])))
+    s.add("two-lengths", "POST /orders HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}")
+    s.add("two-connections", "GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n")
+    s.add("body-over-limit", request("POST", "/orders", [json_ct], "x" * 5000))
+    s.add("obs-fold", "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n")
+    s.add("partial-body", "POST /orders HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}")
+    return s.count
+
+
 def main():
     toks = tokens()
     counts = {
         "gateway_request": gateway_seeds(toks),
+        "service_request": service_seeds(),
         "jwt_verify": jwt_seeds(toks),
         "jwt_claims": jwt_claims_seeds(),
         "jwks": jwks_seeds(),

@@ -18,6 +18,7 @@
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/offload.hpp"
+#include "shopmesh/core/plain_head.hpp"
 #include "shopmesh/core/trace.hpp"
 #include "shopmesh/core/uuid.hpp"
 
@@ -30,6 +31,61 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kHeaderLimit = 8 * 1024;
+
+// Reads a request: method, target, headers and body into `request`, and whether the connection may
+// stay open. A plain head (plain_head.hpp) with at most a Content-Length body within the limit is read
+// without Beast's parser; anything else goes to Beast's from the first byte, as http::async_read.
+// Errors are Beast's: end_of_stream before any byte, partial_message within a request.
+asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_buffer& buffer, std::uint64_t body_limit,
+                                                Request& request, bool& keep_alive) {
+  std::size_t searched = 0;  // of the buffer, for the head's end (0: the fast path has not looked yet)
+  bool declined = false;
+  while (!declined) {
+    if (buffer.size() > 0) {
+      const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+      if (parse_due(bytes, kHeaderLimit, searched)) {
+        std::optional<std::uint64_t> length;
+        const PlainHead head = parse_plain_request(bytes, kHeaderLimit, request, keep_alive, length);
+        declined = head.state == PlainHead::State::declined || length.value_or(0) > body_limit;
+        if (head.state == PlainHead::State::parsed && !declined) {
+          const std::size_t whole = head.length + static_cast<std::size_t>(length.value_or(0));
+          while (buffer.size() < whole) {  // the body
+            auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(whole - buffer.size()),
+                                                                     asio::as_tuple(asio::use_awaitable));
+            const auto ec = conn.deadline.checked(read_ec);
+            if (ec == asio::error::eof) co_return http::error::partial_message;
+            if (ec) co_return ec;
+            buffer.commit(n);
+          }
+          request.body.assign(static_cast<const char*>(buffer.data().data()) + head.length, whole - head.length);
+          buffer.consume(whole);
+          co_return beast::error_code{};
+        }
+        if (declined) break;
+      }
+    }
+    auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    const auto ec = conn.deadline.checked(read_ec);
+    if (ec == asio::error::eof) co_return buffer.size() > 0 ? http::error::partial_message : http::error::end_of_stream;
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(body_limit);
+  auto [ec, bytes] = co_await http::async_read(conn.socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return ec;
+  auto& msg = parser.get();
+  request = Request{};
+  request.method = std::string(msg.method_string());
+  request.target = std::string(msg.target());
+  request.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
+  for (const auto& field : msg) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  request.body = std::move(msg.body());
+  keep_alive = msg.keep_alive();
+  co_return beast::error_code{};
+}
 
 Response problem(int status, std::string_view detail, const Request& r, const std::vector<FieldError>& errors = {}) {
   Response resp;
@@ -106,11 +162,10 @@ struct HttpServer::Impl {
 };
 
 asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::flat_buffer& buffer) {
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(kHeaderLimit);
-  parser.body_limit(config.body_limit);
+  Request request;
+  bool keep_alive = false;
   conn.deadline.expires_after(config.header_timeout);  // the rest of the request, once its first bytes came
-  auto [ec, bytes] = co_await http::async_read(conn.socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  const auto ec = co_await read_request(conn, buffer, config.body_limit, request, keep_alive);
   conn.deadline.disarm();  // the handler's own time is not bounded by the connection's timeouts
   int error_status = 0;
   if (ec == http::error::header_limit) error_status = 431;
@@ -121,11 +176,10 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
   else if (ec) co_return AfterAnswer::close;  // closed, timed out or aborted: nothing to answer
 
   auto started = std::chrono::steady_clock::now();
-  Request request;
   Response response;
   std::string_view route = "unmatched";
-  bool keep_alive = false;
   if (error_status != 0) {
+    request = Request{};
     request.path = "/";
     request.request_id = uuid_v7();
     response = problem(error_status, error_status == 431   ? "Request headers are too large."
@@ -133,15 +187,9 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
                                                            : "Malformed HTTP request.",
                        request);
   } else {
-    auto& msg = parser.get();
-    request.method = std::string(msg.method_string());
-    request.target = std::string(msg.target());
     auto q = request.target.find('?');
     request.path = request.target.substr(0, q);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
-    request.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
-    for (const auto& field : msg) request.headers.add(std::string(field.name_string()), std::string(field.value()));
-    request.body = std::move(msg.body());
     request.remote_address = conn.remote;
     auto rid = request.headers.get("x-request-id");
     request.request_id = rid && is_valid_request_id(*rid) ? std::string(*rid) : uuid_v7();
@@ -149,7 +197,6 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
     // Called without one (or with a malformed one): this request starts a trace, so what it
     // produces (events, calls to other services) carries a traceparent all the same.
     if (!is_valid_traceparent(request.traceparent)) request.traceparent = continue_or_start_trace("").traceparent;
-    keep_alive = msg.keep_alive();
     std::optional<std::string> caller;
     if (!is_probe(request)) caller = mesh_caller(mesh, request);
     auto match = router.match(request);

@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "mutate.hpp"
 #include "shopmesh/gateway/plain_head.hpp"
 
 using namespace shopmesh::gateway;
 using State = PlainHead::State;
+using shopmesh::test::mutated;
 
 namespace {
 
@@ -87,23 +89,6 @@ std::string same_as_beast(const std::string& bytes) {
   CHECK(fast == beast_request(bytes, &beast_used));
   CHECK(fast_used == beast_used);
   return *fast;
-}
-
-// `sample` with a few bytes changed, inserted or removed, from bytes that matter to a parser.
-std::string mutated(const std::string& sample, std::mt19937& rng) {
-  static const std::string kBytes = std::string("\r\n :\t\x7f\x80\x00,;0123456789aZ/-") + '"';
-  std::string s = sample;
-  const int edits = 1 + static_cast<int>(rng() % 3);
-  for (int e = 0; e < edits && !s.empty(); ++e) {
-    const std::size_t at = rng() % s.size();
-    const char c = kBytes[rng() % kBytes.size()];
-    switch (rng() % 3) {
-      case 0: s[at] = c; break;
-      case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-      default: s.erase(at, 1); break;
-    }
-  }
-  return s;
 }
 
 State state_of(const std::string& bytes, std::size_t limit = kLimit) {
