@@ -83,7 +83,10 @@ TEST_CASE("plain request: a service's GET and POST are read as Beast reads them"
       "POST /orders HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
       "{\"items\":[]}\nGET / HTTP/1.1\r\n\r\n";
   const std::string repeated = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nhost: b\r\n\r\n";
-  for (const auto& bytes : {get, post, repeated}) {
+  const std::string zero_padded = "POST /a HTTP/1.1\r\nContent-Length: 005\r\n\r\nhello";
+  const std::string spaced = "POST /a HTTP/1.1\r\nContent-Length: \t 2 \r\n\r\n{}";
+  const std::string empty_body = "PUT /a HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+  for (const auto& bytes : {get, post, repeated, zero_padded, spaced, empty_body}) {
     std::size_t a = 0, b = 0;
     const auto fast = fast_request(bytes, &a);
     REQUIRE(fast);
