@@ -13,7 +13,15 @@ std::optional<std::size_t> utf8_length(std::string_view text);
 /// Whether `text` is well-formed UTF-8 (utf8_length has a value).
 bool is_valid_utf8(std::string_view text);
 /// ASCII case-insensitive equality (header names, schemes, tokens); other bytes compare as they are.
-bool iequals(std::string_view a, std::string_view b);
+/// Inline: a header look-up compares a name with every field's, and most differ in length.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) return false;
+  }
+  return true;
+}
 /// ASCII lower case (identifiers, UUIDs, header values); other bytes are left as they are.
 std::string ascii_lower(std::string text);
 /// `text` without leading and trailing ASCII whitespace (space, \t, \n, \r, \f, \v).
