@@ -57,9 +57,9 @@ void MeshMonitor::stop() {
 
 std::shared_ptr<const std::string> MeshMonitor::latest() const {
   std::lock_guard lock(mutex_);
-  const bool idle = std::chrono::steady_clock::now() >= watched_until_;
-  watched_until_ = std::chrono::steady_clock::now() + idle_after_;
-  if (idle) wake_.notify_all();
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= watched_until_) wake_.notify_all();  // idle: the rounds start again
+  watched_until_ = now + idle_after_;
   return latest_;
 }
 

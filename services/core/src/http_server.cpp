@@ -39,15 +39,15 @@ constexpr std::size_t kHeaderLimit = 8 * 1024;
 asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_buffer& buffer, std::uint64_t body_limit,
                                                 Request& request, bool& keep_alive) {
   std::size_t searched = 0;  // of the buffer, for the head's end (0: the fast path has not looked yet)
-  bool declined = false;
-  while (!declined) {
+  for (;;) {
     if (buffer.size() > 0) {
       const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
       if (parse_due(bytes, kHeaderLimit, searched)) {
         std::optional<std::uint64_t> length;
         const PlainHead head = parse_plain_request(bytes, kHeaderLimit, request, keep_alive, length);
-        declined = head.state == PlainHead::State::declined || length.value_or(0) > body_limit;
-        if (head.state == PlainHead::State::parsed && !declined) {
+        const bool declined = head.state == PlainHead::State::declined || length.value_or(0) > body_limit;
+        if (declined) break;  // Beast's, below
+        if (head.state == PlainHead::State::parsed) {
           const std::size_t whole = head.length + static_cast<std::size_t>(length.value_or(0));
           while (buffer.size() < whole) {  // the body
             auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(whole - buffer.size()),
@@ -61,7 +61,6 @@ asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_bu
           buffer.consume(whole);
           co_return beast::error_code{};
         }
-        if (declined) break;
       }
     }
     auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
