@@ -29,29 +29,9 @@ std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself), by Beast's
-// field code: one comparison per field, no string compared.
-bool is_hop_by_hop(http::field name) {
-  switch (name) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::proxy_authenticate:
-    case http::field::proxy_authorization:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::transfer_encoding:
-    case http::field::upgrade:
-    case http::field::expect:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // A hop-by-hop field, or one the Connection header names (`connection_tokens`, its value).
 bool is_hop_by_hop(const http::fields::value_type& f, std::string_view connection_tokens) {
-  if (is_hop_by_hop(f.name())) return true;
+  if (gateway::is_hop_by_hop(f.name())) return true;
   if (connection_tokens.empty()) return false;
   for (auto token : http::token_list(connection_tokens))
     if (iequals(view(f.name_string()), view(token))) return true;
@@ -83,6 +63,26 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }
 
 }  // namespace
+
+// RFC 9110 §7.6.1 hop-by-hop fields (plus Expect, which the gateway answers itself), by Beast's
+// field code: one comparison per field, no string compared.
+bool is_hop_by_hop(http::field name) {
+  switch (name) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+    case http::field::expect:
+      return true;
+    default:
+      return false;
+  }
+}
 
 ParserLimits::ParserLimits(std::size_t header_limit, const RouteTable& routes)
     : header_limit(std::min<std::size_t>(header_limit, std::numeric_limits<std::uint32_t>::max())),
@@ -224,7 +224,6 @@ void write_upstream_request(const Request& req, const ForwardInfo& info, Upstrea
   append_field(h, "X-Request-Id", info.request_id);
   append_field(h, "traceparent", info.traceparent);
   append_field(h, "X-Forwarded-For", info.remote);
-  append_field(h, "X-Forwarded-Proto", "http");
   if (info.mesh != nullptr)
     append_field(h, core::MeshAuth::kHeader, info.mesh->sign(view(req.method_string()), info.target, signed_identity));
   // As Beast's prepare_payload frames a request: a length when there is a body, or for the methods

@@ -1,5 +1,7 @@
 #include "shopmesh/gateway/plain_head.hpp"
 
+#include "shopmesh/core/text.hpp"
+
 namespace shopmesh::gateway {
 namespace {
 
@@ -15,6 +17,24 @@ class IntoMessage final : public core::FieldSink {
 
  private:
   http::message<isRequest, http::string_body>& out_;
+};
+
+// What the gateway reads of an answer head it keeps as bytes.
+class AnswerFacts final : public core::FieldSink {
+ public:
+  bool field(http::field known, std::string_view name, std::string_view value) override {
+    if (is_hop_by_hop(known)) {
+      hop_by_hop = true;
+    } else if (known == http::field::unknown && core::iequals(name, "x-request-id")) {
+      ++request_ids;
+      request_id = value;
+    }
+    return true;
+  }
+
+  bool hop_by_hop = false;
+  int request_ids = 0;
+  std::string_view request_id;
 };
 
 }  // namespace
@@ -42,6 +62,27 @@ PlainHead parse_plain_response_head(std::string_view bytes, std::size_t header_l
     out.version(start.version);
     out.reason({start.reason.data(), start.reason.size()});
   }
+  return head;
+}
+
+PlainHead parse_plain_answer(std::string_view bytes, std::size_t header_limit, std::uint64_t body_limit,
+                             http::response<http::string_body>& out, UpstreamAnswer& answer, bool& kept) {
+  core::StatusLine start;
+  AnswerFacts facts;
+  std::uint64_t body_length = 0;
+  const PlainHead head = core::parse_plain_status(bytes, header_limit, false, body_limit, start, facts, body_length);
+  kept = false;
+  if (head.state != PlainHead::State::parsed) return head;
+  out.result(start.status);
+  out.version(start.version);
+  out.reason({start.reason.data(), start.reason.size()});
+  if (start.version != 11 || facts.hop_by_hop) return head;
+  kept = true;
+  answer.head.assign(bytes.data(), head.length);
+  answer.status = start.status;
+  answer.body_length = body_length;
+  answer.request_id_at = facts.request_ids == 1 ? static_cast<std::size_t>(facts.request_id.data() - bytes.data()) : 0;
+  answer.request_id_size = facts.request_ids == 1 ? facts.request_id.size() : 0;
   return head;
 }
 

@@ -194,19 +194,36 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
   Response res = co_await stages.run(req, ex, &failure);
   if (!failure.empty()) log.error("request failed", {{"requestId", ex.request_id}, {"error", failure}});
   keep_alive = keep_alive && !ex.close && !listeners.draining();
-  res.keep_alive(keep_alive);
+  // An upstream's head kept as bytes goes out so when it still frames the answer and the
+  // connection stays open (HTTP/1.1's default: no Connection field to write).
+  if (!ex.answer.head.empty() &&
+      !(keep_alive && res.result_int() == ex.answer.status &&
+        res.body().size() == ex.answer.body_length))
+    read_answer_fields(res, ex);
   const auto status = res.result_int();
   const auto bytes = res.body().size();
-  if (ex.head) {
-    // The answer to HEAD carries the GET answer's headers (an upstream's Content-Length is kept).
-    if (res.find(http::field::content_length) == res.end() && !res.body().empty()) frame_payload(res);
-    res.body().clear();
+  beast::error_code wec;
+  if (!ex.answer.head.empty()) {
+    std::string_view head = ex.answer.head;
+    if (res.begin() != res.end()) {  // fields the stages set
+      conn.head.clear();
+      write_answer_head(res, ex, conn.head);
+      head = conn.head;
+    }
+    wec = co_await core::write_answer(conn, head, res.body(), config.idle_timeout);
   } else {
-    frame_payload(res);
+    res.keep_alive(keep_alive);
+    if (ex.head) {
+      // The answer to HEAD carries the GET answer's headers (an upstream's Content-Length is kept).
+      if (res.find(http::field::content_length) == res.end() && !res.body().empty()) frame_payload(res);
+      res.body().clear();
+    } else {
+      frame_payload(res);
+    }
+    wec = co_await core::write_answer(conn, res, ex.head, config.idle_timeout);
   }
-  const auto wec = co_await core::write_answer(conn, res, ex.head, config.idle_timeout);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count();
-  metrics.request(ex.route_id, ex.method, static_cast<int>(status), seconds);
+  const auto took = std::chrono::steady_clock::now() - ex.started;
+  metrics.request(ex.route_id, ex.method, static_cast<int>(status), std::chrono::duration<double>(took).count());
   log.info("access", {{"requestId", ex.request_id},
                       {"traceId", ex.trace.trace_id},
                       {"method", ex.method},
@@ -214,7 +231,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
                       core::num("status", static_cast<long long>(status)),
                       core::num("bytes", static_cast<long long>(bytes)),
                       {"upstream", ex.upstream},
-                      core::num("durationMs", seconds * 1000.0),
+                      core::millis("durationMs", took),
                       {"remote", conn.remote},
                       {"userId", ex.user_id},
                       {"cache", ex.cache_tag},

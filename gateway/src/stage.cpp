@@ -22,6 +22,10 @@ boost::asio::awaitable<Answer> Stage::request_async(Request& req, Exchange& ex) 
 
 void Stage::response(Response&, Exchange&) {}
 
+bool Stage::reads_answer(const Exchange&) const {
+  return false;
+}
+
 Chain::Chain(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::move(stages)) {}
 
 boost::asio::awaitable<Response> Chain::run(Request& req, Exchange& ex, std::string* failure) const {
@@ -45,7 +49,14 @@ boost::asio::awaitable<Response> Chain::run(Request& req, Exchange& ex, std::str
     ex.close = true;
   }
   Response res = std::move(*answer);
-  for (std::size_t i = at < stages_.size() ? at + 1 : stages_.size(); i-- > 0;) stages_[i]->response(res, ex);
+  const std::size_t reached = at < stages_.size() ? at + 1 : stages_.size();
+  if (!ex.answer.head.empty())
+    for (std::size_t i = 0; i < reached; ++i)
+      if (stages_[i]->reads_answer(ex)) {
+        read_answer_fields(res, ex);
+        break;
+      }
+  for (std::size_t i = reached; i-- > 0;) stages_[i]->response(res, ex);
   co_return res;
 }
 

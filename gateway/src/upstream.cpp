@@ -83,10 +83,13 @@ constexpr std::size_t kHeaderLimit = 8 * 1024;  // Beast's default for a respons
 constexpr std::uint64_t kBodyLimit = 64 * 1024 * 1024;
 
 // Reads an instance's answer into `out`: a plain head (plain_head.hpp) and the Content-Length body
-// after it straight from the buffer, else Beast's parser over the same bytes. Also says how many bytes
-// came from the socket (none: the connection was closed before it answered).
+// after it straight from the buffer, else Beast's parser over the same bytes. With `keep_head`, a
+// plain head that may go out as it came stays bytes, in `answer`. Also says how many bytes came from
+// the socket (none: the connection was closed before it answered).
 asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled& conn, bool head_request,
-                                                                          http::response<http::string_body>& out) {
+                                                                          bool keep_head,
+                                                                          http::response<http::string_body>& out,
+                                                                          UpstreamAnswer& answer) {
   std::size_t got = 0;
   std::size_t head_length = 0;
   std::uint64_t body_length = 0;
@@ -97,7 +100,15 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
       const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
       if (parse_due(bytes, kHeaderLimit, searched)) {
         http::response<http::string_body> head;
-        const PlainHead h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
+        bool kept = false;
+        PlainHead h = keep_head ? parse_plain_answer(bytes, kHeaderLimit, kBodyLimit, head, answer, kept)
+                                : PlainHead{PlainHead::State::declined, 0};
+        if (kept) {
+          body_length = answer.body_length;
+        } else if (!keep_head || h.state == PlainHead::State::parsed) {  // read into the message after all
+          head = {};
+          h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
+        }
         if (h.state == PlainHead::State::declined) break;
         if (h.state == PlainHead::State::parsed) {
           plain = true;
@@ -175,7 +186,7 @@ asio::awaitable<void> UpstreamPool::probe(std::chrono::milliseconds timeout) {
   // exchange() marks an instance up when it answers and down when it refuses; a probe that gets no
   // answer in time marks it down too (a client's slow request does not).
   for (auto& inst : instances_) {
-    const UpstreamResult result = co_await exchange(*inst, wire, timeout, std::chrono::steady_clock::now(), false);
+    const UpstreamResult result = co_await exchange(*inst, wire, timeout, std::chrono::steady_clock::now(), false, false);
     if (result.failure != UpstreamFailure::none) inst->answered(false);
   }
 }
@@ -187,14 +198,15 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const http::request<http::str
   co_return co_await send(wire, timeout);
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& request, std::chrono::milliseconds timeout) {
+asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
+                                                   bool keep_head) {
   UpstreamResult result;
   // Each instance at most once: a refused connection moves on, anything else is the answer.
   for (std::size_t attempt = 0; attempt < instances_.size(); ++attempt) {
     const auto now = std::chrono::steady_clock::now();  // one clock read for the pick, the deadline, the pool
     Instance* inst = pick(now);
     if (inst == nullptr) break;
-    result = co_await exchange(*inst, request, timeout, now);
+    result = co_await exchange(*inst, request, timeout, now, keep_head);
     if (result.failure != UpstreamFailure::connect) co_return result;
   }
   if (result.failure == UpstreamFailure::none) {  // nothing was tried: every instance is ejected
@@ -206,7 +218,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& reques
 
 asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
                                                        std::chrono::milliseconds timeout,
-                                                       std::chrono::steady_clock::time_point started, bool may_eject) {
+                                                       std::chrono::steady_clock::time_point started, bool keep_head,
+                                                       bool may_eject) {
   UpstreamResult result;
   result.instance = inst.name;
   const auto deadline = started + timeout;
@@ -246,7 +259,9 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       result.error = "write: " + wec.message();
       co_return result;
     }
-    auto [read_ec, rn] = co_await read_response(*conn, request.method == http::verb::head, result.response);
+    const bool head_request = request.method == http::verb::head;
+    auto [read_ec, rn] = co_await read_response(*conn, head_request, keep_head && !head_request, result.response,
+                                                result.answer);
     const auto rec = conn->deadline.checked(read_ec);
     conn->deadline.disarm();
     if (rec) {

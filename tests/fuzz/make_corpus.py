@@ -371,7 +371,7 @@ def service_seeds():
     mesh = [("X-User-Id", USER_ID), ("X-User-Role", "USER"), ("X-User-Email", "ada@example.com"),
             ("X-Session-Id", SESSION_ID), ("X-Request-Id", "01a20005-a517-7000-8000-0000000000aa"),
             ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
-            ("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "http"),
+            ("X-Forwarded-For", "203.0.113.7"),
             ("X-Mesh-Auth", "v1.gateway.1796464800.bB4EAf19xERSZu_Jtbto7Len9fmuGkkGS5cCL-420wY")]
     order = compact({"items": [{"productId": PRODUCT_ID, "quantity": 2}]})
     json_ct = ("Content-Type", "application/json")

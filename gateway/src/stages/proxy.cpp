@@ -20,7 +20,8 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
                          upstream);
 
   const auto sent_at = std::chrono::steady_clock::now();
-  auto result = co_await pool->send(upstream, route.timeout);
+  // An HTTP/1.1 client's answer may go out with the upstream's head as it came (exchange.hpp).
+  auto result = co_await pool->send(upstream, route.timeout, !ex.head && ex.version == 11);
   ex.upstream = result.instance;
   const std::size_t service_id = upstreams_.id(route.service);
   const int answered = result.failure == UpstreamFailure::none ? static_cast<int>(result.response.result_int()) : 0;
@@ -53,6 +54,7 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
       co_return problem(http::status::bad_gateway, "The upstream service failed to answer.", ex);
   }
   Response res = std::move(result.response);
+  if (!result.answer.head.empty()) ex.answer = std::move(result.answer);
   res.version(ex.version);
   strip_hop_by_hop(res);
   co_return res;

@@ -14,7 +14,9 @@ Answer RequestIdStage::request(Request& req, Exchange& ex) {
 
 void RequestIdStage::response(Response& res, Exchange& ex) {
   // A service answers with the id it was sent, usually: then the field is already right.
-  if (res.count("X-Request-Id") == 1 && res["X-Request-Id"] == ex.request_id) return;
+  const bool right = ex.answer.head.empty() ? res.count("X-Request-Id") == 1 && res["X-Request-Id"] == ex.request_id
+                                            : ex.answer.request_id() == ex.request_id;
+  if (right) return;
   res.set("X-Request-Id", ex.request_id);
 }
 

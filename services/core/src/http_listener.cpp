@@ -238,4 +238,12 @@ asio::awaitable<boost::system::error_code> write_answer(
   co_return ec;
 }
 
+asio::awaitable<boost::system::error_code> write_answer(Connection& conn, std::string_view head, std::string_view body,
+                                                        std::chrono::milliseconds timeout) {
+  conn.deadline.expires_after(timeout);
+  const std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(body)};
+  auto [ec, n] = co_await asio::async_write(conn.socket, bytes, asio::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
 }  // namespace shopmesh::core

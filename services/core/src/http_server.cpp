@@ -11,6 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
@@ -148,6 +151,14 @@ struct HttpServer::Impl {
   Response invoke(const Handler& handler, Request& request);
   void observe(std::string_view route, const std::string& method, int status, double seconds);
 
+  // The series a (route, method, status) counts into, found once: Family::Add builds a metric (a
+  // histogram's buckets too) on every call before it finds the one it has.
+  struct Series {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+  };
+  Series series(std::string_view route, std::string_view method, int status);
+
   const ServiceConfig& config;
   const Router& router;
   const MeshAuth& mesh;
@@ -158,6 +169,8 @@ struct HttpServer::Impl {
   prometheus::Family<prometheus::Histogram>& latency;
   prometheus::Gauge& open_connections;
   Listeners listeners;
+  std::mutex series_mutex;
+  std::map<std::tuple<std::string, std::string, int>, Series, std::less<>> series_of;
 };
 
 asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::flat_buffer& buffer) {
@@ -260,11 +273,23 @@ Response HttpServer::Impl::invoke(const Handler& handler, Request& request) {
   }
 }
 
-void HttpServer::Impl::observe(std::string_view route, const std::string& method, int status, double seconds) {
+HttpServer::Impl::Series HttpServer::Impl::series(std::string_view route, std::string_view method, int status) {
   static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                                 0.05,   0.1,   0.25,   0.5,   1,    2.5};
-  requests.Add({{"route", std::string(route)}, {"method", method}, {"status", std::to_string(status)}}).Increment();
-  latency.Add({{"route", std::string(route)}}, kBuckets).Observe(seconds);
+  std::lock_guard lock(series_mutex);
+  const auto key = std::tuple{route, method, status};
+  if (auto it = series_of.find(key); it != series_of.end()) return it->second;
+  const Series s{&requests.Add({{"route", std::string(route)}, {"method", std::string(method)},
+                                {"status", std::to_string(status)}}),
+                 &latency.Add({{"route", std::string(route)}}, kBuckets)};
+  series_of.emplace(std::tuple{std::string(route), std::string(method), status}, s);
+  return s;
+}
+
+void HttpServer::Impl::observe(std::string_view route, const std::string& method, int status, double seconds) {
+  const Series s = series(route, method, status);
+  s.requests->Increment();
+  s.latency->Observe(seconds);
 }
 
 HttpServer::HttpServer(const ServiceConfig& config, const Router& router, const MeshAuth& mesh, Logger& log,

@@ -252,6 +252,15 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
         else
           w.raw("null");
         break;
+      case LogField::Kind::millis: {
+        const long long us = f.integer < 0 ? 0 : f.integer;
+        w.number(us / 1000);
+        const auto frac = static_cast<int>(us % 1000);
+        const char decimals[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                                  static_cast<char>('0' + frac % 10)};
+        w.raw({decimals, sizeof decimals});
+        break;
+      }
     }
   }
   w.raw("}\n");

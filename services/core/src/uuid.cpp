@@ -56,12 +56,12 @@ std::string uuid_v7() {
   for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(rand_b >> (56 - 8 * i));
   b[8] = static_cast<std::uint8_t>(0x80 | (b[8] & 0x3f));
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  std::string out(36, '-');  // 8-4-4-4-12
+  char* o = out.data();
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(hex[b[i] >> 4]);
-    out.push_back(hex[b[i] & 0x0f]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++o;
+    *o++ = hex[b[i] >> 4];
+    *o++ = hex[b[i] & 0x0f];
   }
   return out;
 }

@@ -75,6 +75,19 @@ TEST_CASE("log: a line is one JSON object with the fields in order") {
   CHECK(keys == std::vector<std::string>{"ts", "level", "service", "message", "requestId", "status", "durationMs", "path"});
 }
 
+TEST_CASE("log: a duration is written in milliseconds with three decimals") {
+  Logger log("gateway", LogLevel::info);
+  using std::chrono::microseconds;
+  for (const auto& [us, text] : std::vector<std::pair<long long, std::string>>{
+           {0, "0.000"}, {5, "0.005"}, {1250, "1.250"}, {999'999, "999.999"}, {12'345'678, "12345.678"}, {-3, "0.000"}}) {
+    const std::string line = captured([&] { log.info("access", {millis("durationMs", microseconds(us))}); });
+    CHECK(line.find("\"durationMs\":" + text + "}") != std::string::npos);
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    REQUIRE_FALSE(d.HasParseError());
+  }
+}
+
 TEST_CASE("log: strings are escaped as RapidJSON's Writer escapes them") {
   Logger log("svc", LogLevel::debug);
   std::string every_byte;

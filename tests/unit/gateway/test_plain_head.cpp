@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mutate.hpp"
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/gateway/plain_head.hpp"
 
 using namespace shopmesh::gateway;
@@ -251,4 +252,92 @@ TEST_CASE("plain head: over mutated heads, what the fast path takes Beast reads 
     }
   }
   CHECK(taken > 5000);  // the mutations leave many heads plain: the property is exercised
+}
+
+namespace {
+
+// An upstream's answer head kept as bytes, with the status line and body the proxy puts in the Response.
+struct Kept {
+  Exchange ex;
+  Answer res;
+  bool kept = false;
+};
+
+Kept keep(const std::string& bytes) {
+  Kept k;
+  const PlainHead head = parse_plain_answer(bytes, kLimit, 1 << 20, k.res, k.ex.answer, k.kept);
+  REQUIRE(head.state == State::parsed);
+  k.res.body() = bytes.substr(head.length, k.ex.answer.body_length);
+  return k;
+}
+
+// What a client is sent: the kept head and the body, or the Response written as a whole.
+std::string sent(const Kept& k) {
+  std::string out;
+  if (k.ex.answer.head.empty()) {
+    shopmesh::core::wire::append_head(k.res, out);
+  } else {
+    write_answer_head(k.res, k.ex, out);
+  }
+  return out + k.res.body();
+}
+
+}  // namespace
+
+TEST_CASE("plain head: an answer kept as bytes goes out as the whole message would", "[gateway][plain_head]") {
+  const std::string ok =
+      "HTTP/1.1 200 OK\r\nServer: shopmesh\r\nContent-Type: application/json\r\nX-Request-Id: r1\r\n"
+      "Content-Length: 11\r\n\r\n{\"id\":\"42\"}";
+  Kept k = keep(ok);
+  REQUIRE(k.kept);
+  CHECK(k.ex.answer.head == ok.substr(0, ok.size() - 11));
+  CHECK(k.ex.answer.status == 200);
+  CHECK(k.ex.answer.body_length == 11);
+  CHECK(k.ex.answer.request_id() == "r1");
+  CHECK(k.res.begin() == k.res.end());  // no field read
+  CHECK(sent(k) == ok);
+
+  // Read into the Response, it is the message Beast reads, and is written back to the same bytes.
+  Kept whole = keep(ok);
+  read_answer_fields(whole.res, whole.ex);
+  CHECK(whole.ex.answer.head.empty());
+  CHECK(dump(whole.res) == beast_answer(ok, false));
+  CHECK(sent(whole) == ok);
+
+  // Fields the stages set replace the upstream's of the same names, whichever way it goes out.
+  for (bool read : {false, true}) {
+    Kept set = keep(ok);
+    set.res.set("x-request-id", "r2");
+    set.res.set("RateLimit-Limit", "10");
+    if (read) read_answer_fields(set.res, set.ex);
+    http::response_parser<http::string_body> parser;
+    parser.eager(true);
+    beast::error_code ec;
+    const std::string bytes = sent(set);
+    parser.put(boost::asio::buffer(bytes), ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(parser.is_done());
+    const Answer& got = parser.get();
+    CHECK(got.count("X-Request-Id") == 1);
+    CHECK(got["X-Request-Id"] == "r2");
+    CHECK(got["RateLimit-Limit"] == "10");
+    CHECK(got[http::field::server] == "shopmesh");
+    CHECK(got[http::field::content_length] == "11");
+    CHECK(got.body() == "{\"id\":\"42\"}");
+  }
+
+  // Several ids: none to compare with.
+  CHECK(keep("HTTP/1.1 200 OK\r\nX-Request-Id: a\r\nX-Request-Id: b\r\nContent-Length: 0\r\n\r\n")
+            .ex.answer.request_id()
+            .empty());
+  // Not as it came: another version, or a field for this hop only. The status line is read all the same.
+  for (const std::string& bytes :
+       {std::string("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        std::string("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n"),
+        std::string("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")}) {
+    const Kept other = keep(bytes);
+    CHECK_FALSE(other.kept);
+    CHECK(other.ex.answer.head.empty());
+    CHECK(other.res.result_int() == static_cast<unsigned>(std::stoi(bytes.substr(9, 3))));
+  }
 }

@@ -18,6 +18,8 @@
 #include "shopmesh/gateway/dialects.hpp"
 #include "shopmesh/gateway/docs_site.hpp"
 #include "shopmesh/gateway/metrics.hpp"
+#include "shopmesh/core/http_wire.hpp"
+#include "shopmesh/gateway/plain_head.hpp"
 #include "shopmesh/gateway/rate_limit.hpp"
 #include "shopmesh/gateway/response_cache.hpp"
 #include "shopmesh/gateway/routes.hpp"
@@ -171,6 +173,67 @@ TEST_CASE("gateway stages: request id kept when valid, else a new one, on every 
   stage.request(req, ex2);
   CHECK(ex2.request_id != "bad id\twith spaces");
   CHECK(ex2.request_id.size() == 36);
+}
+
+namespace {
+
+// Answers as the proxy does on its fast path: the upstream's head kept as bytes.
+struct KeptAnswer final : Stage {
+  std::string_view name() const override { return "kept"; }
+  Answer request(Request&, Exchange& ex) override {
+    const std::string bytes =
+        "HTTP/1.1 200 OK\r\nX-Request-Id: up-1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+    Response res;
+    bool kept = false;
+    const PlainHead head = parse_plain_answer(bytes, 8192, 1 << 20, res, ex.answer, kept);
+    REQUIRE(kept);
+    res.body() = bytes.substr(head.length);
+    return res;
+  }
+};
+
+// Reads the upstream's Content-Type on the way out, if it says it does.
+struct Reader final : Stage {
+  explicit Reader(bool reads) : reads(reads) {}
+  std::string_view name() const override { return "reader"; }
+  bool reads_answer(const Exchange&) const override { return reads; }
+  void response(Response& res, Exchange&) override { seen = std::string(res[http::field::content_type]); }
+  bool reads;
+  std::string seen;
+};
+
+}  // namespace
+
+TEST_CASE("gateway chain: an upstream's head kept as bytes is read into the answer only for a stage that reads it",
+          "[gateway]") {
+  for (bool reads : {false, true}) {
+    std::vector<std::unique_ptr<Stage>> stages;
+    stages.push_back(std::make_unique<RequestIdStage>());
+    stages.push_back(std::make_unique<Reader>(reads));
+    auto* reader = static_cast<Reader*>(stages.back().get());
+    stages.push_back(std::make_unique<KeptAnswer>());
+    const Chain chain = chain_of(std::move(stages));
+    for (const std::string id : {"up-1", "mine-1"}) {
+      auto req = get("/x");
+      req.set("X-Request-Id", id);
+      Exchange ex;
+      Response res = run(chain, req, ex);
+      CHECK(res.result_int() == 200);
+      CHECK(res.body() == "hi");
+      CHECK(ex.answer.head.empty() == reads);
+      CHECK(reader->seen == (reads ? "text/plain" : ""));
+      std::string head;
+      if (reads) {
+        shopmesh::core::wire::append_head(res, head);
+      } else {
+        write_answer_head(res, ex, head);
+      }
+      // The id is the request's either way: the upstream's when it matches, else set in its place.
+      CHECK(head.find("X-Request-Id: " + id + "\r\n") != std::string::npos);
+      CHECK(head.find("X-Request-Id", head.find("X-Request-Id") + 1) == std::string::npos);
+      CHECK(head.find("Content-Type: text/plain\r\n") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("gateway stages: CORS answers preflights (not refused ones) and decorates other answers", "[gateway]") {

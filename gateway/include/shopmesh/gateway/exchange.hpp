@@ -28,6 +28,20 @@ struct Route;
 struct Rewrite;
 struct Dialect;
 
+// An upstream's plain answer head, kept as bytes rather than read into the Response's fields: the
+// proxy stage's fast path. The Response then has the status and body but no fields; what the stages
+// set in it goes out in place of the upstream's fields of the same names (write_answer_head). A
+// stage whose `response` must see the upstream's fields says so (Stage::reads_answer).
+struct UpstreamAnswer {
+  std::string head;  // status line, fields and blank line; empty: the Response is whole
+  unsigned status = 0;
+  std::uint64_t body_length = 0;  // its Content-Length
+  std::size_t request_id_at = 0;  // where in `head` its one X-Request-Id's value is (size 0: none, or several)
+  std::size_t request_id_size = 0;
+
+  std::string_view request_id() const { return std::string_view(head).substr(request_id_at, request_id_size); }
+};
+
 struct Exchange {
   // When the request's first bytes were read (the clock the stages read it from, rather than again).
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -62,7 +76,15 @@ struct Exchange {
   std::uint64_t cache_generation = 0;
   std::string_view cache_tag;  // HIT / MISS for the access log
   std::string_view upstream;   // the instance that answered, alive as long as its pool
+  UpstreamAnswer answer;       // the upstream's answer head as it came, when the proxy kept it so
 };
+
+/// The fields of `ex.answer.head` into `res`, under those the stages set there (which replace the
+/// upstream's of the same name); `ex.answer` is then empty and `res` the whole answer.
+void read_answer_fields(Response& res, Exchange& ex);
+/// The answer's head as the client gets it: `ex.answer.head` with the fields the stages set in
+/// `res` in place of its own of those names. Only for an answer with a head kept.
+void write_answer_head(const Response& res, const Exchange& ex, std::string& out);
 
 /// An RFC 9457 problem answer naming the request's path and id (and the fields at fault, if any).
 Response problem(http::status status, std::string_view detail, const Exchange& ex,

@@ -93,6 +93,9 @@ bool has_obs_fold(std::string_view bytes, bool& at_line_start);
 /// prepare_payload refuses them one), and a 304 keeps the Content-Length of what it validates.
 void frame_payload(http::response<http::string_body>& res);
 
+/// RFC 9110 §7.6.1's hop-by-hop fields and Expect, by Beast's field code.
+bool is_hop_by_hop(http::field name);
+
 /// Removes hop-by-hop fields: RFC 9110 §7.6.1's, Expect (the gateway answers it), and every field the
 /// Connection header names.
 void strip_hop_by_hop(http::fields& fields);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "shopmesh/core/plain_head.hpp"
+#include "shopmesh/gateway/exchange.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 
 namespace shopmesh::gateway {
@@ -22,5 +23,11 @@ PlainHead parse_plain_head(std::string_view bytes, std::size_t header_limit, Req
 PlainHead parse_plain_response_head(std::string_view bytes, std::size_t header_limit, bool head_request,
                                     std::uint64_t body_limit, http::response<http::string_body>& out,
                                     std::uint64_t& body_length);
+
+/// The same head kept as bytes (exchange.hpp): `out` gets the status line alone, `answer` the head and
+/// what the stages read of it. `kept` is false for a head that may not go out as it came (not
+/// HTTP/1.1, or a hop-by-hop field): the caller reads that one with parse_plain_response_head.
+PlainHead parse_plain_answer(std::string_view bytes, std::size_t header_limit, std::uint64_t body_limit,
+                             http::response<http::string_body>& out, UpstreamAnswer& answer, bool& kept);
 
 }  // namespace shopmesh::gateway

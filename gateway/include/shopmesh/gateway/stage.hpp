@@ -34,8 +34,14 @@ class Stage {
   /// Whether this request needs request_async (the chain then does not call request).
   virtual bool waits(const Exchange& ex) const;
   virtual boost::asio::awaitable<Answer> request_async(Request& req, Exchange& ex);
-  /// The answer on its way out, for every stage the request reached (the answering one too).
+  /// The answer on its way out, for every stage the request reached (the answering one too). An
+  /// upstream's answer may come with its fields still in `ex.answer` (exchange.hpp): fields set here
+  /// then replace the upstream's of the same names, and a stage that must read them says so in
+  /// `reads_answer`.
   virtual void response(Response& res, Exchange& ex);
+  /// Whether `response` reads the upstream's fields for this exchange (they are then read into the
+  /// Response before the first `response` runs).
+  virtual bool reads_answer(const Exchange& ex) const;
 };
 
 class Chain {

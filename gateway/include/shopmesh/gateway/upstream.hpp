@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "shopmesh/gateway/config.hpp"
+#include "shopmesh/gateway/exchange.hpp"
 #include "shopmesh/gateway/http_rules.hpp"
 
 namespace prometheus {
@@ -38,6 +39,7 @@ struct UpstreamResult {
   std::string error;
   std::string_view instance;  // host:port that answered (or failed); lives as long as the pool
   http::response<http::string_body> response;
+  UpstreamAnswer answer;  // its head as it came, when asked for and plain (`response` has no fields then)
 };
 
 class UpstreamPool {
@@ -49,8 +51,10 @@ class UpstreamPool {
 
   /// Sends `request` (keep-alive) to the next healthy instance and reads the response.
   /// A pooled connection the upstream closed meanwhile is retried once on a fresh one; a refused
-  /// connection moves on to the next instance. `timeout` bounds the whole exchange.
-  boost::asio::awaitable<UpstreamResult> send(const UpstreamRequest& request, std::chrono::milliseconds timeout);
+  /// connection moves on to the next instance. `timeout` bounds the whole exchange. `keep_head`: a
+  /// plain answer's head is kept as bytes in the result's `answer` (not for a HEAD request).
+  boost::asio::awaitable<UpstreamResult> send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
+                                              bool keep_head = false);
   /// The same for a message whose framing is already set (prepare_payload): the gateway's own probes.
   boost::asio::awaitable<UpstreamResult> send(const http::request<http::string_body>& request,
                                               std::chrono::milliseconds timeout);
@@ -67,7 +71,8 @@ class UpstreamPool {
   Instance* pick(std::chrono::steady_clock::time_point now);
   boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, const UpstreamRequest& request,
                                                   std::chrono::milliseconds timeout,
-                                                  std::chrono::steady_clock::time_point started, bool may_eject = true);
+                                                  std::chrono::steady_clock::time_point started, bool keep_head,
+                                                  bool may_eject = true);
 
   boost::asio::io_context& ioc_;
   std::string service_;

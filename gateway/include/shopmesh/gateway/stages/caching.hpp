@@ -23,6 +23,8 @@ class CacheStage final : public Stage {
   std::string_view name() const override { return "cache"; }
   Answer request(Request& req, Exchange& ex) override;
   void response(Response& res, Exchange& ex) override;
+  /// A stored answer is stored with the upstream's fields.
+  bool reads_answer(const Exchange& ex) const override { return ex.cacheable; }
 
  private:
   ResponseCache& cache_;

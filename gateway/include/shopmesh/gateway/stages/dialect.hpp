@@ -15,6 +15,8 @@ class DialectStage final : public Stage {
   std::string_view name() const override { return "dialect"; }
   Answer request(Request& req, Exchange& ex) override;
   void response(Response& res, Exchange& ex) override;
+  /// A dialect's answer is rewritten from the upstream's whole answer.
+  bool reads_answer(const Exchange& ex) const override { return ex.rewrite != nullptr || ex.dialect != nullptr; }
 };
 
 }  // namespace shopmesh::gateway

@@ -87,5 +87,9 @@ class Listeners {
 boost::asio::awaitable<boost::system::error_code> write_answer(
     Connection& conn, const boost::beast::http::response<boost::beast::http::string_body>& answer, bool head_only,
     std::chrono::milliseconds timeout);
+/// Writes an answer already in bytes: its head, then its body, within `timeout`.
+boost::asio::awaitable<boost::system::error_code> write_answer(Connection& conn, std::string_view head,
+                                                               std::string_view body,
+                                                               std::chrono::milliseconds timeout);
 
 }  // namespace shopmesh::core
