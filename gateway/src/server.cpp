@@ -90,7 +90,7 @@ struct GatewayServer::Impl {
         routes(p.routes),
         log(p.log),
         metrics(p.metrics),
-        ioc(p.config.io_threads),
+        ioc(core::io_concurrency_hint(p.config.io_threads)),
         parser_limits(p.config.header_limit, p.routes),
         upstreams(ioc, p.config, &p.metrics),
         chain(public_stages(p, upstreams)),

@@ -23,9 +23,9 @@ namespace {
 // A connection to an instance, with the buffer its responses are read into (kept, so a reused
 // connection does not allocate one per request).
 struct Pooled {
-  explicit Pooled(asio::io_context& ioc) : socket(ioc) {}
+  Pooled(asio::io_context& ioc, bool shared) : socket(ioc), deadline(socket, shared) {}
   tcp::socket socket;
-  core::IoDeadline deadline{socket};
+  core::IoDeadline deadline;
   beast::flat_buffer buffer;
 };
 
@@ -227,7 +227,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
     auto conn = inst.take(config_.upstream_idle_timeout, started);
     const bool reused = conn != nullptr;
     if (!reused) {
-      conn = std::make_unique<Pooled>(ioc_);
+      conn = std::make_unique<Pooled>(ioc_, config_.io_threads > 1);  // taken by any connection's strand
       const auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
       conn->deadline.expires_at(connect_deadline);
       auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));

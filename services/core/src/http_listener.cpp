@@ -229,6 +229,10 @@ void Listeners::drain() {
 
 bool Listeners::draining() const { return impl_->stopping; }
 
+int io_concurrency_hint(int io_threads) {
+  return io_threads == 1 ? BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO : io_threads;
+}
+
 asio::awaitable<boost::system::error_code> write_answer(
     Connection& conn, const beast::http::response<beast::http::string_body>& answer, bool head_only,
     std::chrono::milliseconds timeout) {

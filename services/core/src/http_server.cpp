@@ -120,7 +120,7 @@ struct HttpServer::Impl {
         router(r),
         mesh(m),
         log(l),
-        ioc(c.io_threads),
+        ioc(io_concurrency_hint(c.io_threads)),
         workers(static_cast<std::size_t>(c.worker_threads)),
         requests(prometheus::BuildCounter()
                      .Name("http_requests_total")

@@ -7,11 +7,28 @@ namespace shopmesh::core {
 namespace asio = boost::asio;
 
 // Shared with the timer's handler, which may run after the owner is gone (socket is then null).
-// The mutex makes arming from a coroutine safe against the handler on another I/O thread: a
-// pooled upstream connection is used from whichever connection's strand took it.
+// The mutex (when `shared`) makes arming from a coroutine safe against the handler on another I/O
+// thread: a pooled upstream connection is used from whichever connection's strand took it.
 struct IoDeadline::State {
-  explicit State(asio::ip::tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
+  State(asio::ip::tcp::socket& s, bool shared) : shared(shared), socket(&s), timer(s.get_executor()) {}
 
+  // Holds the mutex where the socket is shared between threads; else nothing to hold.
+  class Lock {
+   public:
+    explicit Lock(State& s) : mutex_(s.shared ? &s.mutex : nullptr) {
+      if (mutex_ != nullptr) mutex_->lock();
+    }
+    ~Lock() {
+      if (mutex_ != nullptr) mutex_->unlock();
+    }
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+
+   private:
+    std::mutex* mutex_;
+  };
+
+  const bool shared;
   std::mutex mutex;
   asio::ip::tcp::socket* socket;
   asio::steady_timer timer;
@@ -21,7 +38,7 @@ struct IoDeadline::State {
   bool armed = false;
   bool expired = false;
 
-  // With the mutex held.
+  // With the lock held.
   void wake(const std::shared_ptr<State>& self, clock::time_point at) {
     wake_at = at;
     const auto gen = ++generation;
@@ -30,7 +47,7 @@ struct IoDeadline::State {
   }
 
   void on_timer(const std::shared_ptr<State>& self, std::uint64_t gen, const boost::system::error_code& ec) {
-    std::lock_guard lock(mutex);
+    Lock lock(*this);
     if (ec == asio::error::operation_aborted || gen != generation || socket == nullptr) return;
     wake_at = clock::time_point::max();
     if (!armed) return;  // the next expires_* sets the timer again
@@ -45,16 +62,17 @@ struct IoDeadline::State {
   }
 };
 
-IoDeadline::IoDeadline(asio::ip::tcp::socket& socket) : state_(std::make_shared<State>(socket)) {}
+IoDeadline::IoDeadline(asio::ip::tcp::socket& socket, bool shared)
+    : state_(std::make_shared<State>(socket, shared)) {}
 
 IoDeadline::~IoDeadline() {
-  std::lock_guard lock(state_->mutex);
+  State::Lock lock(*state_);
   state_->socket = nullptr;
   state_->timer.cancel();
 }
 
 void IoDeadline::expires_at(clock::time_point at) {
-  std::lock_guard lock(state_->mutex);
+  State::Lock lock(*state_);
   state_->deadline = at;
   state_->armed = true;
   state_->expired = false;
@@ -62,13 +80,13 @@ void IoDeadline::expires_at(clock::time_point at) {
 }
 
 void IoDeadline::disarm() {
-  std::lock_guard lock(state_->mutex);
+  State::Lock lock(*state_);
   state_->armed = false;
 }
 
 boost::system::error_code IoDeadline::checked(const boost::system::error_code& ec) const {
   if (ec != asio::error::operation_aborted) return ec;
-  std::lock_guard lock(state_->mutex);
+  State::Lock lock(*state_);
   return state_->expired ? boost::system::error_code(boost::beast::error::timeout) : ec;
 }
 

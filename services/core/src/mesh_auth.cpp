@@ -1,7 +1,11 @@
 #include "shopmesh/core/mesh_auth.hpp"
 
+// SHA-256's own context (deprecated in OpenSSL 3 in favour of EVP, not removed): a credential is
+// signed or checked on every request, and an HMAC on two copied SHA256_CTX values is a struct copy
+// where EVP_MD_CTX_copy_ex allocates, locks and frees; the same assembly hashes either way.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <charconv>
 #include <cstring>
@@ -20,16 +24,6 @@ bool valid_caller(std::string_view caller) {
   for (char c : caller)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   return true;
-}
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-const EVP_MD* sha256() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
 }
 
 constexpr std::size_t kBlock = 64;  // SHA-256's block size, the HMAC pad length
@@ -54,8 +48,7 @@ struct MeshAuth::Key {
   explicit Key(std::string_view key) {
     unsigned char k0[kBlock] = {};
     if (key.size() > kBlock) {  // a long key is replaced by its digest
-      unsigned int n = 0;
-      if (EVP_Digest(key.data(), key.size(), k0, &n, sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+      SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), k0);
     } else {
       std::memcpy(k0, key.data(), key.size());
     }
@@ -63,20 +56,23 @@ struct MeshAuth::Key {
     outer = padded(k0, 0x5c);
     OPENSSL_cleanse(k0, sizeof k0);
   }
+  ~Key() {
+    OPENSSL_cleanse(&inner, sizeof inner);
+    OPENSSL_cleanse(&outer, sizeof outer);
+  }
 
-  static MdCtx padded(const unsigned char* k0, unsigned char with) {
+  static SHA256_CTX padded(const unsigned char* k0, unsigned char with) {
     unsigned char pad[kBlock];
     for (std::size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<unsigned char>(k0[i] ^ with);
-    MdCtx ctx(EVP_MD_CTX_new());
-    const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) == 1 &&
-                    EVP_DigestUpdate(ctx.get(), pad, kBlock) == 1;
+    SHA256_CTX ctx;
+    const bool ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlock) == 1;
     OPENSSL_cleanse(pad, sizeof pad);
     if (!ok) throw std::runtime_error("SHA-256 failed");
     return ctx;
   }
 
-  MdCtx inner;  // SHA-256 after (key ^ ipad); copied, never changed, so threads share it
-  MdCtx outer;  // SHA-256 after (key ^ opad)
+  SHA256_CTX inner;  // SHA-256 after (key ^ ipad); copied, never changed, so threads share it
+  SHA256_CTX outer;  // SHA-256 after (key ^ opad)
 };
 
 MeshAuth::MeshAuth(std::string caller, std::vector<std::string> keys) : caller_(std::move(caller)) {
@@ -98,17 +94,15 @@ std::string MeshAuth::mac(const Key& key, std::string_view caller, std::string_v
     message.append(part);
     message.push_back('\n');
   }
-  thread_local const MdCtx work(EVP_MD_CTX_new());
-  unsigned char inner[EVP_MAX_MD_SIZE];
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int inner_length = 0;
-  unsigned int length = 0;
-  if (!work || EVP_MD_CTX_copy_ex(work.get(), key.inner.get()) != 1 ||
-      EVP_DigestUpdate(work.get(), message.data(), message.size()) != 1 ||
-      EVP_DigestFinal_ex(work.get(), inner, &inner_length) != 1 || EVP_MD_CTX_copy_ex(work.get(), key.outer.get()) != 1 ||
-      EVP_DigestUpdate(work.get(), inner, inner_length) != 1 || EVP_DigestFinal_ex(work.get(), out, &length) != 1)
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), length));
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256_CTX work = key.inner;
+  bool ok = SHA256_Update(&work, message.data(), message.size()) == 1 && SHA256_Final(inner, &work) == 1;
+  work = key.outer;
+  ok = ok && SHA256_Update(&work, inner, sizeof inner) == 1 && SHA256_Final(out, &work) == 1;
+  OPENSSL_cleanse(&work, sizeof work);
+  if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
+  return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
 std::string MeshAuth::sign(std::string_view method, std::string_view target, const MeshIdentity& identity,

@@ -34,10 +34,15 @@ struct Connection {
   std::string remote;    // the peer's address, empty when unknown
   std::string key;       // what the per-address cap counts: ListenerOptions::address_key(remote)
   std::size_t listener;  // the listener that accepted it, numbered in the order Listeners::add was called
-  IoDeadline deadline{socket};
+  IoDeadline deadline{socket, false};  // on the connection's strand, or the one I/O thread
   std::atomic<bool> busy{false};  // a request is being served: the drain lets it finish
   std::string head;               // the answer's head being written (write_answer), its capacity reused
 };
+
+/// The concurrency hint for an io_context `io_threads` threads run. With one, every socket is used
+/// from that thread alone, so Asio's per-socket locking is left out; handlers may still be posted
+/// from other threads (the scheduler still locks).
+int io_concurrency_hint(int io_threads);
 
 /// What the session does once the server has answered a request.
 enum class AfterAnswer { keep_alive, close, linger };

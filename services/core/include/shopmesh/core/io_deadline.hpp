@@ -19,7 +19,10 @@ class IoDeadline {
   using clock = std::chrono::steady_clock;
 
   /// Watches `socket`, which must outlive this object; the timer runs on the socket's executor.
-  explicit IoDeadline(boost::asio::ip::tcp::socket& socket);
+  /// `shared`: the socket is used from more than one thread in turn (a pooled upstream connection
+  /// with several I/O threads), so arming and the timer's handler take a lock. A socket whose
+  /// executor is a strand, or an io_context one thread runs, needs none.
+  explicit IoDeadline(boost::asio::ip::tcp::socket& socket, bool shared = true);
   ~IoDeadline();
   IoDeadline(const IoDeadline&) = delete;
   IoDeadline& operator=(const IoDeadline&) = delete;
