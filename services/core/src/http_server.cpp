@@ -102,14 +102,48 @@ bool is_probe(const Request& r) {
   return (r.method == "GET" || r.method == "HEAD") && (r.path == "/health" || r.path == "/metrics");
 }
 
+// The fields the server reads itself, the first of each, found in one pass over the request's.
+struct ServerFields {
+  std::optional<std::string_view> request_id;
+  std::optional<std::string_view> traceparent;
+  std::optional<std::string_view> credential;
+  MeshIdentity identity;           // as MeshIdentity::of reads it
+  bool identity_repeated = false;  // an identity header came twice
+};
+
+ServerFields server_fields(const Headers& headers) {
+  ServerFields out;
+  std::string_view* identity[] = {&out.identity.user_id, &out.identity.role, &out.identity.email,
+                                  &out.identity.session_id};
+  bool seen[std::size(kIdentityHeaders)] = {};
+  for (const auto& [name, value] : headers.items()) {
+    const auto first = [&value](std::optional<std::string_view>& slot) {
+      if (!slot) slot = value;
+    };
+    if (iequals(name, "x-request-id")) {
+      first(out.request_id);
+    } else if (iequals(name, "traceparent")) {
+      first(out.traceparent);
+    } else if (iequals(name, MeshAuth::kHeader)) {
+      first(out.credential);
+    } else {
+      for (std::size_t i = 0; i < std::size(kIdentityHeaders); ++i) {
+        if (!iequals(name, kIdentityHeaders[i])) continue;
+        if (seen[i]) out.identity_repeated = true;
+        else *identity[i] = value;
+        seen[i] = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // The caller named by a valid X-Mesh-Auth credential for this request (see mesh_auth.hpp). An
 // identity header given twice is refused: handlers read the first, the credential binds the first.
-std::optional<std::string> mesh_caller(const MeshAuth& mesh, const Request& r) {
-  auto credential = r.headers.get(MeshAuth::kHeader);
-  if (!credential) return std::nullopt;
-  for (std::string_view name : kIdentityHeaders)
-    if (r.headers.count(name) > 1) return std::nullopt;
-  return mesh.verify(*credential, r.method, r.target, MeshIdentity::of(r.headers));
+std::optional<std::string> mesh_caller(const MeshAuth& mesh, const Request& r, const ServerFields& fields) {
+  if (!fields.credential || fields.identity_repeated) return std::nullopt;
+  return mesh.verify(*fields.credential, r.method, r.target, fields.identity);
 }
 
 }  // namespace
@@ -203,14 +237,15 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
     request.path = request.target.substr(0, q);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     request.remote_address = conn.remote;
-    auto rid = request.headers.get("x-request-id");
+    const ServerFields fields = server_fields(request.headers);
+    const auto rid = fields.request_id;
     request.request_id = rid && is_valid_request_id(*rid) ? std::string(*rid) : uuid_v7();
-    if (auto tp = request.headers.get("traceparent")) request.traceparent = std::string(*tp);
+    if (fields.traceparent) request.traceparent = std::string(*fields.traceparent);
     // Called without one (or with a malformed one): this request starts a trace, so what it
     // produces (events, calls to other services) carries a traceparent all the same.
     if (!is_valid_traceparent(request.traceparent)) request.traceparent = continue_or_start_trace("").traceparent;
     std::optional<std::string> caller;
-    if (!is_probe(request)) caller = mesh_caller(mesh, request);
+    if (!is_probe(request)) caller = mesh_caller(mesh, request, fields);
     auto match = router.match(request);
     if (!is_probe(request) && !caller) {
       response = problem(401, "This service answers only callers inside the mesh (a valid X-Mesh-Auth credential).",

@@ -35,33 +35,46 @@ bool is_token(std::string_view s) {
   return true;
 }
 
-// Every byte printable ASCII (0x21-0x7E): a target. Beast also takes obs-text; the fast path does not.
-bool is_visible(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) - 0x21u > 0x7Eu - 0x21u) return false;
-  return true;
-}
-
+bool is_visible_byte(unsigned char c) { return c - 0x21u <= 0x7Eu - 0x21u; }
 bool is_value_byte(unsigned char c) { return (c >= 0x20 && c < 0x7F) || c == '\t'; }
 
-// Every byte SP, HTAB or printable ASCII: a field value (no CTL, no DEL, no obs-text). Sixteen bytes at
-// a time where SSE2 is there (every x86-64): a signed compare below 0x20 also catches 0x80-0xFF.
-bool is_value_text(std::string_view s) {
+#if defined(__SSE2__)
+// The lanes of `v` (a bit each) that are not printable ASCII, or with `tab_ok` neither SP nor HTAB: a
+// signed compare below the lowest allowed byte also catches 0x80-0xFF.
+int bad_lanes(__m128i v, bool tab_ok) {
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(tab_ok ? 0x20 : 0x21));
+  const __m128i bad = _mm_or_si128(tab_ok ? _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), low) : low,
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+  return _mm_movemask_epi8(bad);
+}
+#endif
+
+// Whether every byte of `s` passes `ok`: sixteen at a time where SSE2 is there (every x86-64), the
+// last sixteen (or eight) loaded again over the ones before rather than checked byte by byte.
+template <bool TabOk, bool (*Ok)(unsigned char)>
+bool all_bytes(std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F), tab = _mm_set1_epi8('\t');
-  for (; n >= 16; p += 16, n -= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), _mm_cmplt_epi8(v, space)),
-                                     _mm_cmpeq_epi8(v, del));
-    if (_mm_movemask_epi8(bad) != 0) return false;
+  const auto load16 = [](const char* at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at)); };
+  const auto load8 = [](const char* at) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)); };
+  if (n >= 16) {
+    for (; n > 16; p += 16, n -= 16)
+      if (bad_lanes(load16(p), TabOk) != 0) return false;
+    return bad_lanes(load16(p + n - 16), TabOk) == 0;
   }
+  if (n >= 8) return (bad_lanes(load8(p), TabOk) & 0xFF) == 0 && (bad_lanes(load8(p + n - 8), TabOk) & 0xFF) == 0;
 #endif
   for (; n > 0; ++p, --n)
-    if (!is_value_byte(static_cast<unsigned char>(*p))) return false;
+    if (!Ok(static_cast<unsigned char>(*p))) return false;
   return true;
 }
+
+// Every byte printable ASCII (0x21-0x7E): a target. Beast also takes obs-text; the fast path does not.
+bool is_visible(std::string_view s) { return all_bytes<false, is_visible_byte>(s); }
+
+// Every byte SP, HTAB or printable ASCII: a field value (no CTL, no DEL, no obs-text).
+bool is_value_text(std::string_view s) { return all_bytes<true, is_value_byte>(s); }
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -114,8 +127,10 @@ bool read_fields(Lines& lines, FieldSink& sink, std::optional<std::uint64_t>* co
   for (;;) {
     if (!lines.next(line)) return false;
     if (line.empty()) return true;  // the blank line: the head is whole
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return false;
+    // The name: token characters up to the colon.
+    std::size_t colon = 0;
+    while (colon < line.size() && kToken[static_cast<unsigned char>(line[colon])]) ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') return false;
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
     while (!value.empty() && is_ows(value.back())) value.remove_suffix(1);
@@ -160,8 +175,13 @@ bool head_ended(std::string_view bytes, std::size_t& searched) {
 }
 
 bool parse_due(std::string_view bytes, std::size_t header_limit, std::size_t& searched) {
-  const bool first = searched == 0;
-  return head_ended(bytes, searched) || first || bytes.size() >= header_limit;
+  if (searched == 0) {
+    // The first look parses whatever came: a parse that then wants more has met no blank line in
+    // these bytes, so the next search starts where they end.
+    searched = bytes.size();
+    return true;
+  }
+  return head_ended(bytes, searched) || bytes.size() >= header_limit;
 }
 
 PlainHead parse_plain_request(std::string_view bytes, std::size_t header_limit, RequestLine& start, FieldSink& fields,

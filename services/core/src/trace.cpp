@@ -1,19 +1,29 @@
 #include "shopmesh/core/trace.hpp"
 
 #include <algorithm>
+#include <array>
 #include <random>
 
 namespace shopmesh::core {
 namespace {
 
+constexpr std::array<bool, 256> kLowerHex = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
+  return t;
+}();
+
 bool is_lower_hex(std::string_view s) {
   for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!kLowerHex[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
 bool all_zero(std::string_view s) {
-  return s.find_first_not_of('0') == std::string_view::npos;
+  for (char c : s)
+    if (c != '0') return false;
+  return true;
 }
 
 // Fills `out` with random lower-case hex digits, not all zero (W3C: an all-zero id is invalid).

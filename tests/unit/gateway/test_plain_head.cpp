@@ -341,3 +341,23 @@ TEST_CASE("plain head: an answer kept as bytes goes out as the whole message wou
     CHECK(other.res.result_int() == static_cast<unsigned>(std::stoi(bytes.substr(9, 3))));
   }
 }
+
+// Values and targets are checked sixteen or eight bytes at a time, the last ones loaded again: a bad
+// byte is found at every position of every length.
+TEST_CASE("plain head: a byte outside a value's or a target's set is found wherever it is", "[gateway][plain_head]") {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (char bad : {'\x01', '\x1f', '\x7f', '\x80', '\xff'}) {
+        std::string value(n, 'v');
+        value[at] = bad;
+        CHECK(state_of("GET / HTTP/1.1\r\nX-A: " + value + "\r\n\r\n") == State::declined);
+        std::string target = "/" + std::string(n, 't');
+        target[at + 1] = bad;
+        CHECK(state_of("GET " + target + " HTTP/1.1\r\n\r\n") == State::declined);
+      }
+      std::string tabbed(n, 'v');
+      tabbed[at] = '\t';
+      if (at != 0 && at != n - 1) CHECK(same_as_beast("GET / HTTP/1.1\r\nX-A: " + tabbed + "\r\n\r\n").size() > 0);
+    }
+  }
+}
