@@ -15,13 +15,7 @@ constexpr std::size_t kShards = 16;
 using core::iequals;
 
 // RFC 7235 token68: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.
-constexpr auto kToken68 = [] {
-  std::array<bool, 256> t{};
-  for (unsigned char c = 'A'; c <= 'Z'; ++c) t[c] = t[c | 0x20] = true;
-  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = true;
-  for (unsigned char c : std::string_view("-._~+/=")) t[c] = true;
-  return t;
-}();
+constexpr auto kToken68 = core::byte_set(core::kDigitChars, core::kLowerChars, core::kUpperChars, "-._~+/=");
 
 bool is_token68(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return kToken68[static_cast<unsigned char>(c)]; });

@@ -1,7 +1,6 @@
 #include "shopmesh/core/http.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cctype>
 
@@ -120,14 +119,7 @@ Response Response::no_content() {
 
 bool is_valid_request_id(std::string_view id) {
   // ASCII letters and digits, '-', '_' and '.', by table (std::isalnum is a call, and locale's).
-  static constexpr std::array<bool, 256> kAllowed = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
-    t['-'] = t['_'] = t['.'] = true;
-    return t;
-  }();
+  static constexpr auto kAllowed = byte_set(kDigitChars, kLowerChars, kUpperChars, "-_.");
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
     if (!kAllowed[static_cast<unsigned char>(c)]) return false;

@@ -19,14 +19,7 @@ namespace http = boost::beast::http;
 namespace {
 
 // RFC 9110 tchar, as Beast's parser accepts in methods and field names.
-constexpr std::array<bool, 256> kToken = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+constexpr auto kToken = byte_set(kDigitChars, kLowerChars, kUpperChars, "!#$%&'*+-.^_`|~");
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;

@@ -1,18 +1,14 @@
 #include "shopmesh/core/trace.hpp"
 
+#include "shopmesh/core/text.hpp"
+
 #include <algorithm>
-#include <array>
 #include <random>
 
 namespace shopmesh::core {
 namespace {
 
-constexpr std::array<bool, 256> kLowerHex = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
-  return t;
-}();
+constexpr auto kLowerHex = byte_set(kDigitChars, "abcdef");
 
 bool is_lower_hex(std::string_view s) {
   for (char c : s)

@@ -1,11 +1,25 @@
 #pragma once
 // Text helpers shared by every layer: UTF-8 validation, ASCII case and blanks, percent-decoding.
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace shopmesh::core {
+
+inline constexpr std::string_view kDigitChars = "0123456789";
+inline constexpr std::string_view kLowerChars = "abcdefghijklmnopqrstuvwxyz";
+inline constexpr std::string_view kUpperChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// The bytes of `parts` as a table, for checking text one lookup a byte: byte_set(kDigitChars, "abcdef").
+template <class... Parts>
+constexpr std::array<bool, 256> byte_set(Parts... parts) {
+  std::array<bool, 256> table{};
+  for (std::string_view part : {std::string_view(parts)...})
+    for (char c : part) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
 
 /// Number of code points of well-formed UTF-8 text (no overlong forms, surrogates or code points
 /// past U+10FFFF); nullopt when the bytes are not.
