@@ -199,14 +199,11 @@ TopicInfo Kafka::require_topic(const std::string& name) {
 }
 
 std::vector<PartitionRange> Kafka::watermarks(const TopicInfo& topic) {
+  std::vector<int> partitions;
+  for (int p = 0; p < topic.partitions; ++p) partitions.push_back(p);
   std::vector<PartitionRange> out;
-  for (int p = 0; p < topic.partitions; ++p) {
-    int64_t low = 0, high = 0;
-    const auto rc = handle_->query_watermark_offsets(topic.name, p, &low, &high, static_cast<int>(timeout_.count()));
-    if (rc != RdKafka::ERR_NO_ERROR)
-      throw std::runtime_error("watermarks of " + topic.name + "[" + std::to_string(p) + "]: " + RdKafka::err2str(rc));
-    out.push_back({p, low, high});
-  }
+  for (const auto& [p, m] : events::watermarks(*handle_, topic.name, partitions, timeout_))
+    out.push_back({p, m.low, m.high});
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace shopmesh::events {
@@ -82,22 +83,73 @@ bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout
   return ok;
 }
 
+namespace {
+
+// An answer worth asking again for: the partition's leader is changing or unreachable.
+bool leader_moving(RdKafka::ErrorCode e) {
+  switch (e) {
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__TRANSPORT:
+    case RdKafka::ERR_REQUEST_TIMED_OUT:
+    case RdKafka::ERR_LEADER_NOT_AVAILABLE:
+    case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
+    case RdKafka::ERR_OFFSET_NOT_AVAILABLE:
+    case RdKafka::ERR_FENCED_LEADER_EPOCH:
+    case RdKafka::ERR_UNKNOWN_LEADER_EPOCH:
+    case RdKafka::ERR_REPLICA_NOT_AVAILABLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// How long one ListOffsets attempt may wait. librdkafka sends it to the leader its metadata names;
+// a leader killed since is only replaced there by a metadata refresh after the controller fenced it
+// (KRaft: broker.session.timeout.ms, 9 s), so an attempt that outlives this is abandoned, the
+// metadata read again and the question asked anew.
+constexpr std::chrono::milliseconds kOffsetsAttempt{2'000};
+
+}  // namespace
+
 std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::string& topic,
                                           const std::vector<int>& partitions, long long timestamp_ms,
                                           std::chrono::milliseconds timeout) {
-  std::vector<RdKafka::TopicPartition*> list;
-  list.reserve(partitions.size());
-  for (const int p : partitions) list.push_back(RdKafka::TopicPartition::create(topic, p, timestamp_ms));
-  const auto rc = client.offsetsForTimes(list, static_cast<int>(timeout.count()));
-  std::map<int, long long> out;
-  std::string refused;
-  for (auto* tp : list) {
-    if (tp->err() != RdKafka::ERR_NO_ERROR && refused.empty()) refused = RdKafka::err2str(tp->err());
-    out[tp->partition()] = tp->offset();
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    std::vector<RdKafka::TopicPartition*> list;
+    list.reserve(partitions.size());
+    for (const int p : partitions) list.push_back(RdKafka::TopicPartition::create(topic, p, timestamp_ms));
+    auto rc = client.offsetsForTimes(list, static_cast<int>(std::clamp(left, std::chrono::milliseconds(1),
+                                                                        kOffsetsAttempt).count()));
+    std::map<int, long long> out;
+    for (auto* tp : list) {
+      if (tp->err() != RdKafka::ERR_NO_ERROR && rc == RdKafka::ERR_NO_ERROR) rc = tp->err();
+      out[tp->partition()] = tp->offset();
+    }
+    RdKafka::TopicPartition::destroy(list);
+    if (rc == RdKafka::ERR_NO_ERROR) return out;
+    if (!leader_moving(rc) || Clock::now() >= deadline)
+      throw std::runtime_error("offsets of " + topic + ": " + RdKafka::err2str(rc));
+    // Read the metadata again (librdkafka's cache takes the answer), so the next attempt goes to
+    // the partitions' current leaders.
+    RdKafka::Metadata* md = nullptr;
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (client.metadata(true, nullptr, &md, static_cast<int>(std::max<long long>(wait.count(), 1))) ==
+        RdKafka::ERR_NO_ERROR)
+      delete md;
   }
-  RdKafka::TopicPartition::destroy(list);
-  if (rc != RdKafka::ERR_NO_ERROR) throw std::runtime_error("offsets of " + topic + ": " + RdKafka::err2str(rc));
-  if (!refused.empty()) throw std::runtime_error("offsets of " + topic + ": " + refused);
+}
+
+std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic,
+                                     const std::vector<int>& partitions, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto low = offsets_for_time(client, topic, partitions, -2, timeout);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto high = offsets_for_time(client, topic, partitions, -1, std::max(left, std::chrono::milliseconds(1)));
+  std::map<int, Watermarks> out;
+  for (const auto& [p, l] : low) out[p] = {l, high.count(p) ? high.at(p) : l};
   return out;
 }
 

@@ -78,12 +78,10 @@ TopicEndsReader::~TopicEndsReader() {
 
 TopicEnds TopicEndsReader::read(const std::string& topic, int partitions) {
   TopicEnds ends;
-  for (int p = 0; p < partitions; ++p) {
-    int64_t low = 0, high = 0;
-    const auto rc =
-        impl_->consumer->query_watermark_offsets(topic, p, &low, &high, static_cast<int>(impl_->timeout.count()));
-    if (rc != RdKafka::ERR_NO_ERROR)
-      throw std::runtime_error("watermarks of " + topic + "[" + std::to_string(p) + "]: " + RdKafka::err2str(rc));
+  std::vector<int> wanted;
+  for (int p = 0; p < partitions; ++p) wanted.push_back(p);
+  for (const auto& [p, m] : watermarks(*impl_->consumer, topic, wanted, impl_->timeout)) {
+    const long long low = m.low, high = m.high;
     ends.messages += high - low;
     auto& last = impl_->last[{topic, p}];
     if (high <= low) {

@@ -64,11 +64,25 @@ bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout
 
 /// Per partition, the first offset whose timestamp is at or after `timestamp_ms` (-1: the end,
 /// where no message is that recent); the special timestamps -1 (latest) and -2 (earliest) give the
-/// ends. One ListOffsets request for all of them. Throws std::runtime_error when the broker does
-/// not answer within `timeout` or refuses a partition.
+/// ends. One ListOffsets request per leader for all of them; an attempt the leader does not answer
+/// within 2 s (killed, not yet replaced in the client's metadata) is asked again after a metadata
+/// refresh, until `timeout`. Throws std::runtime_error when no answer came within `timeout` or a
+/// partition is refused.
 std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::string& topic,
                                           const std::vector<int>& partitions, long long timestamp_ms,
                                           std::chrono::milliseconds timeout);
+
+/// A partition's low and high watermarks (its first offset, and the offset the next message gets).
+struct Watermarks {
+  long long low = 0;
+  long long high = 0;
+};
+
+/// The watermarks of a topic's `partitions`, through offsets_for_time (a leader that died is
+/// waited for only until the metadata names its successor, where librdkafka's
+/// query_watermark_offsets waits for the dead one up to socket.timeout.ms per partition).
+std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic,
+                                     const std::vector<int>& partitions, std::chrono::milliseconds timeout);
 
 /// The newest message of a topic: where it is, when it was written and its headers.
 struct NewestMessage {
