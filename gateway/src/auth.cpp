@@ -248,9 +248,8 @@ bool is_identity_header(std::string_view name) {
   return iequals(name, "x-session-id");
 }
 
-std::vector<std::pair<std::string_view, std::string_view>> identity_headers(const Identity& id) {
-  std::vector<std::pair<std::string_view, std::string_view>> out;
-  out.reserve(4);  // one allocation: this runs for every request a token carries
+IdentityHeaders identity_headers(const Identity& id) {
+  IdentityHeaders out;
   out.emplace_back("X-User-Id", id.user_id);
   if (!id.role.empty()) out.emplace_back("X-User-Role", id.role);
   if (!id.email.empty()) out.emplace_back("X-User-Email", id.email);

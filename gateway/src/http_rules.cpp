@@ -224,8 +224,11 @@ void write_upstream_request(const Request& req, const ForwardInfo& info, Upstrea
   append_field(h, "X-Request-Id", info.request_id);
   append_field(h, "traceparent", info.traceparent);
   append_field(h, "X-Forwarded-For", info.remote);
-  if (info.mesh != nullptr)
-    append_field(h, core::MeshAuth::kHeader, info.mesh->sign(view(req.method_string()), info.target, signed_identity));
+  if (info.mesh != nullptr) {
+    h.append(core::MeshAuth::kHeader).append(": ");
+    info.mesh->append_signature(h, view(req.method_string()), info.target, signed_identity);
+    h.append("\r\n");
+  }
   // As Beast's prepare_payload frames a request: a length when there is a body, or for the methods
   // that expect one; none otherwise.
   const auto method = req.method();

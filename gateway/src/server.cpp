@@ -225,7 +225,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
   const auto took = std::chrono::steady_clock::now() - ex.started;
   metrics.request(ex.route_id, ex.method, static_cast<int>(status), std::chrono::duration<double>(took).count());
   log.info("access", {{"requestId", ex.request_id},
-                      {"traceId", ex.trace.trace_id},
+                      {"traceId", ex.trace.trace_id()},
                       {"method", ex.method},
                       {"path", ex.path},
                       core::num("status", static_cast<long long>(status)),

@@ -72,7 +72,7 @@ std::int64_t ms_of(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::int64_t now_ms() { return ms_of(std::chrono::steady_clock::now()); }
+std::int64_t now_ms() { return ms_of(core::coarse_steady_now()); }
 
 bool is_stale_connection_error(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -99,21 +99,21 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
     if (!plain && conn.buffer.size() > 0) {
       const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
       if (parse_due(bytes, kHeaderLimit, searched)) {
-        http::response<http::string_body> head;
         bool kept = false;
-        PlainHead h = keep_head ? parse_plain_answer(bytes, kHeaderLimit, kBodyLimit, head, answer, kept)
+        PlainHead h = keep_head ? parse_plain_answer(bytes, kHeaderLimit, kBodyLimit, out, answer, kept)
                                 : PlainHead{PlainHead::State::declined, 0};
         if (kept) {
           body_length = answer.body_length;
         } else if (!keep_head || h.state == PlainHead::State::parsed) {  // read into the message after all
-          head = {};
-          h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, head, body_length);
+          out = {};
+          h = parse_plain_response_head(bytes, kHeaderLimit, head_request, kBodyLimit, out, body_length);
         }
-        if (h.state == PlainHead::State::declined) break;
         if (h.state == PlainHead::State::parsed) {
           plain = true;
           head_length = h.length;
-          out = std::move(head);
+        } else {
+          out = {};  // read again from its first byte: here once more of it came, or by Beast
+          if (h.state == PlainHead::State::declined) break;
         }
       }
     }
@@ -186,7 +186,8 @@ asio::awaitable<void> UpstreamPool::probe(std::chrono::milliseconds timeout) {
   // exchange() marks an instance up when it answers and down when it refuses; a probe that gets no
   // answer in time marks it down too (a client's slow request does not).
   for (auto& inst : instances_) {
-    const UpstreamResult result = co_await exchange(*inst, wire, timeout, std::chrono::steady_clock::now(), false, false);
+    UpstreamResult result;
+    co_await exchange(*inst, wire, timeout, core::coarse_steady_now(), false, result, false);
     if (result.failure != UpstreamFailure::none) inst->answered(false);
   }
 }
@@ -195,32 +196,32 @@ asio::awaitable<UpstreamResult> UpstreamPool::send(const http::request<http::str
                                                    std::chrono::milliseconds timeout) {
   UpstreamRequest wire;
   write_upstream_request(request, wire);
-  co_return co_await send(wire, timeout);
+  UpstreamResult result;
+  co_await send(wire, timeout, result);
+  co_return result;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
-                                                   bool keep_head) {
-  UpstreamResult result;
+asio::awaitable<void> UpstreamPool::send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
+                                         UpstreamResult& result, bool keep_head) {
   // Each instance at most once: a refused connection moves on, anything else is the answer.
   for (std::size_t attempt = 0; attempt < instances_.size(); ++attempt) {
-    const auto now = std::chrono::steady_clock::now();  // one clock read for the pick, the deadline, the pool
+    const auto now = core::coarse_steady_now();  // one (cheap) clock read for the pick, the deadline, the pool
     Instance* inst = pick(now);
     if (inst == nullptr) break;
-    result = co_await exchange(*inst, request, timeout, now, keep_head);
-    if (result.failure != UpstreamFailure::connect) co_return result;
+    if (attempt > 0) result = {};
+    co_await exchange(*inst, request, timeout, now, keep_head, result);
+    if (result.failure != UpstreamFailure::connect) co_return;
   }
   if (result.failure == UpstreamFailure::none) {  // nothing was tried: every instance is ejected
     result.failure = UpstreamFailure::unavailable;
     result.error = "every instance of " + service_ + " is ejected";
   }
-  co_return result;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
-                                                       std::chrono::milliseconds timeout,
-                                                       std::chrono::steady_clock::time_point started, bool keep_head,
-                                                       bool may_eject) {
-  UpstreamResult result;
+asio::awaitable<void> UpstreamPool::exchange(Instance& inst, const UpstreamRequest& request,
+                                             std::chrono::milliseconds timeout,
+                                             std::chrono::steady_clock::time_point started, bool keep_head,
+                                             UpstreamResult& result, bool may_eject) {
   result.instance = inst.name;
   const auto deadline = started + timeout;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -228,7 +229,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
     const bool reused = conn != nullptr;
     if (!reused) {
       conn = std::make_unique<Pooled>(ioc_, config_.io_threads > 1);  // taken by any connection's strand
-      const auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + config_.connect_timeout);
+      const auto connect_deadline = std::min(deadline, core::coarse_steady_now() + config_.connect_timeout);
       conn->deadline.expires_at(connect_deadline);
       auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
       const auto ec = conn->deadline.checked(connect_ec);
@@ -236,14 +237,14 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
         inst.answered(false);
         result.failure = UpstreamFailure::timeout;
         result.error = "connect: timed out";
-        co_return result;
+        co_return;
       }
       if (ec) {
         inst.answered(false);
         if (may_eject) inst.ejected_until_ms = now_ms() + config_.eject_for.count();
         result.failure = UpstreamFailure::connect;
         result.error = "connect: " + ec.message();
-        co_return result;
+        co_return;
       }
       beast::error_code ignored;
       conn->socket.set_option(tcp::no_delay(true), ignored);
@@ -257,7 +258,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       if (reused && is_stale_connection_error(wec)) continue;
       result.failure = wec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
       result.error = "write: " + wec.message();
-      co_return result;
+      co_return;
     }
     const bool head_request = request.method == http::verb::head;
     auto [read_ec, rn] = co_await read_response(*conn, head_request, keep_head && !head_request, result.response,
@@ -268,17 +269,17 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Instance& inst, const Ups
       if (reused && rn == 0 && is_stale_connection_error(rec)) continue;
       result.failure = rec == beast::error::timeout ? UpstreamFailure::timeout : UpstreamFailure::io;
       result.error = "read: " + rec.message();
-      co_return result;
+      co_return;
     }
     inst.answered(true);
     // The buffer is empty for a well-behaved upstream (no pipelining): the connection can be reused.
     if (result.response.keep_alive() && conn->buffer.size() == 0)
       inst.give_back(std::move(conn), config_.max_idle_upstream, started);
-    co_return result;
+    co_return;
   }
   result.failure = UpstreamFailure::io;
   result.error = "upstream closed the connection twice";
-  co_return result;
+  co_return;
 }
 
 Upstreams::Upstreams(boost::asio::io_context& ioc, const GatewayConfig& config, const GatewayMetrics* metrics) {

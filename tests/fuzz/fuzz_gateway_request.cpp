@@ -145,7 +145,7 @@ void handle(Request& req, const CheckedHead& head, RateLimiter& limiter, Authent
     return;
   }
   const core::TraceContext trace = core::continue_or_start_trace(view(req["traceparent"]));
-  FUZZ_CHECK(trace.traceparent.size() == 55 && trace.trace_id.size() == 32);
+  FUZZ_CHECK(trace.traceparent.size() == 55 && trace.trace_id().size() == 32);
   const std::string_view request_id = view(req["x-request-id"]);
   const std::string id = core::is_valid_request_id(request_id) ? std::string(request_id) : "generated-request-id";
   const Route* route = head.route;

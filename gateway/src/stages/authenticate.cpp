@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 
+#include "shopmesh/core/clock.hpp"
 #include "shopmesh/gateway/auth.hpp"
 #include "shopmesh/gateway/jwks_client.hpp"
 #include "shopmesh/gateway/metrics.hpp"
@@ -67,7 +68,7 @@ Answer AuthenticateStage::decide(const AuthOutcome& outcome, Exchange& ex, bool 
 
 Answer AuthenticateStage::request(Request& req, Exchange& ex) {
   const auto authorization = header_value(req, http::field::authorization);
-  const auto now = std::chrono::system_clock::now();
+  const auto now = core::coarse_system_now();  // expiry and the feed's lag are checked in seconds
   const auto outcome = auth_.authenticate(authorization, now);
   if (waits_for_keys(outcome)) {
     ex.defer = true;
@@ -81,14 +82,14 @@ Answer AuthenticateStage::request(Request& req, Exchange& ex) {
 
 asio::awaitable<Answer> AuthenticateStage::request_async(Request& req, Exchange& ex) {
   const auto authorization = header_value(req, http::field::authorization);
-  auto outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+  auto outcome = auth_.authenticate(authorization, core::coarse_system_now());
   if (waits_for_keys(outcome)) {
     co_await wait_for_jwks();
-    outcome = auth_.authenticate(authorization, std::chrono::system_clock::now());
+    outcome = auth_.authenticate(authorization, core::coarse_system_now());
   }
   if (auto answer = decide(outcome, ex, authorization.has_value())) co_return answer;
   if (!ex.identity) co_return std::nullopt;
-  if (feed_.fresh(std::chrono::system_clock::now(), config_.revocation_max_lag)) co_return std::nullopt;
+  if (feed_.fresh(core::coarse_system_now(), config_.revocation_max_lag)) co_return std::nullopt;
   co_return co_await refuse_if_revoked(ex);
 }
 

@@ -21,7 +21,8 @@ boost::asio::awaitable<Answer> ProxyStage::request_async(Request& req, Exchange&
 
   const auto sent_at = std::chrono::steady_clock::now();
   // An HTTP/1.1 client's answer may go out with the upstream's head as it came (exchange.hpp).
-  auto result = co_await pool->send(upstream, route.timeout, !ex.head && ex.version == 11);
+  UpstreamResult result;
+  co_await pool->send(upstream, route.timeout, result, !ex.head && ex.version == 11);
   ex.upstream = result.instance;
   const std::size_t service_id = upstreams_.id(route.service);
   const int answered = result.failure == UpstreamFailure::none ? static_cast<int>(result.response.result_int()) : 0;

@@ -208,10 +208,17 @@ bool rsa_verify(EVP_PKEY* pkey, std::string_view signing_input, std::string_view
 }  // namespace
 
 std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  base64url_append(out, bytes);
+  return out;
+}
+
+void base64url_append(std::string& out, std::string_view bytes) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   const std::size_t n = bytes.size();
-  std::string out((n * 4 + 2) / 3, '\0');  // unpadded: 4 characters per 3 bytes, 2 or 3 for the rest
-  char* o = out.data();
+  const std::size_t at_end = out.size();
+  out.resize(at_end + (n * 4 + 2) / 3);  // unpadded: 4 characters per 3 bytes, 2 or 3 for the rest
+  char* o = out.data() + at_end;
   const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
   std::size_t i = 0;
   for (; i + 3 <= n; i += 3, o += 4) {
@@ -227,7 +234,6 @@ std::string base64url_encode(std::string_view bytes) {
     o[1] = alphabet[(v >> 12) & 63];
     if (rest == 2) o[2] = alphabet[(v >> 6) & 63];
   }
-  return out;
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {

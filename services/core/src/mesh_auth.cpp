@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "shopmesh/core/clock.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/jwt.hpp"
 
@@ -29,7 +30,8 @@ bool valid_caller(std::string_view caller) {
 constexpr std::size_t kBlock = 64;  // SHA-256's block size, the HMAC pad length
 
 long long unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // Whole seconds: the last tick's time is precise enough, at a fifth of the cost of a precise read.
+  return std::chrono::duration_cast<std::chrono::seconds>(coarse_system_now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -85,8 +87,8 @@ MeshAuth::MeshAuth(std::string caller, std::vector<std::string> keys) : caller_(
   }
 }
 
-std::string MeshAuth::mac(const Key& key, std::string_view caller, std::string_view expires,
-                          std::string_view method, std::string_view target, const MeshIdentity& id) const {
+void MeshAuth::mac(const Key& key, std::string_view caller, std::string_view expires, std::string_view method,
+                   std::string_view target, const MeshIdentity& id, std::string& out) const {
   // Fields are separated by '\n', which no header value, method or target can contain.
   thread_local std::string message;  // its memory reused: a MAC is computed for every request
   message.clear();
@@ -95,24 +97,31 @@ std::string MeshAuth::mac(const Key& key, std::string_view caller, std::string_v
     message.push_back('\n');
   }
   unsigned char inner[SHA256_DIGEST_LENGTH];
-  unsigned char out[SHA256_DIGEST_LENGTH];
+  unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256_CTX work = key.inner;
   bool ok = SHA256_Update(&work, message.data(), message.size()) == 1 && SHA256_Final(inner, &work) == 1;
   work = key.outer;
-  ok = ok && SHA256_Update(&work, inner, sizeof inner) == 1 && SHA256_Final(out, &work) == 1;
+  ok = ok && SHA256_Update(&work, inner, sizeof inner) == 1 && SHA256_Final(digest, &work) == 1;
   OPENSSL_cleanse(&work, sizeof work);
   if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
-  return jwt::base64url_encode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+  jwt::base64url_append(out, std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string MeshAuth::sign(std::string_view method, std::string_view target, const MeshIdentity& identity,
                            std::chrono::seconds lifetime) const {
-  const std::string expires = std::to_string(unix_now() + lifetime.count());
   std::string out;
   out.reserve(80);
-  out.append(kVersion).append(".").append(caller_).append(".").append(expires).append(".");
-  out.append(mac(*keys_.front(), caller_, expires, method, target, identity));
+  append_signature(out, method, target, identity, lifetime);
   return out;
+}
+
+void MeshAuth::append_signature(std::string& out, std::string_view method, std::string_view target,
+                                const MeshIdentity& identity, std::chrono::seconds lifetime) const {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, unix_now() + lifetime.count()).ptr;
+  const std::string_view expires(digits, static_cast<std::size_t>(end - digits));
+  out.append(kVersion).append(".").append(caller_).append(".").append(expires).append(".");
+  mac(*keys_.front(), caller_, expires, method, target, identity, out);
 }
 
 std::optional<std::string> MeshAuth::verify(std::string_view credential, std::string_view method,
@@ -132,8 +141,10 @@ std::optional<std::string> MeshAuth::verify(std::string_view credential, std::st
   if (ec != std::errc{} || end != parts[2].data() + parts[2].size()) return std::nullopt;
   const long long now = unix_now();
   if (expires < now || expires > now + kMaxLifetime.count()) return std::nullopt;
+  thread_local std::string expected;  // its memory reused: every request a service serves is verified
   for (const auto& key : keys_) {
-    const std::string expected = mac(*key, parts[1], parts[2], method, target, identity);
+    expected.clear();
+    mac(*key, parts[1], parts[2], method, target, identity, expected);
     if (expected.size() == parts[3].size() && CRYPTO_memcmp(expected.data(), parts[3].data(), expected.size()) == 0)
       return std::string(parts[1]);
   }

@@ -63,7 +63,9 @@ TEST_CASE("io deadline: an expired deadline ends the pending read with a timeout
   deadline.expires_after(50ms);
   const auto outcome = read_once(pair, deadline, [] {});
   CHECK(outcome.ec == boost::beast::error::timeout);
-  CHECK(outcome.after >= 50ms);
+  // Counted from the last clock tick (coarse_steady_now): at most a tick (1-10 ms) sooner.
+  CHECK(outcome.after >= 40ms);
+  CHECK(outcome.after < 5s);
 }
 
 TEST_CASE("io deadline: a deadline moved later lets the read finish") {
@@ -117,4 +119,17 @@ TEST_CASE("io deadline: destroyed with its timer pending") {
   }
   pair.ioc.run_for(100ms);  // the pending wait completes after its owner is gone
   CHECK(pair.server.is_open());
+}
+
+TEST_CASE("io deadline: the coarse clocks are at most a few ticks behind the precise ones, never ahead") {
+  for (int i = 0; i < 100; ++i) {
+    const auto steady_before = std::chrono::steady_clock::now();
+    const auto coarse_steady = shopmesh::core::coarse_steady_now();
+    const auto coarse_system = shopmesh::core::coarse_system_now();
+    const auto system_after = std::chrono::system_clock::now();
+    CHECK(coarse_steady <= std::chrono::steady_clock::now());
+    CHECK(steady_before - coarse_steady < 50ms);  // a tick is 1-10 ms (HZ); a busy machine may add some
+    CHECK(coarse_system <= system_after);
+    CHECK(system_after - coarse_system < 50ms);
+  }
 }

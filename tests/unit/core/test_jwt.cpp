@@ -81,6 +81,10 @@ TEST_CASE("jwt: base64url is strict and round-trips", "[jwt]") {
   CHECK_FALSE(base64url_decode("Z"));      // impossible length
   CHECK_FALSE(base64url_decode("Zh"));     // non-zero trailing bits ("Zg" is canonical)
   CHECK(base64url_decode("Zg") == "f");
+  std::string head = "v1.";  // appended after what is there, as a credential is written into a head
+  base64url_append(head, "\xfb\xff");
+  base64url_append(head, "foobar");
+  CHECK(head == "v1.-_8Zm9vYmFy");
 }
 
 TEST_CASE("jwt: sign then verify round-trips every claim", "[jwt]") {

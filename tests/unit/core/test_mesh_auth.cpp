@@ -28,6 +28,12 @@ TEST_CASE("mesh auth: a credential verifies for the request it was signed for", 
   CHECK(orders.verify(c, "POST", "/api/orders?x=1", kAlice) == "gateway");
   // The verifier's own name does not matter: the caller is the signer.
   CHECK(MeshAuth("stock", {kKey}).verify(c, "POST", "/api/orders?x=1", kAlice) == "gateway");
+  // Written straight into a head: the same credential after what was there.
+  std::string head = "X-Mesh-Auth: ";
+  gateway.append_signature(head, "POST", "/api/orders?x=1", kAlice);
+  REQUIRE(head.rfind("X-Mesh-Auth: v1.gateway.", 0) == 0);
+  CHECK(orders.verify(std::string_view(head).substr(13), "POST", "/api/orders?x=1", kAlice) == "gateway");
+  CHECK_FALSE(orders.verify(std::string_view(head).substr(13), "POST", "/api/orders?x=2", kAlice));
 }
 
 TEST_CASE("mesh auth: any change to what it binds is refused", "[mesh]") {

@@ -308,13 +308,13 @@ TEST_CASE("gateway config: defaults, rate-limit variables and JWKS URL", "[gatew
 TEST_CASE("gateway trace: a valid traceparent is continued, anything else starts a trace", "[gateway]") {
   const std::string incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   auto t = core::continue_or_start_trace(incoming);
-  CHECK(t.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(t.trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736");
   CHECK(t.traceparent.substr(0, 36) == "00-4bf92f3577b34da6a3ce929d0e0e4736-");
   CHECK(t.traceparent.substr(36, 16) != "00f067aa0ba902b7");
   CHECK(t.traceparent.size() == 55);
   auto fresh = core::continue_or_start_trace("00-00000000000000000000000000000000-00f067aa0ba902b7-01");
-  CHECK(fresh.trace_id != "00000000000000000000000000000000");
-  CHECK(fresh.trace_id.size() == 32);
+  CHECK(fresh.trace_id() != "00000000000000000000000000000000");
+  CHECK(fresh.trace_id().size() == 32);
   CHECK(core::continue_or_start_trace("garbage").traceparent.size() == 55);
   CHECK(core::is_valid_traceparent(incoming));
   CHECK_FALSE(core::is_valid_traceparent("garbage"));

@@ -152,7 +152,7 @@ TEST_CASE("gateway stages: request id kept when valid, else a new one, on every 
   Exchange ex;
   CHECK_FALSE(stage.request(req, ex));
   CHECK(ex.request_id == "client-id.1");
-  CHECK(ex.trace.trace_id.size() == 32);
+  CHECK(ex.trace.trace_id().size() == 32);
   Response res{http::status::ok, 11};
   stage.response(res, ex);
   CHECK(res["X-Request-Id"] == "client-id.1");

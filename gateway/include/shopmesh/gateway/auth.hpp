@@ -2,6 +2,7 @@
 // Authentication at the gateway: bearer tokens verified (RS256, JWKS keys) once and then served
 // from a bounded cache of verified tokens; revocations checked on every request; and the access
 // decision for a route's policy. No Beast here: the server adapts these results to HTTP.
+#include <boost/container/static_vector.hpp>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -103,7 +104,9 @@ Access decide_access(AuthPolicy policy, const AuthOutcome& outcome);
 
 /// Headers that carry identity from the gateway to services; a client's copies are removed.
 bool is_identity_header(std::string_view name);
-/// The identity headers to forward for a verified caller (X-User-Id, -Role, -Email, X-Session-Id).
-std::vector<std::pair<std::string_view, std::string_view>> identity_headers(const Identity& identity);
+/// The identity headers to forward for a verified caller (X-User-Id, -Role, -Email, X-Session-Id),
+/// views of `identity`, in place (no allocation: this runs for every request a token carries).
+using IdentityHeaders = boost::container::static_vector<std::pair<std::string_view, std::string_view>, 4>;
+IdentityHeaders identity_headers(const Identity& identity);
 
 }  // namespace shopmesh::gateway

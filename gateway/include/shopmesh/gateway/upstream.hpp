@@ -49,12 +49,13 @@ class UpstreamPool {
                const GatewayConfig& config, std::vector<prometheus::Gauge*> up = {});
   ~UpstreamPool();
 
-  /// Sends `request` (keep-alive) to the next healthy instance and reads the response.
+  /// Sends `request` (keep-alive) to the next healthy instance and reads the response into `out`
+  /// (a fresh result: filled in place, not moved through every coroutine that returns it).
   /// A pooled connection the upstream closed meanwhile is retried once on a fresh one; a refused
   /// connection moves on to the next instance. `timeout` bounds the whole exchange. `keep_head`: a
   /// plain answer's head is kept as bytes in the result's `answer` (not for a HEAD request).
-  boost::asio::awaitable<UpstreamResult> send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
-                                              bool keep_head = false);
+  boost::asio::awaitable<void> send(const UpstreamRequest& request, std::chrono::milliseconds timeout,
+                                    UpstreamResult& out, bool keep_head = false);
   /// The same for a message whose framing is already set (prepare_payload): the gateway's own probes.
   boost::asio::awaitable<UpstreamResult> send(const http::request<http::string_body>& request,
                                               std::chrono::milliseconds timeout);
@@ -69,10 +70,9 @@ class UpstreamPool {
  private:
   struct Instance;
   Instance* pick(std::chrono::steady_clock::time_point now);
-  boost::asio::awaitable<UpstreamResult> exchange(Instance& inst, const UpstreamRequest& request,
-                                                  std::chrono::milliseconds timeout,
-                                                  std::chrono::steady_clock::time_point started, bool keep_head,
-                                                  bool may_eject = true);
+  boost::asio::awaitable<void> exchange(Instance& inst, const UpstreamRequest& request,
+                                        std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point started,
+                                        bool keep_head, UpstreamResult& result, bool may_eject = true);
 
   boost::asio::io_context& ioc_;
   std::string service_;

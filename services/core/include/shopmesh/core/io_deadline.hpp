@@ -12,6 +12,8 @@
 #include <chrono>
 #include <memory>
 
+#include "shopmesh/core/clock.hpp"
+
 namespace shopmesh::core {
 
 class IoDeadline {
@@ -27,9 +29,10 @@ class IoDeadline {
   IoDeadline(const IoDeadline&) = delete;
   IoDeadline& operator=(const IoDeadline&) = delete;
 
-  /// The next operations on the socket must complete by `at` (or within `after`).
+  /// The next operations on the socket must complete by `at` (or within `after`, counted from the
+  /// last clock tick: a timeout in seconds need not pay for a precise clock read).
   void expires_at(clock::time_point at);
-  void expires_after(clock::duration after) { expires_at(clock::now() + after); }
+  void expires_after(clock::duration after) { expires_at(coarse_steady_now() + after); }
   /// No deadline until the next expires_*: time spent between operations is not bounded.
   void disarm();
   /// `ec`, or beast::error::timeout when it is the cancellation of an expired deadline.

@@ -100,6 +100,8 @@ VerifyResult verify(std::string_view token, const std::map<std::string, RsaKey, 
 
 /// base64url without padding (RFC 4648 §5).
 std::string base64url_encode(std::string_view bytes);
+/// The same, appended to `out`.
+void base64url_append(std::string& out, std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace shopmesh::core::jwt

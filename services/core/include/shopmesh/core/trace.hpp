@@ -8,8 +8,11 @@
 namespace shopmesh::core {
 
 struct TraceContext {
-  std::string trace_id;     // 32 hex
-  std::string traceparent;  // the value forwarded upstream (our span as parent)
+  std::string traceparent;  // the value forwarded upstream (our span as parent); empty when none
+  /// Its trace id (32 hex), a view into `traceparent`.
+  std::string_view trace_id() const {
+    return traceparent.size() >= 35 ? std::string_view(traceparent).substr(3, 32) : std::string_view();
+  }
 };
 
 /// Whether `traceparent` is a valid W3C traceparent header value.
