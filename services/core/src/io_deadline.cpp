@@ -82,10 +82,13 @@ void IoDeadline::expires_at(clock::time_point at) {
 void IoDeadline::disarm() {
   State::Lock lock(*state_);
   state_->armed = false;
+  state_->expired = false;
 }
 
 boost::system::error_code IoDeadline::checked(const boost::system::error_code& ec) const {
-  if (ec != asio::error::operation_aborted) return ec;
+  // Whatever the operation's own outcome: it may have completed just as the deadline passed, its
+  // completion already queued when the timer's cancel came and found nothing pending to cancel. A
+  // client trickling a header byte at a time could then read on past its header timeout.
   State::Lock lock(*state_);
   return state_->expired ? boost::system::error_code(boost::beast::error::timeout) : ec;
 }

@@ -103,6 +103,22 @@ TEST_CASE("io deadline: a disarmed deadline cancels nothing, and the next one co
   CHECK(second.ec == boost::beast::error::timeout);
 }
 
+TEST_CASE("io deadline: an operation that completes after the deadline passed is a timeout too") {
+  // The timer's cancel can come while no operation is pending (a read's completion already queued,
+  // the coroutine not yet resumed): the next outcome checked must still be the timeout, or a client
+  // sending a byte now and then would read on past it.
+  Pair pair;
+  IoDeadline deadline(pair.server);
+  deadline.expires_after(20ms);
+  asio::write(pair.client, asio::buffer("x", 1));
+  pair.ioc.run_for(100ms);  // the timer fires with nothing to cancel
+  const auto outcome = read_once(pair, deadline, [] {});  // completes at once: the byte is there
+  CHECK(outcome.ec == boost::beast::error::timeout);
+  deadline.disarm();  // nothing expired once disarmed
+  asio::write(pair.client, asio::buffer("y", 1));
+  CHECK_FALSE(read_once(pair, deadline, [] {}).ec);
+}
+
 TEST_CASE("io deadline: an operation cancelled otherwise is not reported as a timeout") {
   Pair pair;
   IoDeadline deadline(pair.server);

@@ -33,9 +33,11 @@ class IoDeadline {
   /// last clock tick: a timeout in seconds need not pay for a precise clock read).
   void expires_at(clock::time_point at);
   void expires_after(clock::duration after) { expires_at(coarse_steady_now() + after); }
-  /// No deadline until the next expires_*: time spent between operations is not bounded.
+  /// No deadline until the next expires_* (and none expired): time spent between operations is not
+  /// bounded.
   void disarm();
-  /// `ec`, or beast::error::timeout when it is the cancellation of an expired deadline.
+  /// `ec`, or beast::error::timeout once the deadline has expired (the operation cancelled by it,
+  /// or one that completed as it passed, whose completion the cancellation could no longer reach).
   boost::system::error_code checked(const boost::system::error_code& ec) const;
 
  private:
