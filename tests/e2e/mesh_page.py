@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -148,7 +149,10 @@ def start_chromium(profile: str) -> tuple[subprocess.Popen, str]:
     binary = chromium_binary()
     args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
             f"--user-data-dir={profile}", "--window-size=1500,1200", "--hide-scrollbars", "about:blank"]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    # Its own process group: Debian's chromium-headless-shell is a shell script that runs the browser
+    # as a child, so stopping the script alone left the browser and its helpers running.
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
@@ -160,8 +164,29 @@ def start_chromium(profile: str) -> tuple[subprocess.Popen, str]:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
                 pages = [t for t in json.load(r) if t["type"] == "page"]
             return proc, pages[0]["webSocketDebuggerUrl"]
+    stop_chromium(proc)
     fail("Chromium's DevTools did not come up within 30 s")
     return proc, ""
+
+
+def stop_chromium(proc: subprocess.Popen) -> None:
+    """The browser's whole process group: the wrapper script, the browser and its helpers."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait  # the script is gone; its children may take a moment
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def expected_structure() -> tuple[dict[str, list[str]], list[str], list[tuple[str, str]]]:
@@ -387,11 +412,7 @@ def main() -> None:
         load.join()
         log(f"screenshot: {args.screenshot} (1500x{height})")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_chromium(proc)
         shutil.rmtree(profile, ignore_errors=True)
 
     # 4. meshctl top agrees with /mesh.json.
