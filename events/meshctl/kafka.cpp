@@ -199,10 +199,8 @@ TopicInfo Kafka::require_topic(const std::string& name) {
 }
 
 std::vector<PartitionRange> Kafka::watermarks(const TopicInfo& topic) {
-  std::vector<int> partitions;
-  for (int p = 0; p < topic.partitions; ++p) partitions.push_back(p);
   std::vector<PartitionRange> out;
-  for (const auto& [p, m] : events::watermarks(*handle_, topic.name, partitions, timeout_))
+  for (const auto& [p, m] : events::watermarks(*handle_, topic.name, topic.partitions, timeout_))
     out.push_back({p, m.low, m.high});
   return out;
 }

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 namespace shopmesh::events {
@@ -105,7 +106,7 @@ bool leader_moving(RdKafka::ErrorCode e) {
 
 // How long one ListOffsets attempt may wait. librdkafka sends it to the leader its metadata names;
 // a leader killed since is only replaced there by a metadata refresh after the controller fenced it
-// (KRaft: broker.session.timeout.ms, 9 s), so an attempt that outlives this is abandoned, the
+// (KRaft: broker.session.timeout.ms), so an attempt that outlives this is abandoned, the
 // metadata read again and the question asked anew.
 constexpr std::chrono::milliseconds kOffsetsAttempt{2'000};
 
@@ -142,14 +143,16 @@ std::map<int, long long> offsets_for_time(RdKafka::Handle& client, const std::st
   }
 }
 
-std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic,
-                                     const std::vector<int>& partitions, std::chrono::milliseconds timeout) {
+std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic, int partitions,
+                                     std::chrono::milliseconds timeout) {
+  std::vector<int> all(static_cast<std::size_t>(std::max(partitions, 0)));
+  std::iota(all.begin(), all.end(), 0);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto low = offsets_for_time(client, topic, partitions, -2, timeout);
+  const auto low = offsets_for_time(client, topic, all, -2, timeout);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  const auto high = offsets_for_time(client, topic, partitions, -1, std::max(left, std::chrono::milliseconds(1)));
+  const auto high = offsets_for_time(client, topic, all, -1, std::max(left, std::chrono::milliseconds(1)));
   std::map<int, Watermarks> out;
-  for (const auto& [p, l] : low) out[p] = {l, high.count(p) ? high.at(p) : l};
+  for (const auto& [p, l] : low) out[p] = {l, high.at(p)};  // offsets_for_time answers every partition
   return out;
 }
 

@@ -78,9 +78,7 @@ TopicEndsReader::~TopicEndsReader() {
 
 TopicEnds TopicEndsReader::read(const std::string& topic, int partitions) {
   TopicEnds ends;
-  std::vector<int> wanted;
-  for (int p = 0; p < partitions; ++p) wanted.push_back(p);
-  for (const auto& [p, m] : watermarks(*impl_->consumer, topic, wanted, impl_->timeout)) {
+  for (const auto& [p, m] : watermarks(*impl_->consumer, topic, partitions, impl_->timeout)) {
     const long long low = m.low, high = m.high;
     ends.messages += high - low;
     auto& last = impl_->last[{topic, p}];

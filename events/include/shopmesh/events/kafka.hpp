@@ -78,11 +78,11 @@ struct Watermarks {
   long long high = 0;
 };
 
-/// The watermarks of a topic's `partitions`, through offsets_for_time (a leader that died is
-/// waited for only until the metadata names its successor, where librdkafka's
+/// The watermarks of a topic's partitions 0..partitions-1, through offsets_for_time (a leader that
+/// died is waited for only until the metadata names its successor, where librdkafka's
 /// query_watermark_offsets waits for the dead one up to socket.timeout.ms per partition).
-std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic,
-                                     const std::vector<int>& partitions, std::chrono::milliseconds timeout);
+std::map<int, Watermarks> watermarks(RdKafka::Handle& client, const std::string& topic, int partitions,
+                                     std::chrono::milliseconds timeout);
 
 /// The newest message of a topic: where it is, when it was written and its headers.
 struct NewestMessage {
