@@ -11,6 +11,7 @@
 #include "shopmesh/contracts/session_revoked_v1.hpp"
 #include "shopmesh/contracts/stock_changed_v1.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/kafka.hpp"
 #include "shopmesh/gateway/response_cache.hpp"
 
@@ -146,6 +147,7 @@ void EventConsumer::stop() {
 }
 
 void EventConsumer::loop() {
+  core::name_this_thread("gateway-events");
   Rebalance rebalance(*this);
   const std::pair<const char*, std::string> settings[] = {
       {"group.id", settings_.group_id},

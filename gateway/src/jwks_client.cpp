@@ -4,6 +4,7 @@
 
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/gateway/auth.hpp"
 
 namespace shopmesh::gateway {
@@ -23,7 +24,10 @@ JwksClient::~JwksClient() {
 
 void JwksClient::start() {
   std::lock_guard lock(mutex_);
-  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { loop(); });
+  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] {
+    core::name_this_thread("jwks-fetch");
+    loop();
+  });
 }
 
 void JwksClient::stop() {

@@ -7,6 +7,7 @@
 
 #include "shopmesh/core/http_client.hpp"
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/gateway/config.hpp"
 
 namespace shopmesh::gateway {
@@ -42,7 +43,10 @@ MeshMonitor::~MeshMonitor() { stop(); }
 
 void MeshMonitor::start() {
   if (interval_.count() <= 0 || thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("mesh-monitor");
+    run();
+  });
 }
 
 void MeshMonitor::stop() {
