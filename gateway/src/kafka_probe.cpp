@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/kafka.hpp"
 
 namespace shopmesh::gateway {
@@ -21,6 +22,7 @@ KafkaProbe::~KafkaProbe() {
 }
 
 void KafkaProbe::loop() {
+  core::name_this_thread("kafka-probe");
   std::unique_ptr<RdKafka::Producer> client;
   try {
     client = events::KafkaConfig(brokers_, "shopmesh-gateway-health").set("log_level", "3").producer();
