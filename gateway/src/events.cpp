@@ -148,6 +148,7 @@ void EventConsumer::stop() {
 
 void EventConsumer::loop() {
   core::name_this_thread("gateway-events");
+  core::yield_on_wakeup();
   Rebalance rebalance(*this);
   const std::pair<const char*, std::string> settings[] = {
       {"group.id", settings_.group_id},

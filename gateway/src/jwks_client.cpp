@@ -26,6 +26,7 @@ void JwksClient::start() {
   std::lock_guard lock(mutex_);
   if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] {
     core::name_this_thread("jwks-fetch");
+    core::yield_on_wakeup();
     loop();
   });
 }

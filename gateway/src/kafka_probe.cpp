@@ -23,6 +23,7 @@ KafkaProbe::~KafkaProbe() {
 
 void KafkaProbe::loop() {
   core::name_this_thread("kafka-probe");
+  core::yield_on_wakeup();
   std::unique_ptr<RdKafka::Producer> client;
   try {
     client = events::KafkaConfig(brokers_, "shopmesh-gateway-health").set("log_level", "3").producer();

@@ -45,6 +45,7 @@ void MeshMonitor::start() {
   if (interval_.count() <= 0 || thread_.joinable()) return;
   thread_ = std::thread([this] {
     core::name_this_thread("mesh-monitor");
+    core::yield_on_wakeup();
     run();
   });
 }

@@ -196,6 +196,7 @@ void Logger::flush_every(std::chrono::milliseconds interval) {
   interval_ = interval;
   flusher_ = std::jthread([this](std::stop_token stop) {
     name_this_thread("log-flush");
+    yield_on_wakeup();
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
       wake_.wait_for(lock, stop, interval_, [this] { return pending_.size() >= kWakeFlusherAt; });
