@@ -24,11 +24,7 @@ JwksClient::~JwksClient() {
 
 void JwksClient::start() {
   std::lock_guard lock(mutex_);
-  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] {
-    core::name_this_thread("jwks-fetch");
-    core::yield_on_wakeup();
-    loop();
-  });
+  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { loop(); });
 }
 
 void JwksClient::stop() {
@@ -102,6 +98,8 @@ bool JwksClient::fetch_once() {
 }
 
 void JwksClient::loop() {
+  core::name_this_thread("jwks-fetch");
+  core::yield_on_wakeup();
   auto backoff = kFirstBackoff;
   std::unique_lock lock(mutex_);
   while (!stopping_) {

@@ -43,11 +43,7 @@ MeshMonitor::~MeshMonitor() { stop(); }
 
 void MeshMonitor::start() {
   if (interval_.count() <= 0 || thread_.joinable()) return;
-  thread_ = std::thread([this] {
-    core::name_this_thread("mesh-monitor");
-    core::yield_on_wakeup();
-    run();
-  });
+  thread_ = std::thread([this] { run(); });
 }
 
 void MeshMonitor::stop() {
@@ -125,6 +121,8 @@ MeshScrape MeshMonitor::scrape_round() {
 }
 
 void MeshMonitor::run() {
+  core::name_this_thread("mesh-monitor");
+  core::yield_on_wakeup();
   std::optional<MeshScrape> previous;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
