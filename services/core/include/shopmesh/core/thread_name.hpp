@@ -1,6 +1,7 @@
 #pragma once
-// Names the calling thread as `top -H`, `ps -L`, perf and gdb show it (Linux keeps 15 bytes; a
-// longer name is cut). Every long-lived thread of a service names itself after its role.
+// What a long-lived thread says of itself: its name, as `top -H`, `ps -L`, perf and gdb show it
+// (Linux keeps 15 bytes; a longer name is cut), after its role; and, for a background thread,
+// that it gives way to the threads serving requests.
 #include <string_view>
 
 namespace shopmesh::core {
