@@ -28,11 +28,14 @@ class AnswerFacts final : public core::FieldSink {
     } else if (known == http::field::unknown && core::iequals(name, "x-request-id")) {
       ++request_ids;
       request_id = value;
+    } else if (known == http::field::date) {
+      date = true;
     }
     return true;
   }
 
   bool hop_by_hop = false;
+  bool date = false;
   int request_ids = 0;
   std::string_view request_id;
 };
@@ -83,6 +86,7 @@ PlainHead parse_plain_answer(std::string_view bytes, std::size_t header_limit, s
   answer.body_length = body_length;
   answer.request_id_at = facts.request_ids == 1 ? static_cast<std::size_t>(facts.request_id.data() - bytes.data()) : 0;
   answer.request_id_size = facts.request_ids == 1 ? facts.request_id.size() : 0;
+  answer.date = facts.date;
   return head;
 }
 

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "shopmesh/core/clock.hpp"
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_listener.hpp"
@@ -287,6 +288,7 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
 
   http::response<http::string_body> out{static_cast<http::status>(response.status), 11};
   out.set(http::field::server, "shopmesh");
+  out.set(http::field::date, http_date());  // RFC 9110 6.6.1: an origin server with a clock sends one
   if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
   out.set("X-Request-Id", request.request_id);
   for (const auto& [k, v] : response.headers.items()) out.set(k, v);

@@ -38,6 +38,7 @@ struct UpstreamAnswer {
   std::uint64_t body_length = 0;  // its Content-Length
   std::size_t request_id_at = 0;  // where in `head` its one X-Request-Id's value is (size 0: none, or several)
   std::size_t request_id_size = 0;
+  bool date = false;  // it has a Date field
 
   std::string_view request_id() const { return std::string_view(head).substr(request_id_at, request_id_size); }
 };

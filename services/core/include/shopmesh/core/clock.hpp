@@ -4,11 +4,17 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace shopmesh::core {
 
 /// Current UTC time as RFC 3339 with microseconds: 2026-11-21T20:15:03.123456Z.
 std::string now_rfc3339();
+
+/// The current second as an HTTP date (RFC 9110 5.6.7, IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT),
+/// for the Date field of an answer. Written once a second per thread; the view is valid until the
+/// thread's next call.
+std::string_view http_date();
 
 namespace detail {
 inline std::chrono::nanoseconds read_clock(clockid_t id) noexcept {
