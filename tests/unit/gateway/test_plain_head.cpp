@@ -294,6 +294,8 @@ TEST_CASE("plain head: an answer kept as bytes goes out as the whole message wou
   CHECK(k.ex.answer.status == 200);
   CHECK(k.ex.answer.body_length == 11);
   CHECK(k.ex.answer.request_id() == "r1");
+  CHECK_FALSE(k.ex.answer.date);  // the gateway adds one when it answers
+  CHECK(keep("HTTP/1.1 200 OK\r\ndate: Sun, 06 Dec 2026 09:14:07 GMT\r\nContent-Length: 0\r\n\r\n").ex.answer.date);
   CHECK(k.res.begin() == k.res.end());  // no field read
   CHECK(sent(k) == ok);
 
