@@ -68,7 +68,7 @@ asio::awaitable<beast::error_code> read_head(tcp::socket& socket, const core::Io
       if (ec && ec != http::error::need_more) co_return ec;
       if (parser.is_header_done()) co_return beast::error_code{};
     }
-    auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::deferred));
     const auto ec = deadline.checked(read_ec);
     if (ec == asio::error::eof) {
       if (!to_beast && buffer.size() > 0) co_return beast::error_code(http::error::partial_message);
@@ -173,11 +173,11 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           deadline.expires_after(config.header_timeout);
           auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(kContinue.data(), kContinue.size()),
-                                                      asio::as_tuple(asio::use_awaitable));
+                                                      asio::as_tuple(asio::deferred));
           if (cec) co_return AfterAnswer::close;
         }
         deadline.expires_after(config.body_timeout);
-        auto [read_ec, bn] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        auto [read_ec, bn] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::deferred));
         if (const auto bec = deadline.checked(read_ec)) {
           const auto refusal = refusal_for_read_error(bec, ReadPhase::body);
           if (!refusal) co_return AfterAnswer::close;
@@ -250,7 +250,7 @@ asio::awaitable<void> GatewayServer::Impl::sweeper() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!listeners.draining()) {
     timer.expires_after(kSweepEvery);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::deferred));
     if (ec || listeners.draining()) break;
     parts.limiter.sweep(std::chrono::steady_clock::now());
     const auto now_s =
@@ -266,7 +266,7 @@ asio::awaitable<void> GatewayServer::Impl::prober() {
   while (!listeners.draining()) {
     for (const auto& pool : upstreams.pools()) co_await pool->probe(kProbeTimeout);
     timer.expires_after(kProbeEvery);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::deferred));
     if (ec || listeners.draining()) break;
   }
 }

@@ -124,7 +124,7 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
       co_return std::tuple{beast::error_code{}, got};
     }
     const std::size_t want = plain ? std::max<std::size_t>(4096, head_length + body_length - conn.buffer.size()) : 4096;
-    auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(want), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(want), asio::as_tuple(asio::deferred));
     if (ec == asio::error::eof) {
       const bool nothing = got == 0 && conn.buffer.size() == 0;  // closed before answering, as Beast says it
       co_return std::tuple{beast::error_code(nothing ? http::error::end_of_stream : http::error::partial_message), got};
@@ -137,7 +137,7 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_response(Pooled
   http::response_parser<http::string_body> parser;
   parser.body_limit(kBodyLimit);
   parser.skip(head_request);  // a HEAD answer has no body to read
-  auto [ec, n] = co_await http::async_read(conn.socket, conn.buffer, parser, asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await http::async_read(conn.socket, conn.buffer, parser, asio::as_tuple(asio::deferred));
   if (!ec) out = parser.release();
   co_return std::tuple{ec, got + n};
 }
@@ -231,7 +231,7 @@ asio::awaitable<void> UpstreamPool::exchange(Instance& inst, const UpstreamReque
       conn = std::make_unique<Pooled>(ioc_, config_.io_threads > 1);  // taken by any connection's strand
       const auto connect_deadline = std::min(deadline, core::coarse_steady_now() + config_.connect_timeout);
       conn->deadline.expires_at(connect_deadline);
-      auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::use_awaitable));
+      auto [connect_ec] = co_await conn->socket.async_connect(inst.endpoint, asio::as_tuple(asio::deferred));
       const auto ec = conn->deadline.checked(connect_ec);
       if (ec == beast::error::timeout) {
         inst.answered(false);
@@ -252,7 +252,7 @@ asio::awaitable<void> UpstreamPool::exchange(Instance& inst, const UpstreamReque
     auto& socket = conn->socket;
     conn->deadline.expires_at(deadline);
     const std::array<asio::const_buffer, 2> bytes{asio::buffer(request.head), asio::buffer(request.body)};
-    auto [write_ec, wn] = co_await asio::async_write(socket, bytes, asio::as_tuple(asio::use_awaitable));
+    auto [write_ec, wn] = co_await asio::async_write(socket, bytes, asio::as_tuple(asio::deferred));
     const auto wec = conn->deadline.checked(write_ec);
     if (wec) {
       if (reused && is_stale_connection_error(wec)) continue;

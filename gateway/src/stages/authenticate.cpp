@@ -31,7 +31,7 @@ asio::awaitable<void> AuthenticateStage::wait_for_jwks() {
   // The callback may run on the JWKS thread: hop onto our strand before touching the timer. This
   // coroutine runs on that strand, so the cancel cannot happen before the wait has started.
   jwks_.refetch([timer] { asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await timer->async_wait(asio::as_tuple(asio::deferred));
 }
 
 bool AuthenticateStage::waits_for_keys(const AuthOutcome& outcome) const {

@@ -62,7 +62,7 @@ asio::awaitable<Answer> HealthStage::request_async(Request&, Exchange& ex) {
   }
   if (gather->pending > 0) {
     gather->timer.expires_after(config_.timeout + std::chrono::milliseconds(500));
-    co_await gather->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await gather->timer.async_wait(asio::as_tuple(asio::deferred));
   }
   rapidjson::StringBuffer buf;
   core::json::Writer w(buf);

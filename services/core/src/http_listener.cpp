@@ -52,13 +52,13 @@ asio::awaitable<void> Listeners::Impl::accept_loop(tcp::acceptor& from, std::siz
     // io_context, directly on it when one does (no strand to pay for).
     const asio::any_io_executor executor = options.io_threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
                                                                   : asio::any_io_executor(ioc.get_executor());
-    auto [ec, socket] = co_await from.async_accept(executor, asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await from.async_accept(executor, asio::as_tuple(asio::deferred));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
       log.warn("accept failed", {{"error", ec.message()}});
       if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
         asio::steady_timer pause(acceptor_strand, std::chrono::milliseconds(50));  // fd exhaustion: back off
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await pause.async_wait(asio::as_tuple(asio::deferred));
       }
       continue;
     }
@@ -112,7 +112,7 @@ asio::awaitable<void> Listeners::Impl::session(std::shared_ptr<Connection> conn)
     // a kept-alive one the idle timeout.
     if (buffer.size() == 0) {
       conn->deadline.expires_after(first ? options.header_timeout : options.idle_timeout);
-      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(kReadChunk), asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(kReadChunk), asio::as_tuple(asio::deferred));
       if (ec) break;
       buffer.commit(n);
     }
@@ -129,7 +129,7 @@ asio::awaitable<void> Listeners::Impl::session(std::shared_ptr<Connection> conn)
       std::size_t drained = 0;
       std::array<char, 16 * 1024> sink;
       while (drained < kLingerBytes) {
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::deferred));
         if (ec) break;
         drained += n;
       }
@@ -219,7 +219,7 @@ void Listeners::drain() {
         };
         while (open() > 0 && std::chrono::steady_clock::now() < deadline) {
           timer.expires_after(std::chrono::milliseconds(20));
-          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          co_await timer.async_wait(asio::as_tuple(asio::deferred));
         }
         if (open() > 0) s.log.warn("grace period over: closing remaining connections");
         s.ioc.stop();
@@ -238,7 +238,7 @@ asio::awaitable<boost::system::error_code> write_answer(
     std::chrono::milliseconds timeout) {
   conn.deadline.expires_after(timeout);
   auto [ec, n] = co_await asio::async_write(conn.socket, wire::buffers(answer, conn.head, head_only),
-                                            asio::as_tuple(asio::use_awaitable));
+                                            asio::as_tuple(asio::deferred));
   co_return ec;
 }
 
@@ -246,7 +246,7 @@ asio::awaitable<boost::system::error_code> write_answer(Connection& conn, std::s
                                                         std::chrono::milliseconds timeout) {
   conn.deadline.expires_after(timeout);
   const std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(body)};
-  auto [ec, n] = co_await asio::async_write(conn.socket, bytes, asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await asio::async_write(conn.socket, bytes, asio::as_tuple(asio::deferred));
   co_return ec;
 }
 

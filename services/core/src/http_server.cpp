@@ -55,7 +55,7 @@ asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_bu
           const std::size_t whole = head.length + static_cast<std::size_t>(length.value_or(0));
           while (buffer.size() < whole) {  // the body
             auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(whole - buffer.size()),
-                                                                     asio::as_tuple(asio::use_awaitable));
+                                                                     asio::as_tuple(asio::deferred));
             const auto ec = conn.deadline.checked(read_ec);
             if (ec == asio::error::eof) co_return http::error::partial_message;
             if (ec) co_return ec;
@@ -67,7 +67,7 @@ asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_bu
         }
       }
     }
-    auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+    auto [read_ec, n] = co_await conn.socket.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::deferred));
     const auto ec = conn.deadline.checked(read_ec);
     if (ec == asio::error::eof) co_return buffer.size() > 0 ? http::error::partial_message : http::error::end_of_stream;
     if (ec) co_return ec;
@@ -77,7 +77,7 @@ asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_bu
   http::request_parser<http::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(body_limit);
-  auto [ec, bytes] = co_await http::async_read(conn.socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  auto [ec, bytes] = co_await http::async_read(conn.socket, buffer, parser, asio::as_tuple(asio::deferred));
   if (ec) co_return ec;
   auto& msg = parser.get();
   request = Request{};
