@@ -214,7 +214,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
       write_answer_head(res, ex, conn.head);
       head = conn.head;
     }
-    wec = co_await core::write_answer(conn, head, res.body(), config.idle_timeout);
+    wec = std::get<0>(co_await core::write_answer(conn, head, res.body(), config.idle_timeout));
   } else {
     res.keep_alive(keep_alive);
     if (ex.head) {
@@ -224,7 +224,7 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
     } else {
       frame_payload(res);
     }
-    wec = co_await core::write_answer(conn, res, ex.head, config.idle_timeout);
+    wec = std::get<0>(co_await core::write_answer(conn, res, ex.head, config.idle_timeout));
   }
   const auto took = std::chrono::steady_clock::now() - ex.started;
   metrics.request(ex.route_id, ex.method, static_cast<int>(status), std::chrono::duration<double>(took).count());

@@ -233,21 +233,4 @@ int io_concurrency_hint(int io_threads) {
   return io_threads == 1 ? BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO : io_threads;
 }
 
-asio::awaitable<boost::system::error_code> write_answer(
-    Connection& conn, const beast::http::response<beast::http::string_body>& answer, bool head_only,
-    std::chrono::milliseconds timeout) {
-  conn.deadline.expires_after(timeout);
-  auto [ec, n] = co_await asio::async_write(conn.socket, wire::buffers(answer, conn.head, head_only),
-                                            asio::as_tuple(asio::deferred));
-  co_return ec;
-}
-
-asio::awaitable<boost::system::error_code> write_answer(Connection& conn, std::string_view head, std::string_view body,
-                                                        std::chrono::milliseconds timeout) {
-  conn.deadline.expires_after(timeout);
-  const std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(body)};
-  auto [ec, n] = co_await asio::async_write(conn.socket, bytes, asio::as_tuple(asio::deferred));
-  co_return ec;
-}
-
 }  // namespace shopmesh::core

@@ -296,7 +296,7 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
   keep_alive = keep_alive && !listeners.draining() && error_status == 0;
   out.keep_alive(keep_alive);
   out.prepare_payload();  // a HEAD answer states the GET answer's Content-Length, and sends no body
-  const auto wec = co_await write_answer(conn, out, request.method == "HEAD", config.idle_timeout);
+  const auto [wec, written] = co_await write_answer(conn, out, request.method == "HEAD", config.idle_timeout);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   observe(route, request.method, response.status, seconds);
   if (response.status >= 500)

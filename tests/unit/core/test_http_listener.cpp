@@ -55,7 +55,7 @@ struct Server {
         http::response<http::string_body> answer{http::status::ok, 11};
         answer.body() = "ok";
         answer.prepare_payload();
-        if (co_await shopmesh::core::write_answer(conn, answer, false, 1s)) co_return AfterAnswer::close;
+        if (std::get<0>(co_await shopmesh::core::write_answer(conn, answer, false, 1s))) co_return AfterAnswer::close;
         co_return request.find(" /close ") != std::string::npos ? AfterAnswer::close : AfterAnswer::keep_alive;
       }
       auto [ec, n] = co_await conn.socket.async_read_some(buffer.prepare(1024), asio::as_tuple(asio::use_awaitable));

@@ -8,9 +8,12 @@
 // sessions at once and lets busy ones finish within the grace period.
 // Include only in a server's translation unit: it brings in Asio and Beast's message types.
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -20,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/io_deadline.hpp"
 
 namespace shopmesh::core {
@@ -88,13 +92,22 @@ class Listeners {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Writes `answer` (its head framed by Content-Length, its body unless `head_only`) within `timeout`.
-boost::asio::awaitable<boost::system::error_code> write_answer(
-    Connection& conn, const boost::beast::http::response<boost::beast::http::string_body>& answer, bool head_only,
-    std::chrono::milliseconds timeout);
-/// Writes an answer already in bytes: its head, then its body, within `timeout`.
-boost::asio::awaitable<boost::system::error_code> write_answer(Connection& conn, std::string_view head,
-                                                               std::string_view body,
-                                                               std::chrono::milliseconds timeout);
+/// The write of an answer already in bytes, its head then its body, within `timeout`: co_await it
+/// for (error_code, bytes written). An operation, not a coroutine: awaiting it costs no frame.
+inline auto write_answer(Connection& conn, std::string_view head, std::string_view body,
+                         std::chrono::milliseconds timeout) {
+  conn.deadline.expires_after(timeout);
+  const std::array<boost::asio::const_buffer, 2> bytes{boost::asio::buffer(head), boost::asio::buffer(body)};
+  return boost::asio::async_write(conn.socket, bytes, boost::asio::as_tuple(boost::asio::deferred));
+}
+/// The write of `answer` (its head framed by Content-Length, written into conn.head; its body unless
+/// `head_only`) within `timeout`, likewise.
+inline auto write_answer(Connection& conn,
+                         const boost::beast::http::response<boost::beast::http::string_body>& answer, bool head_only,
+                         std::chrono::milliseconds timeout) {
+  conn.deadline.expires_after(timeout);
+  return boost::asio::async_write(conn.socket, wire::buffers(answer, conn.head, head_only),
+                                  boost::asio::as_tuple(boost::asio::deferred));
+}
 
 }  // namespace shopmesh::core
