@@ -7,6 +7,7 @@
 // refusal, so the client reads the answer instead of a reset). The drain stops accepting, ends idle
 // sessions at once and lets busy ones finish within the grace period.
 // Include only in a server's translation unit: it brings in Asio and Beast's message types.
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
