@@ -8,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "shopmesh/core/clock.hpp"
 #include "shopmesh/core/http_listener.hpp"
 #include "shopmesh/core/io_deadline.hpp"
 #include "shopmesh/core/log.hpp"
@@ -201,9 +200,6 @@ asio::awaitable<core::AfterAnswer> GatewayServer::Impl::serve(core::Connection& 
       !(keep_alive && res.result_int() == ex.answer.status &&
         res.body().size() == ex.answer.body_length))
     read_answer_fields(res, ex);
-  // RFC 9110 6.6.1: every answer carries a Date, the upstream's when it sent one.
-  if (ex.answer.head.empty() ? res.find(http::field::date) == res.end() : !ex.answer.date)
-    res.set(http::field::date, core::http_date());
   const auto status = res.result_int();
   const auto bytes = res.body().size();
   beast::error_code wec;

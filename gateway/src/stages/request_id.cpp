@@ -1,5 +1,6 @@
 #include "shopmesh/gateway/stages/request_id.hpp"
 
+#include "shopmesh/core/clock.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/uuid.hpp"
 
@@ -13,11 +14,14 @@ Answer RequestIdStage::request(Request& req, Exchange& ex) {
 }
 
 void RequestIdStage::response(Response& res, Exchange& ex) {
+  const bool kept = !ex.answer.head.empty();  // an upstream's head going out as it came
   // A service answers with the id it was sent, usually: then the field is already right.
-  const bool right = ex.answer.head.empty() ? res.count("X-Request-Id") == 1 && res["X-Request-Id"] == ex.request_id
-                                            : ex.answer.request_id() == ex.request_id;
-  if (right) return;
-  res.set("X-Request-Id", ex.request_id);
+  const bool right = kept ? ex.answer.request_id() == ex.request_id
+                          : res.count("X-Request-Id") == 1 && res["X-Request-Id"] == ex.request_id;
+  if (!right) res.set("X-Request-Id", ex.request_id);
+  // RFC 9110 6.6.1: a Date, the upstream's when it sent one.
+  if (kept ? !ex.answer.date : res.find(http::field::date) == res.end())
+    res.set(http::field::date, core::http_date());
 }
 
 }  // namespace shopmesh::gateway

@@ -156,6 +156,11 @@ TEST_CASE("gateway stages: request id kept when valid, else a new one, on every 
   Response res{http::status::ok, 11};
   stage.response(res, ex);
   CHECK(res["X-Request-Id"] == "client-id.1");
+  CHECK(res[http::field::date].size() == 29);  // IMF-fixdate
+  Response dated{http::status::ok, 11};
+  dated.set(http::field::date, "Sun, 06 Dec 2026 09:14:07 GMT");
+  stage.response(dated, ex);
+  CHECK(dated[http::field::date] == "Sun, 06 Dec 2026 09:14:07 GMT");  // an upstream's is kept
   // An upstream's answer carries the id it was sent (kept as it is), another one, or two: one, ours.
   Response echoed{http::status::ok, 11};
   echoed.set("X-Request-Id", "client-id.1");
@@ -232,6 +237,7 @@ TEST_CASE("gateway chain: an upstream's head kept as bytes is read into the answ
       CHECK(head.find("X-Request-Id: " + id + "\r\n") != std::string::npos);
       CHECK(head.find("X-Request-Id", head.find("X-Request-Id") + 1) == std::string::npos);
       CHECK(head.find("Content-Type: text/plain\r\n") != std::string::npos);
+      CHECK(head.find("Date: ") != std::string::npos);  // the upstream sent none: the gateway's
     }
   }
 }
