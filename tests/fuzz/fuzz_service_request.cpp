@@ -27,11 +27,11 @@ constexpr std::uint64_t kBodyLimit = 4096;      // small, so that the limit is m
 // all a service reads (Headers::get takes the first).
 std::vector<std::pair<std::string, std::string>> beast_order(const core::Headers& headers) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& f : headers.items()) {
+  for (const auto& f : headers) {
     auto at = out.end();
     for (auto it = out.begin(); it != out.end(); ++it)
       if (core::iequals(it->first, f.first)) at = it + 1;
-    out.insert(at, f);
+    out.emplace(at, f.first, f.second);
   }
   return out;
 }

@@ -22,23 +22,41 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-void Headers::set(std::string_view name, std::string value) {
+void Headers::add(std::string_view name, std::string_view value) {
+  const auto at = static_cast<std::uint32_t>(text_.size());
+  text_.append(name).append(value);
+  spans_.push_back({at, static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(at + name.size()),
+                    static_cast<std::uint32_t>(value.size())});
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
   remove(name);
-  items_.emplace_back(std::string(name), std::move(value));
+  add(name, value);
+}
+
+void Headers::assign(std::string_view text, const std::vector<Field>& fields) {
+  text_.assign(text);
+  spans_.clear();
+  spans_.reserve(fields.size());
+  const auto offset = [&](std::string_view part) { return static_cast<std::uint32_t>(part.data() - text.data()); };
+  for (const auto& [name, value] : fields)
+    spans_.push_back({offset(name), static_cast<std::uint32_t>(name.size()), offset(value),
+                      static_cast<std::uint32_t>(value.size())});
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
-  for (const auto& [k, v] : items_)
-    if (iequals(k, name)) return std::string_view(v);
+  for (const auto [k, v] : *this)
+    if (iequals(k, name)) return v;
   return std::nullopt;
 }
 
 std::size_t Headers::count(std::string_view name) const {
-  return static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(), [&](const auto& kv) { return iequals(kv.first, name); }));
+  return static_cast<std::size_t>(std::count_if(begin(), end(), [&](const Field& f) { return iequals(f.first, name); }));
 }
 
 void Headers::remove(std::string_view name) {
-  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+  // The removed fields' bytes stay in the buffer: a list is small and short-lived.
+  std::erase_if(spans_, [&](const Span& s) { return iequals({text_.data() + s.name_at, s.name_size}, name); });
 }
 
 namespace {

@@ -19,6 +19,7 @@
 #include "shopmesh/core/config.hpp"
 #include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_listener.hpp"
+#include "shopmesh/core/http_wire.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/mesh_auth.hpp"
 #include "shopmesh/core/offload.hpp"
@@ -84,7 +85,7 @@ asio::awaitable<beast::error_code> read_request(Connection& conn, beast::flat_bu
   request.method = std::string(msg.method_string());
   request.target = std::string(msg.target());
   request.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
-  for (const auto& field : msg) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : msg) request.headers.add(field.name_string(), field.value());
   request.body = std::move(msg.body());
   keep_alive = msg.keep_alive();
   co_return beast::error_code{};
@@ -112,20 +113,30 @@ struct ServerFields {
   bool identity_repeated = false;  // an identity header came twice
 };
 
+constexpr std::string_view kRequestIdField = "x-request-id";
+constexpr std::string_view kTraceparentField = "traceparent";
+
+// The lengths of the names server_fields looks for (a bit each): most fields a request carries have
+// another, and are passed over without a comparison.
+constexpr std::uint32_t kServerFieldLengths = [] {
+  std::uint32_t lengths = (1u << kRequestIdField.size()) | (1u << kTraceparentField.size()) | (1u << MeshAuth::kHeader.size());
+  for (std::string_view name : kIdentityHeaders) lengths |= 1u << name.size();
+  return lengths;
+}();
+
 ServerFields server_fields(const Headers& headers) {
   ServerFields out;
   std::string_view* identity[] = {&out.identity.user_id, &out.identity.role, &out.identity.email,
                                   &out.identity.session_id};
   bool seen[std::size(kIdentityHeaders)] = {};
-  for (const auto& field : headers.items()) {
-    const std::string_view name = field.first;
-    const std::string_view value = field.second;
+  for (const auto [name, value] : headers) {
+    if (name.size() >= 32 || (kServerFieldLengths >> name.size() & 1u) == 0) continue;  // none of them
     const auto first = [value](std::optional<std::string_view>& slot) {
       if (!slot) slot = value;
     };
-    if (iequals(name, "x-request-id")) {
+    if (iequals(name, kRequestIdField)) {
       first(out.request_id);
-    } else if (iequals(name, "traceparent")) {
+    } else if (iequals(name, kTraceparentField)) {
       first(out.traceparent);
     } else if (iequals(name, MeshAuth::kHeader)) {
       first(out.credential);
@@ -286,17 +297,19 @@ asio::awaitable<AfterAnswer> HttpServer::Impl::serve(Connection& conn, beast::fl
     }
   }
 
-  http::response<http::string_body> out{static_cast<http::status>(response.status), 11};
-  out.set(http::field::server, "shopmesh");
-  out.set(http::field::date, http_date());  // RFC 9110 6.6.1: an origin server with a clock sends one
-  if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
-  out.set("X-Request-Id", request.request_id);
-  for (const auto& [k, v] : response.headers.items()) out.set(k, v);
-  out.body() = std::move(response.body);
   keep_alive = keep_alive && !listeners.draining() && error_status == 0;
-  out.keep_alive(keep_alive);
-  out.prepare_payload();  // a HEAD answer states the GET answer's Content-Length, and sends no body
-  const auto [wec, written] = co_await write_answer(conn, out, request.method == "HEAD", config.idle_timeout);
+  // 1xx, 204 and 304 answers have no body; a HEAD answer states the GET answer's length, and sends none.
+  const bool bodiless = response.status / 100 == 1 || response.status == 204 || response.status == 304;
+  conn.head.clear();
+  wire::append_answer_head({.status = response.status,
+                            .content_type = response.content_type,
+                            .request_id = request.request_id,
+                            .date = http_date(),  // RFC 9110 6.6.1: an origin server with a clock sends one
+                            .keep_alive = keep_alive,
+                            .body_size = response.body.size()},
+                           response.headers, conn.head);
+  const std::string_view body = bodiless || request.method == "HEAD" ? std::string_view() : response.body;
+  const auto [wec, written] = co_await write_answer(conn, conn.head, body, config.idle_timeout);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   observe(route, request.method, response.status, seconds);
   if (response.status >= 500)

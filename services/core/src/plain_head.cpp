@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -202,15 +203,17 @@ namespace {
 // Connection field (use_of takes only "keep-alive" and "close"); a second one is left to Beast.
 class IntoRequest final : public FieldSink {
  public:
-  explicit IntoRequest(Request& request) : request_(request) {}
+  explicit IntoRequest(std::vector<Headers::Field>& fields) : fields_(fields) { fields_.clear(); }
   bool field(http::field known, std::string_view name, std::string_view value) override {
     if (known == http::field::connection) {
       if (connection_) return false;
       connection_ = iequals(value, "close") ? Fate::close : Fate::keep_alive;
     }
-    request_.headers.add(std::string(name), std::string(value));
+    fields_.emplace_back(name, value);
     return true;
   }
+  /// The fields read, views into the head's bytes.
+  const std::vector<Headers::Field>& fields() const { return fields_; }
   /// As Beast's message::keep_alive(): HTTP/1.1 unless "close", HTTP/1.0 only with "keep-alive".
   bool keep_alive(unsigned version) const {
     return version >= 11 ? connection_ != Fate::close : connection_ == Fate::keep_alive;
@@ -218,7 +221,7 @@ class IntoRequest final : public FieldSink {
 
  private:
   enum class Fate { keep_alive, close };
-  Request& request_;
+  std::vector<Headers::Field>& fields_;
   std::optional<Fate> connection_;
 };
 
@@ -227,14 +230,15 @@ class IntoRequest final : public FieldSink {
 PlainHead parse_plain_request(std::string_view bytes, std::size_t header_limit, Request& request, bool& keep_alive,
                               std::optional<std::uint64_t>& content_length) {
   request = Request{};
-  request.headers.reserve(16);
   RequestLine start;
-  IntoRequest fields(request);
+  thread_local std::vector<Headers::Field> read;  // its memory reused: every request's fields pass here
+  IntoRequest fields(read);
   content_length.reset();
   const PlainHead head = parse_plain_request(bytes, header_limit, start, fields, &content_length);
   if (head.state == PlainHead::State::parsed) {
     request.method = std::string(start.method);
     request.target = std::string(start.target);
+    request.headers.assign(bytes.substr(0, head.length), fields.fields());
     keep_alive = fields.keep_alive(start.version);
   }
   return head;

@@ -103,6 +103,30 @@ TEST_CASE("http: headers are case-insensitive", "[http]") {
   CHECK(h.count("X-[a]") == 1);
 }
 
+TEST_CASE("http: a header list keeps its fields in order, through set, remove and a copied head", "[http]") {
+  Headers h;
+  {
+    // Fields read from a head are views into bytes that are gone once the list has them.
+    std::string head = "GET / HTTP/1.1\r\nHost: a\r\nX-Two: b c\r\nhost: d\r\n\r\n";
+    const std::string_view t = head;
+    h.assign(t, {{t.substr(16, 4), t.substr(22, 1)}, {t.substr(25, 5), t.substr(32, 3)}, {t.substr(37, 4), t.substr(43, 1)}});
+    head.assign(head.size(), '#');
+  }
+  REQUIRE(h.size() == 3);
+  CHECK(h[0] == Headers::Field{"Host", "a"});
+  CHECK(h[1] == Headers::Field{"X-Two", "b c"});
+  CHECK(h.get("HOST") == "a");  // the first of two
+  CHECK(h.count("host") == 2);
+  h.set("x-two", "e");  // replaces every field of that name, at the end
+  h.add("Empty", "");
+  std::vector<Headers::Field> all(h.begin(), h.end());
+  CHECK(all == std::vector<Headers::Field>{{"Host", "a"}, {"host", "d"}, {"x-two", "e"}, {"Empty", ""}});
+  h.remove("HOST");
+  CHECK(h.size() == 2);
+  CHECK(h.get("empty") == "");
+  CHECK_FALSE(h.get("host"));
+}
+
 TEST_CASE("http: query and form values must be percent-encoded UTF-8 without NUL (else 400 naming them)",
           "[http][hostile]") {
   Request req;

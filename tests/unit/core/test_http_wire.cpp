@@ -3,6 +3,7 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
+#include "shopmesh/core/http.hpp"
 #include "shopmesh/core/http_wire.hpp"
 
 namespace http = boost::beast::http;
@@ -95,4 +96,82 @@ TEST_CASE("wire: head only leaves the body out, a chunked body is refused") {
   CHECK(wire_bytes(res, true) == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
   std::string scratch;
   CHECK_THROWS_AS(wire::buffers(res, scratch), std::invalid_argument);
+}
+
+namespace {
+
+// A service's answer as the server built it with Beast before append_answer_head: its own fields
+// set, then each of the handler's, the payload prepared and the connection's fate stated.
+std::string beast_answer(const wire::AnswerHead& a, const Headers& fields, const std::string& body) {
+  http::response<http::string_body> out{static_cast<http::status>(a.status), 11};
+  out.set(http::field::server, "shopmesh");
+  out.set(http::field::date, a.date);
+  if (!a.content_type.empty()) out.set(http::field::content_type, a.content_type);
+  out.set("X-Request-Id", a.request_id);
+  for (const auto [k, v] : fields) out.set(k, v);
+  out.body() = body;
+  out.keep_alive(a.keep_alive);
+  out.prepare_payload();
+  std::string head;
+  wire::append_head(out, head);
+  return head;
+}
+
+std::string answer_head(const wire::AnswerHead& a, const Headers& fields) {
+  std::string out = "left over";
+  out.clear();
+  wire::append_answer_head(a, fields, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("wire: a service's answer head carries the fields a Beast message would") {
+  const std::string_view date = "Sun, 06 Dec 2026 12:00:00 GMT";
+  const std::string body = R"({"id":"p-1"})";
+  Headers none;
+  wire::AnswerHead ok{.status = 200, .content_type = "application/json", .request_id = "r-1", .date = date,
+                      .keep_alive = true, .body_size = body.size()};
+  CHECK(answer_head(ok, none) == beast_answer(ok, none, body));
+  CHECK(answer_head(ok, none) ==
+        "HTTP/1.1 200 OK\r\nServer: shopmesh\r\nDate: Sun, 06 Dec 2026 12:00:00 GMT\r\nContent-Type: application/json\r\n"
+        "X-Request-Id: r-1\r\nContent-Length: 12\r\n\r\n");
+
+  // The handler's fields after the server's; one of the same name replaces the server's.
+  Headers created;
+  created.set("Location", "/api/products/p-1");
+  created.set("Server", "products");
+  wire::AnswerHead made = ok;
+  made.status = 201;
+  CHECK(answer_head(made, created) == beast_answer(made, created, body));
+  CHECK(answer_head(made, created).find("Server: shopmesh") == std::string::npos);
+
+  // A problem on a connection that then closes; an answer without a content type.
+  Headers allow;
+  allow.add("Allow", "GET, HEAD");
+  wire::AnswerHead refused{.status = 405, .content_type = "application/problem+json", .request_id = "r-2",
+                           .date = date, .keep_alive = false, .body_size = body.size()};
+  CHECK(answer_head(refused, allow) == beast_answer(refused, allow, body));
+  CHECK(answer_head(refused, allow).ends_with("Connection: close\r\nContent-Length: 12\r\n\r\n"));
+  wire::AnswerHead plain = ok;
+  plain.content_type = {};
+  CHECK(answer_head(plain, none) == beast_answer(plain, none, body));
+
+  // No Content-Length where no body may follow (Beast's message says 0); framing from a handler is
+  // not taken.
+  wire::AnswerHead empty = ok;
+  empty.status = 204;
+  empty.content_type = {};
+  empty.body_size = 0;
+  const std::string head = answer_head(empty, none);
+  CHECK(head.substr(0, head.size() - 2) + "Content-Length: 0\r\n\r\n" == beast_answer(empty, none, ""));
+  CHECK(answer_head(empty, none) ==
+        "HTTP/1.1 204 No Content\r\nServer: shopmesh\r\nDate: Sun, 06 Dec 2026 12:00:00 GMT\r\nX-Request-Id: r-1\r\n\r\n");
+  Headers framing;
+  framing.add("Content-Length", "99");
+  framing.add("transfer-encoding", "chunked");
+  framing.add("Cache-Control", "no-store");
+  CHECK(answer_head(ok, framing) ==
+        "HTTP/1.1 200 OK\r\nServer: shopmesh\r\nDate: Sun, 06 Dec 2026 12:00:00 GMT\r\nContent-Type: application/json\r\n"
+        "X-Request-Id: r-1\r\nCache-Control: no-store\r\nContent-Length: 12\r\n\r\n");
 }

@@ -27,11 +27,11 @@ constexpr std::uint64_t kBodyLimit = 1 << 20;
 // either way, which is all a service reads (Headers::get takes the first).
 std::string dump(const Request& r, bool keep_alive) {
   std::vector<std::pair<std::string, std::string>> fields;
-  for (const auto& f : r.headers.items()) {
+  for (const auto& f : r.headers) {
     auto at = fields.end();
     for (auto it = fields.begin(); it != fields.end(); ++it)
       if (iequals(it->first, f.first)) at = it + 1;
-    fields.insert(at, f);
+    fields.emplace(at, f.first, f.second);
   }
   std::string out = r.method + " " + r.target + (keep_alive ? " keep-alive" : " close") + "\n";
   for (const auto& [k, v] : fields) out += k + "=[" + v + "]\n";

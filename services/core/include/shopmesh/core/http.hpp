@@ -1,7 +1,10 @@
 #pragma once
 // Transport-neutral HTTP request/response types, the router, and client errors (problem+json).
 // Services see only these types: no Beast in handler code, so handlers stay plain functions.
+#include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,19 +19,68 @@
 
 namespace shopmesh::core {
 
-/// A case-insensitive header list, small and ordered as received.
+/// A case-insensitive header list, small and ordered as received. Names and values are kept in one
+/// buffer, each field as offsets into it: a request's fields are its head's bytes, copied once
+/// (assign), rather than two strings each. A view that get() or iteration returns stays valid until
+/// the list is next changed.
 class Headers {
  public:
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
-  void reserve(std::size_t n) { items_.reserve(n); }
-  void set(std::string_view name, std::string value);
+  using Field = std::pair<std::string_view, std::string_view>;
+
+  class Iterator {
+   public:
+    using value_type = Field;
+    using reference = Field;
+    using pointer = void;
+    using difference_type = std::ptrdiff_t;
+    using iterator_category = std::forward_iterator_tag;
+    Iterator() = default;
+    Iterator(const Headers* list, std::size_t at) : list_(list), at_(at) {}
+    Field operator*() const { return (*list_)[at_]; }
+    Iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator was = *this;
+      ++at_;
+      return was;
+    }
+    bool operator==(const Iterator&) const = default;
+
+   private:
+    const Headers* list_ = nullptr;
+    std::size_t at_ = 0;
+  };
+
+  void add(std::string_view name, std::string_view value);
+  void reserve(std::size_t fields) { spans_.reserve(fields); }
+  void set(std::string_view name, std::string_view value);
   std::optional<std::string_view> get(std::string_view name) const;
   std::size_t count(std::string_view name) const;
   void remove(std::string_view name);
-  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+  /// Replaces the list with `fields`, which are views into `text`: `text` is copied once and each
+  /// field kept as where it lies in the copy (a head's fields, as its reader found them).
+  void assign(std::string_view text, const std::vector<Field>& fields);
+
+  std::size_t size() const { return spans_.size(); }
+  bool empty() const { return spans_.empty(); }
+  Field operator[](std::size_t i) const {
+    const Span& s = spans_[i];
+    return {{text_.data() + s.name_at, s.name_size}, {text_.data() + s.value_at, s.value_size}};
+  }
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, spans_.size()}; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  struct Span {
+    std::uint32_t name_at;
+    std::uint32_t name_size;
+    std::uint32_t value_at;
+    std::uint32_t value_size;
+  };
+  std::string text_;
+  std::vector<Span> spans_;
 };
 
 /// An incoming request as services see it.

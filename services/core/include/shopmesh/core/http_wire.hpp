@@ -9,6 +9,10 @@
 #include <stdexcept>
 #include <string>
 
+namespace shopmesh::core {
+class Headers;
+}
+
 namespace shopmesh::core::wire {
 namespace http = boost::beast::http;
 
@@ -17,6 +21,24 @@ void append_head(const http::request_header<>& head, std::string& out);
 /// Appends the status line (the reason phrase, or the standard one when it is empty), each field
 /// and the blank line.
 void append_head(const http::response_header<>& head, std::string& out);
+
+/// What a service answers, as its head is written: the fields the server adds, then the handler's.
+struct AnswerHead {
+  int status = 200;
+  std::string_view content_type;  // none when empty
+  std::string_view request_id;
+  std::string_view date;  // IMF-fixdate
+  bool keep_alive = true;
+  std::size_t body_size = 0;  // the Content-Length stated (a HEAD answer states the GET answer's)
+};
+
+/// Appends a service's answer head: the status line, Server, Date, Content-Type and X-Request-Id
+/// unless `fields` (the handler's) has one of that name, then `fields` but any framing field,
+/// Connection: close unless kept alive, and Content-Length. The fields a Beast message would carry
+/// after set() of each, keep_alive() and prepare_payload(), without building one; but no
+/// Content-Length on a 1xx, 204 or 304, where Beast's says 0 (RFC 9110 8.6 forbids it on 1xx and
+/// 204; on a 304 it would state the length of a representation the answer does not have).
+void append_answer_head(const AnswerHead& answer, const Headers& fields, std::string& out);
 
 /// A whole message as two buffers: its head, written into `scratch` (kept by the caller, so its
 /// capacity is reused), and its body, or no body when `head_only`. The body is sent as it is, so
