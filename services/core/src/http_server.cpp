@@ -129,7 +129,9 @@ ServerFields server_fields(const Headers& headers) {
   std::string_view* identity[] = {&out.identity.user_id, &out.identity.role, &out.identity.email,
                                   &out.identity.session_id};
   bool seen[std::size(kIdentityHeaders)] = {};
-  for (const auto [name, value] : headers) {
+  for (const Headers::Field field : headers) {
+    const std::string_view name = field.first;
+    const std::string_view value = field.second;
     if (name.size() >= 32 || (kServerFieldLengths >> name.size() & 1u) == 0) continue;  // none of them
     const auto first = [value](std::optional<std::string_view>& slot) {
       if (!slot) slot = value;
