@@ -117,8 +117,9 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 
 const std::string& Request::param(std::string_view name) const {
   static const std::string empty;
-  auto it = path_params.find(name);
-  return it == path_params.end() ? empty : it->second;
+  for (const auto& [key, value] : path_params)
+    if (key == name) return value;
+  return empty;
 }
 
 Response Response::json(int status, std::string body) {
@@ -214,58 +215,74 @@ void Router::add(std::string method, std::string pattern, Handler handler, Dispa
   routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler), dispatch});
 }
 
+namespace {
+
+bool is_param_segment(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether every '%' in `text` begins an escape of two hex digits: what percent_decode takes.
+bool is_percent_encoded(std::string_view text) {
+  const auto hex = [](char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); };
+  for (std::size_t i = text.find('%'); i != std::string_view::npos; i = text.find('%', i + 3))
+    if (i + 2 >= text.size() || !hex(text[i + 1]) || !hex(text[i + 2])) return false;
+  return true;
+}
+
+}  // namespace
+
 Router::Match Router::match(Request& request) const {
-  const auto segments = split_path(request.path);
+  // Views into request.path, in memory each thread reuses: a service matches every request it serves.
+  thread_local std::vector<std::string_view> segments;
+  segments.clear();
+  for_each_path_segment(request.path, [](std::string_view segment) {
+    segments.push_back(segment);
+    return true;
+  });
   // OpenAPI's rule: of the patterns matching a path, those with the most literal segments name its
   // resource ("/api/users/me" is not "/api/users/{id}"); a method none of them takes is 405 with their
   // methods, even where a less literal pattern would take it.
-  struct Candidate {
-    const Route* route;
-    std::map<std::string, std::string, std::less<>> params;
-  };
-  std::vector<Candidate> candidates;
+  thread_local std::vector<const Route*> candidates;
+  candidates.clear();
   std::size_t most_literal = 0;
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
-    Candidate c{&route, {}};
     std::size_t literal = 0;
     bool ok = true;
     for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       const auto& want = route.segments[i];
-      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-        auto decoded = percent_decode(segments[i], false);
-        if (!decoded) ok = false;
-        else c.params.emplace(want.substr(1, want.size() - 2), std::move(*decoded));
-      } else if (want != segments[i]) {
-        ok = false;
-      } else {
-        ++literal;
-      }
+      if (is_param_segment(want)) ok = is_percent_encoded(segments[i]);
+      else if (want != segments[i]) ok = false;
+      else ++literal;
     }
     if (!ok || literal < most_literal) continue;
     if (literal > most_literal) candidates.clear();
     most_literal = literal;
-    candidates.push_back(std::move(c));
+    candidates.push_back(&route);
   }
   Match result;
-  for (auto& c : candidates) {
-    const Route& route = *c.route;
-    if (route.method == request.method || (route.method == "GET" && request.method == "HEAD")) {
-      request.path_params = std::move(c.params);
-      result.handler = &route.handler;
-      result.dispatch = route.dispatch;
-      result.pattern = route.pattern;
+  for (const Route* route : candidates) {
+    if (route->method == request.method || (route->method == "GET" && request.method == "HEAD")) {
+      request.path_params.clear();
+      for (std::size_t i = 0; i < segments.size(); ++i) {
+        const auto& want = route->segments[i];
+        if (is_param_segment(want))
+          request.path_params.emplace_back(want.substr(1, want.size() - 2), *percent_decode(segments[i], false));
+      }
+      result.handler = &route->handler;
+      result.dispatch = route->dispatch;
+      result.pattern = route->pattern;
       return result;
     }
   }
-  for (const auto& c : candidates) {
+  for (const Route* route : candidates) {
     result.path_matched = true;
     const auto add = [&](std::string_view m) {
       if (!result.allow.empty()) result.allow += ", ";
       result.allow += m;
     };
-    add(c.route->method);
-    if (c.route->method == "GET") add("HEAD");
+    add(route->method);
+    if (route->method == "GET") add("HEAD");
   }
   return result;
 }

@@ -35,6 +35,24 @@ TEST_CASE("http: router matches patterns, captures params, reports 405 paths", "
   missing.method = "GET";
   missing.path = "/api/nothing";
   CHECK_FALSE(router.match(missing).path_matched);
+
+  // A parameter that is not percent-encoding matches no pattern; each parameter is decoded.
+  router.add("GET", "/api/orders/{order}/items/{item}", [](Request& r) {
+    return Response::json(200, r.param("order") + "|" + r.param("item") + "|" + r.param("absent"));
+  });
+  for (const char* bad : {"/api/products/a%2", "/api/products/%zz", "/api/products/x%4g"}) {
+    Request r;
+    r.method = "GET";
+    r.path = bad;
+    INFO(bad);
+    CHECK_FALSE(router.match(r).path_matched);
+  }
+  Request two;
+  two.method = "GET";
+  two.path = "/api/orders/o%2F1/items/%C3%A9";
+  auto m3 = router.match(two);
+  REQUIRE(m3.handler != nullptr);
+  CHECK((*m3.handler)(two).body == "o/1|é|");
 }
 
 TEST_CASE("http: router prefers the most literal pattern, as OpenAPI does, and another method there is 405", "[http]") {

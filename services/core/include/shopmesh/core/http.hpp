@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -95,7 +94,7 @@ struct Request {
   std::string request_id;
   std::string traceparent;
   std::string caller;  // who signed the request's mesh credential: "gateway" or a service's name
-  std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
+  std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router, in the pattern's order
 
   /// The first value of a query parameter, percent-decoded; see strict_query_param (a value that
   /// is not percent-encoded UTF-8 text without NUL is a 400 naming the parameter).
