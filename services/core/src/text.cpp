@@ -1,5 +1,7 @@
 #include "shopmesh/core/text.hpp"
 
+#include <algorithm>
+
 namespace shopmesh::core {
 namespace {
 
@@ -29,6 +31,9 @@ std::string trim(std::string_view text) {
 }
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  // Most text (a path's ids, most query values) has nothing to decode: copied whole.
+  if (std::none_of(text.begin(), text.end(), [plus_is_space](char c) { return c == '%' || (plus_is_space && c == '+'); }))
+    return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -85,6 +85,8 @@ TEST_CASE("http: query parameters are percent-decoded", "[http]") {
   CHECK_FALSE(find_query_param("a=1", "b"));
   CHECK_FALSE(percent_decode("%zz", false));
   CHECK_FALSE(percent_decode("%4", false));
+  CHECK(percent_decode("a+b", false) == "a+b");  // nothing to decode: the text as it is
+  CHECK(percent_decode("a+b", true) == "a b");
 }
 
 TEST_CASE("http: problem+json carries status, detail, request id and field errors", "[http]") {
