@@ -199,8 +199,9 @@ PlainHead parse_plain_request(std::string_view bytes, std::size_t header_limit, 
 
 namespace {
 
-// A plain head's fields into a service's Request. The connection's fate is read from its one
-// Connection field (use_of takes only "keep-alive" and "close"); a second one is left to Beast.
+// A plain head's fields for a service's Request, as views into the head (Headers::assign copies
+// them). The connection's fate is read from its one Connection field (use_of takes only
+// "keep-alive" and "close"); a second one is left to Beast.
 class IntoRequest final : public FieldSink {
  public:
   explicit IntoRequest(std::vector<Headers::Field>& fields) : fields_(fields) { fields_.clear(); }
