@@ -6,34 +6,37 @@
 
 using namespace shopmesh::core;
 
+namespace {
+
+Request request(std::string method, std::string path) {
+  Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("http: router matches patterns, captures params, reports 405 paths", "[http]") {
   Router router;
   router.add("GET", "/api/products", [](Request&) { return Response::json(200, "list"); });
   router.add("GET", "/api/products/{id}", [](Request& r) { return Response::json(200, r.param("id")); });
-  Request req;
-  req.method = "GET";
-  req.path = "/api/products/abc%20d";
+  Request req = request("GET", "/api/products/abc%20d");
   auto m = router.match(req);
   REQUIRE(m.handler != nullptr);
   CHECK((*m.handler)(req).body == "abc d");
   CHECK(m.pattern == "/api/products/{id}");
 
-  Request post;
-  post.method = "POST";
-  post.path = "/api/products";
+  Request post = request("POST", "/api/products");
   auto m2 = router.match(post);
   CHECK(m2.handler == nullptr);
   CHECK(m2.path_matched);
   CHECK(m2.allow == "GET, HEAD");
   router.add("DELETE", "/api/products/{id}", [](Request&) { return Response::no_content(); });
-  Request trace;
-  trace.method = "TRACE";
-  trace.path = "/api/products/x";
+  Request trace = request("TRACE", "/api/products/x");
   CHECK(router.match(trace).allow == "GET, HEAD, DELETE");
 
-  Request missing;
-  missing.method = "GET";
-  missing.path = "/api/nothing";
+  Request missing = request("GET", "/api/nothing");
   CHECK_FALSE(router.match(missing).path_matched);
 
   // A parameter that is not percent-encoding matches no pattern; each parameter is decoded.
@@ -41,15 +44,11 @@ TEST_CASE("http: router matches patterns, captures params, reports 405 paths", "
     return Response::json(200, r.param("order") + "|" + r.param("item") + "|" + r.param("absent"));
   });
   for (const char* bad : {"/api/products/a%2", "/api/products/%zz", "/api/products/x%4g"}) {
-    Request r;
-    r.method = "GET";
-    r.path = bad;
+    Request r = request("GET", bad);
     INFO(bad);
     CHECK_FALSE(router.match(r).path_matched);
   }
-  Request two;
-  two.method = "GET";
-  two.path = "/api/orders/o%2F1/items/%C3%A9";
+  Request two = request("GET", "/api/orders/o%2F1/items/%C3%A9");
   auto m3 = router.match(two);
   REQUIRE(m3.handler != nullptr);
   CHECK((*m3.handler)(two).body == "o/1|é|");
@@ -62,9 +61,7 @@ TEST_CASE("http: router prefers the most literal pattern, as OpenAPI does, and a
   router.add("GET", "/api/users/{id}", [](Request& r) { return Response::json(200, r.param("id")); });
   router.add("PUT", "/api/users/{id}", [](Request& r) { return Response::json(200, r.param("id")); });
   const auto match = [&](std::string method, std::string path) {
-    Request req;
-    req.method = std::move(method);
-    req.path = std::move(path);
+    Request req = request(std::move(method), std::move(path));
     auto m = router.match(req);
     return std::pair{m, m.handler ? (*m.handler)(req).body : ""};
   };
