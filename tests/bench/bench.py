@@ -302,6 +302,24 @@ CACHE_SYSTEMS = [
 ]
 
 
+ACCESS_DURATION = re.compile(rb'"message":"access".*?"durationMs":([0-9.]+)')
+
+
+def own_latency(log_path, offset):
+    """The gateway's own view of a fixed-rate run: the durations its access log records (first
+    bytes to answer written, upstream included) from `offset` on, as percentiles in ms. Next to
+    oha's, it tells a tail inside the proxy from one outside it (the load generator's CPU, the
+    backend's). None when nothing was logged."""
+    time.sleep(0.5)  # the log is flushed every 100 ms
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        durations = sorted(float(m.group(1)) for m in ACCESS_DURATION.finditer(f.read()))
+    if not durations:
+        return None
+    at = lambda q: durations[min(len(durations) - 1, int(q * len(durations)))]
+    return {"p50Ms": at(0.50), "p99Ms": at(0.99), "maxMs": durations[-1], "requests": len(durations)}
+
+
 def summarize(runs):
     """The rounds of one measurement as one dict: counts summed, the worst max, the rest averaged."""
     out = {}
@@ -331,12 +349,17 @@ def measure(route, upstream, path, systems, base_headers):
                 sat = wrk(base + path, headers, SECONDS)
                 if rate is None:
                     rate = max(1, int(sat["rps"] / 2))
+                own_from = proc.log_path.stat().st_size if key.startswith("gateway") else None
                 fixed = oha(base + path, headers, rate, SECONDS)
+                if own_from is not None:
+                    own = own_latency(proc.log_path, own_from)
+                    fixed["ownP99Ms"] = own["p99Ms"] if own else None
                 rounds[key].append({"saturation": sat, "fixedRate": fixed})
                 if proc:
                     rounds[key][-1]["peakRssMiB"] = rss_mib(proc.p.pid)
+                own = f" (its own log: p99 {fixed['ownP99Ms']:.2f} ms)" if fixed.get("ownP99Ms") is not None else ""
                 log(f"  {n + 1}/{ROUNDS} {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}) | at {rate}/s "
-                    f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms")
+                    f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms{own}")
             finally:
                 if proc:
                     proc.stop()
@@ -596,7 +619,10 @@ def gateway_markdown(g):
               "", f"Each proxy pinned to CPU {g['proxyCpus']}; backend, PostgreSQL and load generator on CPU "
               f"{g['loadCpus']}. Saturation: wrk. Latency: oha at a fixed rate of half nginx's peak, corrected "
               "for coordinated omission (nginx's first round sets the rate). Added p99 = p99 through the proxy − "
-              f"p99 straight to the backend at the same rate. Response body {g['bodyBytes']} bytes.",
+              "p99 straight to the backend at the same rate. The gateway's own log: the p99 of the durations its "
+              "access log records for the fixed-rate run (first bytes to answer written, upstream included), "
+              "against oha's; the difference is time outside the proxy, mostly queueing on the load CPU. "
+              f"Response body {g['bodyBytes']} bytes.",
               "", "Every system of a route is sent the same request bytes: nginx, straight to the backend and every "
               f"gateway (the public route's too) get the same `Authorization: Bearer` token ({g['tokenBytes']} bytes); "
               "the cache-hit runs send no token to either system, as the gateway serves its cache to anonymous "
@@ -617,7 +643,7 @@ def gateway_markdown(g):
         s = run["systems"]
         lines += [f"### {run['route']} (fixed rate {run['fixedRate']:,}/s)", "",
                   "| system | req/s at saturation | × nginx | × Express | p50 at fixed rate | p99 at fixed rate "
-                  "| added p99 | peak RSS |", "|---|---|---|---|---|---|---|---|"]
+                  "| added p99 | p99 in the gateway's own log | peak RSS |", "|---|---|---|---|---|---|---|---|---|"]
         nginx = s.get("nginx", s.get("nginx-cache"))
         express = s.get("express")
         direct = s.get("direct")
@@ -631,6 +657,7 @@ def gateway_markdown(g):
                 f"| {ratio(e, express)} | {fmt(fixed['p50Ms'], 2)} ms "
                 f"| {span(fixed['p99Ms'], sp['fixedRateP99Ms'], 2)} ms "
                 f"| {fmt(added, 2) + ' ms' if added is not None else '–'} "
+                f"| {fmt(fixed.get('ownP99Ms'), 2) + ' ms' if fixed.get('ownP99Ms') is not None else '–'} "
                 f"| {fmt(e.get('peakRssMiB'), 1) + ' MiB' if e.get('peakRssMiB') else '–'} |")
         lines.append("")
     return lines
