@@ -121,6 +121,20 @@ def stack_pids():
     return pids
 
 
+def kafka_cpu_ms():
+    """CPU time the stack's Kafka brokers have used so far, in ms: what they take of the load CPU
+    during a round moves its figures (the JVM's compiler threads run for minutes on a fresh stack)."""
+    ticks = 0
+    for f in (STATE / "run").glob("kafka*.pid"):
+        try:
+            for p in descendants(int(f.read_text().split()[0])):
+                fields = pathlib.Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def pin_stack(cpus):
     for pid in stack_pids():
         pin(pid, cpus)
@@ -346,7 +360,9 @@ def measure(route, upstream, path, systems, base_headers):
                 if proc:
                     proc.wait_ready(base + path, headers)
                 wrk(base + path, headers, 2 if n == 0 else 1)  # warm-up: connections, pools, caches
+                kafka_from = kafka_cpu_ms()
                 sat = wrk(base + path, headers, SECONDS)
+                sat["kafkaCpuMs"] = round(kafka_cpu_ms() - kafka_from)
                 if rate is None:
                     rate = max(1, int(sat["rps"] / 2))
                 own_from = proc.log_path.stat().st_size if key.startswith("gateway") else None
@@ -358,7 +374,8 @@ def measure(route, upstream, path, systems, base_headers):
                 if proc:
                     rounds[key][-1]["peakRssMiB"] = rss_mib(proc.p.pid)
                 own = f" (its own log: p99 {fixed['ownP99Ms']:.2f} ms)" if fixed.get("ownP99Ms") is not None else ""
-                log(f"  {n + 1}/{ROUNDS} {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}) | at {rate}/s "
+                log(f"  {n + 1}/{ROUNDS} {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}; Kafka's CPU "
+                    f"{sat['kafkaCpuMs']} ms) | at {rate}/s "
                     f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms{own}")
             finally:
                 if proc:
