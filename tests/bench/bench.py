@@ -322,8 +322,8 @@ ACCESS_DURATION = re.compile(rb'"message":"access".*?"durationMs":([0-9.]+)')
 def own_latency(log_path, offset):
     """The gateway's own view of a fixed-rate run: the durations its access log records (first
     bytes to answer written, upstream included) from `offset` on, as percentiles in ms. Next to
-    oha's, it tells a tail inside the proxy from one outside it (the load generator's CPU, the
-    backend's). None when nothing was logged."""
+    oha's, it tells a tail in the gateway's handling from time spent before it reads a request or
+    after it has written the answer. None when nothing was logged."""
     time.sleep(0.5)  # the log is flushed every 100 ms
     with open(log_path, "rb") as f:
         f.seek(offset)
@@ -638,7 +638,8 @@ def gateway_markdown(g):
               "for coordinated omission (nginx's first round sets the rate). Added p99 = p99 through the proxy − "
               "p99 straight to the backend at the same rate. The gateway's own log: the p99 of the durations its "
               "access log records for the fixed-rate run (first bytes to answer written, upstream included), "
-              "against oha's; the difference is time outside the proxy, mostly queueing on the load CPU. "
+              "against oha's; the difference is spent before the gateway reads a request or after it has written "
+              "the answer (oha, the kernel's queues, the gateway's thread waiting to run). "
               f"Response body {g['bodyBytes']} bytes.",
               "", "Every system of a route is sent the same request bytes: nginx, straight to the backend and every "
               f"gateway (the public route's too) get the same `Authorization: Bearer` token ({g['tokenBytes']} bytes); "
