@@ -36,7 +36,7 @@ import urllib.error
 import urllib.request
 
 import floor
-from cost import StackMeter, children, run_measured
+from cost import StackMeter, children, component, cpu_ms, run_measured, run_pids
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
 import mesh_credential  # noqa: E402  (the stack's services answer only requests signed with MESH_KEY)
@@ -109,12 +109,7 @@ def pin(pid, cpus):
 
 
 def stack_pids():
-    pids = []
-    for f in (STATE / "run").glob("*.pid"):
-        try:
-            pids.append(int(f.read_text().split()[0]))
-        except (OSError, ValueError, IndexError):
-            pass
+    pids = list(run_pids(STATE).values())
     pm = STATE / "pg" / "data" / "postmaster.pid"
     if pm.exists():
         pids.append(int(pm.read_text().split()[0]))
@@ -124,15 +119,7 @@ def stack_pids():
 def kafka_cpu_ms():
     """CPU time the stack's Kafka brokers have used so far, in ms: what they take of the load CPU
     during a round moves its figures (the JVM's compiler threads run for minutes on a fresh stack)."""
-    ticks = 0
-    for f in (STATE / "run").glob("kafka*.pid"):
-        try:
-            for p in descendants(int(f.read_text().split()[0])):
-                fields = pathlib.Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError, IndexError):
-            pass
-    return ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
+    return sum(cpu_ms(pid) or 0.0 for name, pid in run_pids(STATE).items() if component(name) == "kafka (JVM)")
 
 
 def pin_stack(cpus):

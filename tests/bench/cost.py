@@ -22,7 +22,7 @@ import urllib.request
 TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_ms(pid, children=False):
+def cpu_ms(pid, children=False):
     """utime+stime of a process (all its threads), in ms; with children, also its reaped children's."""
     try:
         fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -47,6 +47,17 @@ def children(pid):
 def _psql(url, sql):
     return subprocess.run(["psql", url, "-XAtqF", "\t", "-c", sql], capture_output=True, text=True,
                           check=True).stdout
+
+
+def run_pids(state):
+    """{name: pid} of the stack's processes, from its state dir's run/*.pid files."""
+    pids = {}
+    for f in (pathlib.Path(state) / "run").glob("*.pid"):
+        try:
+            pids[f.stem] = int(f.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return pids
 
 
 def component(name):
@@ -76,15 +87,6 @@ class StackMeter:
             return False  # not in shared_preload_libraries: statements are not counted
 
     # ---------------------------------------------------------------- CPU by component
-    def _pids(self):
-        pids = {}
-        for f in (self.state / "run").glob("*.pid"):
-            try:
-                pids[f.stem] = int(f.read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-        return pids
-
     def _postmaster(self):
         try:
             return int((self.state / "pg" / "data" / "postmaster.pid").read_text().split()[0])
@@ -116,19 +118,19 @@ class StackMeter:
             if ms is not None:
                 by[name] = by.get(name, 0.0) + ms
 
-        for name, pid in self._pids().items():
+        for name, pid in run_pids(self.state).items():
             # A service's process tree (the JVM for kafka) in one figure, its instances and Kafka's
             # nodes summed (orders-1 and orders-2 are "orders", kafka-1..3 "kafka (JVM)").
-            add(component(name), _cpu_ms(pid))
+            add(component(name), cpu_ms(pid))
         pm = self._postmaster()
         if pm:
             kinds = self._backends()
-            add("postgres (postmaster)", _cpu_ms(pm))
+            add("postgres (postmaster)", cpu_ms(pm))
             # Reaped children: backends that ended (their CPU is no longer in /proc/<pid>).
-            reaped = _cpu_ms(pm, children=True)
-            add("postgres (exited backends)", None if reaped is None else reaped - _cpu_ms(pm))
+            reaped = cpu_ms(pm, children=True)
+            add("postgres (exited backends)", None if reaped is None else reaped - cpu_ms(pm))
             for child in children(pm):
-                add(kinds.get(child, "postgres (background)"), _cpu_ms(child))
+                add(kinds.get(child, "postgres (background)"), cpu_ms(child))
         return by
 
     # ---------------------------------------------------------------- PostgreSQL and Kafka counters

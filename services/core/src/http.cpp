@@ -22,11 +22,15 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
+Headers::Span Headers::span(std::size_t name_at, std::size_t name_size, std::size_t value_at, std::size_t value_size) {
+  return {static_cast<std::uint32_t>(name_at), static_cast<std::uint32_t>(name_size),
+          static_cast<std::uint32_t>(value_at), static_cast<std::uint32_t>(value_size)};
+}
+
 void Headers::add(std::string_view name, std::string_view value) {
-  const auto at = static_cast<std::uint32_t>(text_.size());
+  const std::size_t at = text_.size();
   text_.append(name).append(value);
-  spans_.push_back({at, static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(at + name.size()),
-                    static_cast<std::uint32_t>(value.size())});
+  spans_.push_back(span(at, name.size(), at + name.size(), value.size()));
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
@@ -38,10 +42,8 @@ void Headers::assign(std::string_view text, const std::vector<Field>& fields) {
   text_.assign(text);
   spans_.clear();
   spans_.reserve(fields.size());
-  const auto offset = [&](std::string_view part) { return static_cast<std::uint32_t>(part.data() - text.data()); };
-  for (const auto& [name, value] : fields)
-    spans_.push_back({offset(name), static_cast<std::uint32_t>(name.size()), offset(value),
-                      static_cast<std::uint32_t>(value.size())});
+  const auto at = [&](std::string_view part) { return static_cast<std::size_t>(part.data() - text.data()); };
+  for (const auto& [name, value] : fields) spans_.push_back(span(at(name), name.size(), at(value), value.size()));
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
@@ -219,14 +221,6 @@ namespace {
 
 bool is_param_segment(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
-}
-
-// Whether every '%' in `text` begins an escape of two hex digits: what percent_decode takes.
-bool is_percent_encoded(std::string_view text) {
-  const auto hex = [](char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); };
-  for (std::size_t i = text.find('%'); i != std::string_view::npos; i = text.find('%', i + 3))
-    if (i + 2 >= text.size() || !hex(text[i + 1]) || !hex(text[i + 2])) return false;
-  return true;
 }
 
 }  // namespace

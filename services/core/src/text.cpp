@@ -30,6 +30,12 @@ std::string trim(std::string_view text) {
   return std::string(text);
 }
 
+bool is_percent_encoded(std::string_view text) {
+  for (std::size_t i = text.find('%'); i != std::string_view::npos; i = text.find('%', i + 3))
+    if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) return false;
+  return true;
+}
+
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   // Most text (a path's ids, most query values) has nothing to decode: copied whole.
   if (std::none_of(text.begin(), text.end(), [plus_is_space](char c) { return c == '%' || (plus_is_space && c == '+'); }))

@@ -78,6 +78,7 @@ class Headers {
     std::uint32_t value_at;
     std::uint32_t value_size;
   };
+  static Span span(std::size_t name_at, std::size_t name_size, std::size_t value_at, std::size_t value_size);
   std::string text_;
   std::vector<Span> spans_;
 };

@@ -42,6 +42,8 @@ std::string ascii_lower(std::string text);
 std::string trim(std::string_view text);
 /// Percent-decodes text; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+/// Whether every '%' in `text` begins an escape of two hex digits: whether percent_decode takes it.
+bool is_percent_encoded(std::string_view text);
 
 /// Calls f(segment) for each non-empty segment of a '/'-separated path, in order; stops early, and
 /// returns false, when f returns false.
