@@ -156,7 +156,12 @@ void EventConsumer::loop() {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "latest"},
       {"partition.assignment.strategy", "range"},  // not cooperative-sticky (librdkafka 2.0.2 bugs)
-      {"fetch.wait.max.ms", "100"},                // revocations must land within a second
+      // How long the broker may hold a fetch that finds nothing new (librdkafka's default). An event
+      // ends the wait as soon as it is written, so this bounds nothing a client sees; at 100 ms the
+      // gateway was the stack's busiest Kafka client while idle. The end offsets go over a client of
+      // their own (`prober` below), as a broker answers a connection's requests in order and would
+      // keep them behind the held fetch.
+      {"fetch.wait.max.ms", "500"},
       {"enable.partition.eof", "true"},            // reaching the end is progress (RevocationFeed)
       {"session.timeout.ms", "10000"},
       {"allow.auto.create.topics", "false"},
@@ -172,6 +177,15 @@ void EventConsumer::loop() {
     log_.error("kafka consumer could not be created: revocations and cache invalidation are off",
                {{"error", e.what()}});
     return;
+  }
+  std::unique_ptr<RdKafka::Producer> prober;  // the end-offset probe's own connection; sends nothing
+  if (settings_.feed) {
+    try {
+      prober = events::KafkaConfig(settings_.brokers, "shopmesh-gateway-feed").set("log_level", "3").producer();
+    } catch (const std::exception& e) {
+      // The feed then never turns fresh: every token is checked with auth (revocation never fails open).
+      log_.error("kafka probe client could not be created: the revocation feed stays stale", {{"error", e.what()}});
+    }
   }
   std::vector<std::string> topics{settings_.identity_topic};
   for (const auto& t : settings_.cache_topics)
@@ -190,8 +204,8 @@ void EventConsumer::loop() {
   auto next_probe = std::chrono::steady_clock::now();
   const auto wait_ms = static_cast<int>(std::min<long long>(100, settings_.probe_interval.count()));
   while (!stopping_.load()) {
-    if (settings_.feed && !identity_partitions_.empty() && std::chrono::steady_clock::now() >= next_probe) {
-      probe(*consumer);
+    if (prober && !identity_partitions_.empty() && std::chrono::steady_clock::now() >= next_probe) {
+      probe(*prober);
       next_probe = std::chrono::steady_clock::now() + settings_.probe_interval;
     }
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(wait_ms));
@@ -221,7 +235,7 @@ void EventConsumer::loop() {
   log_.info("kafka consumer closed");
 }
 
-void EventConsumer::probe(RdKafka::KafkaConsumer& consumer) {
+void EventConsumer::probe(RdKafka::Handle& client) {
   // The end offsets as of now, all partitions in one ListOffsets request (timestamp -1 = latest),
   // bounded so that a broker that does not answer leaves the feed to go stale instead of stalling
   // the loop.
@@ -232,7 +246,7 @@ void EventConsumer::probe(RdKafka::KafkaConsumer& consumer) {
     const std::vector<int> partitions(identity_partitions_.begin(), identity_partitions_.end());
     const auto latest = RdKafka::Topic::OFFSET_END;
     for (const auto& [partition, offset] :
-         events::offsets_for_time(consumer, settings_.identity_topic, partitions, latest, timeout)) {
+         events::offsets_for_time(client, settings_.identity_topic, partitions, latest, timeout)) {
       if (offset < 0) return;
       ends[partition] = offset;
     }

@@ -4,8 +4,9 @@
 // and stock-level events clear the response cache. EventConsumer is the Kafka side: an
 // rdkafka++ consumer on its own thread, in a consumer group unique to this gateway instance so
 // that every instance sees every event, committing nothing. It reports to a RevocationFeed what it
-// has read of the identity topic and, every `probe_interval`, the topic's end offsets, so that the
-// gateway knows whether its revocation set is complete (revocation_feed.hpp).
+// has read of the identity topic and, every `probe_interval`, the topic's end offsets (asked over a
+// client of their own: a fetch the broker holds would hold them too), so that the gateway knows
+// whether its revocation set is complete (revocation_feed.hpp).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,7 +22,7 @@
 #include "shopmesh/gateway/revocation_feed.hpp"
 
 namespace RdKafka {
-class KafkaConsumer;
+class Handle;
 }
 
 namespace shopmesh::core {
@@ -79,7 +80,7 @@ class EventConsumer {
  private:
   class Rebalance;
   void loop();
-  void probe(RdKafka::KafkaConsumer& consumer);
+  void probe(RdKafka::Handle& client);
 
   Settings settings_;
   Sink sink_;
