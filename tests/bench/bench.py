@@ -428,9 +428,9 @@ def gateway_bench(token, admin_token):
     backend = Proc("bench-backend", [str(BIN / "bench_backend")], LOAD_CPUS,
                    {"HTTP_PORT": str(backend_port), "BENCH_BODY_FILE": str(OUT / "config" / "product.json")})
     pin_stack(LOAD_CPUS)
-    settled = settle_kafka()
-    log(f"Kafka settled: {settled['kafkaMsPerS']} ms of CPU a second after {settled['waitedS']:.0f} s")
     try:
+        settled = settle_kafka()
+        log(f"Kafka settled: {settled['kafkaMsPerS']} ms of CPU a second after {settled['waitedS']:.0f} s")
         memory_url = f"http://127.0.0.1:{backend_port}"
         backend.wait_ready(memory_url + path, mesh_credential.signed("GET", path))
         bearer = {"Authorization": f"Bearer {token}"}
