@@ -38,7 +38,7 @@ import urllib.error
 import urllib.request
 
 import floor
-from cost import StackMeter, children, component, cpu_ms, run_measured, run_pids
+from cost import StackMeter, children, component, cpu_ms, postmaster_pid, run_measured, run_pids
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
 import mesh_credential  # noqa: E402  (the stack's services answer only requests signed with MESH_KEY)
@@ -112,10 +112,8 @@ def pin(pid, cpus):
 
 def stack_pids():
     pids = list(run_pids(STATE).values())
-    pm = STATE / "pg" / "data" / "postmaster.pid"
-    if pm.exists():
-        pids.append(int(pm.read_text().split()[0]))
-    return pids
+    pm = postmaster_pid(STATE)
+    return pids + [pm] if pm else pids
 
 
 def kafka_cpu_ms():
@@ -390,10 +388,11 @@ def measure(route, upstream, path, systems, base_headers):
                 rounds[key].append({"saturation": sat, "fixedRate": fixed})
                 if proc:
                     rounds[key][-1]["peakRssMiB"] = rss_mib(proc.p.pid)
-                own = f" (its own log: p99 {fixed['ownP99Ms']:.2f} ms)" if fixed.get("ownP99Ms") is not None else ""
+                own_note = (f" (its own log: p99 {fixed['ownP99Ms']:.2f} ms)"
+                            if fixed.get("ownP99Ms") is not None else "")
                 log(f"  {n + 1}/{ROUNDS} {key:20s} {sat['rps']:9.0f} req/s (non-2xx {sat['non2xx']}; Kafka's CPU "
                     f"{sat['kafkaCpuMs']} ms, settled in {settled['waitedS']} s) | at {rate}/s "
-                    f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms{own}")
+                    f"p50 {fixed['p50Ms']:.2f} ms p99 {fixed['p99Ms']:.2f} ms{own_note}")
             finally:
                 if proc:
                     proc.stop()

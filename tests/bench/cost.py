@@ -60,6 +60,14 @@ def run_pids(state):
     return pids
 
 
+def postmaster_pid(state):
+    """The stack's PostgreSQL postmaster, from its data dir; None when it is not running."""
+    try:
+        return int((pathlib.Path(state) / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def component(name):
     """The component a run/*.pid file names: a service's instance counts as the service (orders-2 ->
     orders) and a Kafka node as Kafka (kafka-3 -> kafka (JVM))."""
@@ -87,12 +95,6 @@ class StackMeter:
             return False  # not in shared_preload_libraries: statements are not counted
 
     # ---------------------------------------------------------------- CPU by component
-    def _postmaster(self):
-        try:
-            return int((self.state / "pg" / "data" / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
     def _backends(self):
         """pid -> component for PostgreSQL's processes, from pg_stat_activity."""
         out = {}
@@ -122,7 +124,7 @@ class StackMeter:
             # A service's process tree (the JVM for kafka) in one figure, its instances and Kafka's
             # nodes summed (orders-1 and orders-2 are "orders", kafka-1..3 "kafka (JVM)").
             add(component(name), cpu_ms(pid))
-        pm = self._postmaster()
+        pm = postmaster_pid(self.state)
         if pm:
             kinds = self._backends()
             add("postgres (postmaster)", cpu_ms(pm))
