@@ -19,6 +19,7 @@
 #include "shopmesh/core/errors.hpp"
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/stop_flag.hpp"
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/consumer_lag.hpp"
 #include "shopmesh/events/kafka.hpp"
@@ -214,11 +215,6 @@ struct ConsumerRunner::Impl {
   }
   void sample_lag();
   void run_sampler();
-  void sleep_interruptible(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stopping && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
-  }
 
   ConsumerOptions options;
   core::PgPool& db;
@@ -232,7 +228,7 @@ struct ConsumerRunner::Impl {
   std::unique_ptr<Producer> dlq;
   std::mutex dlq_mutex;  // one dead letter in flight at a time: its flush is its delivery check
   std::vector<std::thread> threads;
-  std::atomic<bool> stopping{false};
+  core::StopFlag stopping;
   mutable std::mutex counts_mutex;
   Counts counts;
 };
@@ -305,7 +301,7 @@ bool ConsumerRunner::Impl::dead_letter(RdKafka::Message& m, const DeadLetter& wh
       }
     }
     log.warn("dead-letter publish failed; retrying", {{"dlq", topic}, {"error", result.error}});
-    sleep_interruptible(std::chrono::seconds(1));
+    stopping.wait_for(std::chrono::seconds(1));
   }
   return false;
 }
@@ -357,7 +353,7 @@ Outcome ConsumerRunner::Impl::apply(const Envelope& e, const rapidjson::Value& d
                                                   {"error", ex.what()}});
     }
     if (TopicSeries* t = series(m.topic_name())) t->retries->Increment();
-    sleep_interruptible(backoff);
+    stopping.wait_for(backoff);
     backoff = std::min(backoff * 2, options.backoff_max);
   }
   return Outcome::stopped;
@@ -611,7 +607,7 @@ void ConsumerRunner::Impl::run_sampler() {
     } catch (const std::exception& e) {
       log.warn("consumer lag not sampled", {{"group", options.group}, {"error", e.what()}});
     }
-    sleep_interruptible(kLagSampleEvery);
+    stopping.wait_for(kLagSampleEvery);
   }
 }
 
@@ -677,7 +673,7 @@ void ConsumerRunner::Impl::run_worker(int index) {
         set_consumer(self, nullptr);
         consumer->close();
         consumer.reset();
-        sleep_interruptible(recreate_after);
+        stopping.wait_for(recreate_after);
         if (stopping || !(consumer = subscribe(index))) return;
         set_consumer(self, consumer);
         break;
@@ -720,7 +716,7 @@ void ConsumerRunner::Impl::run_worker(int index) {
 }
 
 void ConsumerRunner::stop() {
-  impl_->stopping = true;
+  impl_->stopping.request();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
   impl_->threads.clear();

@@ -18,6 +18,7 @@
 
 #include "shopmesh/core/log.hpp"
 #include "shopmesh/core/pg.hpp"
+#include "shopmesh/core/stop_flag.hpp"
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/events/outbox.hpp"
 #include "shopmesh/events/pipeline.hpp"
@@ -299,11 +300,6 @@ struct OutboxRelay::Impl {
 
   // Streams from the slot until stopped or something fails (then throws).
   void stream(ReplicationStream& replication, Producer& producer);
-  void sleep_interruptible(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stopping && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
-  }
 
   // The published counter of a topic, made the first time it is published to (relay thread only).
   prometheus::Counter* published_to(const std::string& topic) {
@@ -326,7 +322,7 @@ struct OutboxRelay::Impl {
   std::string slot;
   std::thread thread;
   std::thread backlog_thread;
-  std::atomic<bool> stopping{false};
+  core::StopFlag stopping;
 };
 
 OutboxRelay::OutboxRelay(RelayOptions options, core::Logger& log, prometheus::Registry& metrics)
@@ -342,7 +338,7 @@ void OutboxRelay::start() {
 }
 
 void OutboxRelay::stop() {
-  impl_->stopping = true;
+  impl_->stopping.request();
   if (impl_->thread.joinable()) impl_->thread.join();
   if (impl_->backlog_thread.joinable()) impl_->backlog_thread.join();
 }
@@ -363,7 +359,7 @@ void OutboxRelay::watch_backlog() {
       conn.reset();  // the figure keeps its last value until PostgreSQL answers again
       s.log.debug("outbox backlog not read", {{"slot", s.slot}, {"error", e.what()}});
     }
-    s.sleep_interruptible(s.options.backlog_every);
+    s.stopping.wait_for(s.options.backlog_every);
   }
 }
 
@@ -567,7 +563,7 @@ void OutboxRelay::run() {
         s.pending.Set(0);
         if (!standing_by) s.log.info("outbox relay standing by: another instance reads the slot", {{"slot", s.slot}});
         standing_by = true;
-        s.sleep_interruptible(s.options.standby_retry);
+        s.stopping.wait_for(s.options.standby_retry);
         continue;
       }
       // No delivery timeout: while the broker is away, events wait in the producer in their
@@ -588,7 +584,7 @@ void OutboxRelay::run() {
       s.active.Set(0);
       s.log.warn("outbox relay: streaming again after an error", {{"slot", s.slot}, {"error", e.what()},
                                                                   core::num("backoffMs", static_cast<long long>(backoff.count()))});
-      s.sleep_interruptible(backoff);
+      s.stopping.wait_for(backoff);
       backoff = std::min(backoff * 2, s.options.backoff_max);
     }
   }

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "shopmesh/core/log.hpp"
+#include "shopmesh/core/stop_flag.hpp"
 #include "shopmesh/core/thread_name.hpp"
 #include "shopmesh/core/uuid.hpp"
 #include "shopmesh/notification/smtp.hpp"
@@ -52,11 +53,6 @@ struct EmailSender::Impl {
   // Sends what is due; true when a full batch was claimed (more may be waiting).
   bool send_due(SmtpClient& smtp);
   void deliver(SmtpClient& smtp, const PendingEmail& email);
-  void sleep_interruptible(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stopping && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
-  }
 
   std::string database_url;
   NotificationConfig config;
@@ -67,7 +63,7 @@ struct EmailSender::Impl {
   prometheus::Counter& retried;
   prometheus::Counter& failed;
   std::thread thread;
-  std::atomic<bool> stopping{false};
+  core::StopFlag stopping;
 };
 
 void EmailSender::Impl::deliver(SmtpClient& smtp, const PendingEmail& email) {
@@ -139,7 +135,7 @@ void EmailSender::Impl::run() {
       }
     } catch (const std::exception& e) {
       log.warn("e-mail sender: database problem; retrying", {{"error", e.what()}});
-      sleep_interruptible(backoff);
+      stopping.wait_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds{5'000});
     }
   }
@@ -158,7 +154,7 @@ void EmailSender::start() {
 }
 
 void EmailSender::stop() {
-  impl_->stopping = true;
+  impl_->stopping.request();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

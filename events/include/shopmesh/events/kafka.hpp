@@ -52,6 +52,7 @@ class KafkaConfig {
   KafkaConfig& on_rebalance(RdKafka::RebalanceCb* callback);
 
   /// The clients; a client librdkafka cannot create throws std::runtime_error with its reason.
+  /// Their threads get a millisecond of timer slack (kafka.cpp says why).
   std::unique_ptr<RdKafka::Producer> producer() const;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer() const;
 
