@@ -13,11 +13,7 @@ namespace shopmesh::gateway {
 KafkaProbe::KafkaProbe(std::string brokers) : brokers_(std::move(brokers)), thread_([this] { loop(); }) {}
 
 KafkaProbe::~KafkaProbe() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stopping_.request();
   thread_.join();
 }
 
@@ -30,13 +26,10 @@ void KafkaProbe::loop() {
   } catch (const std::exception&) {
     // never healthy: /api/health reports Kafka down
   }
-  std::unique_lock lock(mutex_);
   while (!stopping_) {
-    lock.unlock();
     const bool ok = client && events::broker_reachable(*client, std::chrono::seconds(2));
     healthy_.store(ok, std::memory_order_relaxed);
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::seconds(ok ? 5 : 1), [this] { return stopping_; });
+    stopping_.wait_for(std::chrono::seconds(ok ? 5 : 1));
   }
 }
 

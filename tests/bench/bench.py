@@ -21,6 +21,8 @@ machine, written to --out as results.json, results.md and chart.png. Reported, n
    bisection), then half the sustained rate: order commit -> all three consumers done. Then the floor
    (floor.py): the nine transactions an order cannot do without, run by pgbench on the same server.
 3. Outbox: commit -> consumed latency at a fixed rate, and relay throughput.
+0. First, the idle stack: the CPU each component uses a second while nothing is asked of it (once
+   Kafka has settled), over IDLE_SECONDS (30).
 """
 import argparse
 import datetime
@@ -444,6 +446,38 @@ def gateway_bench(token, admin_token):
             "rounds": ROUNDS, "proxyCpus": PROXY_CPUS, "loadCpus": LOAD_CPUS, "kafkaSettled": settled, "runs": runs}
 
 
+# ------------------------------------------------------------------ idle
+IDLE_SECONDS = 30
+
+
+def idle_bench():
+    """What the stack costs while nothing is asked of it: CPU ms a second by component, over IDLE_SECONDS
+    once Kafka has settled (its compiler and collector run for minutes after a start)."""
+    settled = settle_kafka()
+    m = meter()
+    before, t0 = m.cpu(), time.monotonic()
+    time.sleep(IDLE_SECONDS)
+    after, seconds = m.cpu(), time.monotonic() - t0
+    by = {k: round((after.get(k, 0.0) - before.get(k, 0.0)) / seconds, 2) for k in after}
+    by = dict(sorted(((k, v) for k, v in by.items() if v > 0), key=lambda kv: -kv[1]))
+    log(f"idle stack: {sum(by.values()):.1f} ms of CPU a second over {seconds:.0f} s")
+    return {"seconds": round(seconds, 1), "kafkaSettled": settled, "cpuMsPerS": by,
+            "stackCpuMsPerS": round(sum(by.values()), 1)}
+
+
+def idle_markdown(idle):
+    by = idle["cpuMsPerS"]
+    kafka = sum(v for k, v in by.items() if k.startswith("kafka"))
+    postgres = sum(v for k, v in by.items() if k.startswith("postgres"))
+    services = {k: v for k, v in by.items() if not k.startswith(("kafka", "postgres"))}
+    rows = [f"| {k} | {v:.1f} |" for k, v in services.items()]
+    return ["", "## Idle stack", "",
+            f"CPU used while nothing is asked of the stack, over {idle['seconds']:.0f} s once Kafka had settled "
+            f"(after {idle['kafkaSettled']['waitedS']:.0f} s): **{idle['stackCpuMsPerS']:.1f} ms a second** in all, "
+            f"Kafka's JVM {kafka:.1f}, PostgreSQL {postgres:.1f}.", "",
+            "| process | CPU ms/s |", "|---|---|", *rows, ""]
+
+
 # ------------------------------------------------------------------ orders
 def meter():
     services = ["auth", "users", "products", "cart", "orders", "stock", "shipping", "notification"]
@@ -589,6 +623,8 @@ def markdown(results):
     m = results["machine"]
     lines = [f"# Shopmesh benchmarks", "",
              f"{results['date']} · {m['cpu']} · {m['cores']} cores · {m['kernel']} · release build", ""]
+    if "idle" in results:
+        lines += idle_markdown(results["idle"])
     if "gateway" in results:
         lines += gateway_markdown(results["gateway"])
     if "orders" in results:
@@ -857,7 +893,7 @@ def main():
     global OUT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, type=pathlib.Path)
-    ap.add_argument("--only", choices=["gateway", "orders", "outbox"], action="append")
+    ap.add_argument("--only", choices=["idle", "gateway", "orders", "outbox"], action="append")
     args = ap.parse_args()
     # In cluster mode (the stack started with KAFKA_NODES/REPLICAS, see scripts/stack) only the orders are
     # measured, into their own section beside the default topology's.
@@ -867,7 +903,7 @@ def main():
         raise SystemExit("bench: a cluster-mode stack measures the orders only (--only orders)")
     OUT = args.out.resolve()
     (OUT / "config").mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ["gateway", "orders", "outbox"])
+    only = set(args.only or ["idle", "gateway", "orders", "outbox"])
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "machine": {"cpu": re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1),
                            "cores": os.cpu_count(), "kernel": os.uname().release,
@@ -877,6 +913,8 @@ def main():
          {"email": email, "password": "bench-password-123", "name": "Bench Reader"})
     token = login(email, "bench-password-123")
     admin = login(ENV.get("ADMIN_EMAIL", "admin@shopmesh.local"), ENV["ADMIN_PASSWORD"])
+    if "idle" in only:
+        results["idle"] = idle_bench()
     if "gateway" in only:
         results["gateway"] = gateway_bench(token, admin)
     if "orders" in only:
@@ -888,10 +926,10 @@ def main():
         results["outbox"] = json.loads(r.stdout)["outbox"]
     results["machine"]["loadAverageAtEnd"] = os.getloadavg()[0]
     # A run of some sections keeps the others from the previous results, each with the date it ran.
-    sections = ("gateway", "orders", "ordersCluster", "outbox")
+    sections = ("idle", "gateway", "orders", "ordersCluster", "outbox")
     ran = [k for k in sections if k in results]
     previous = OUT / "results.json"
-    if (cluster or only != {"gateway", "orders", "outbox"}) and previous.exists():
+    if (cluster or only != {"idle", "gateway", "orders", "outbox"}) and previous.exists():
         old = json.loads(previous.read_text())
         kept = [k for k in sections if k in old and k not in results]
         for k in kept:

@@ -2,10 +2,10 @@
 // Background Kafka reachability probe for /api/health: a metadata request every few seconds on
 // its own thread, so health answers never wait on the broker.
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "shopmesh/core/stop_flag.hpp"
 
 namespace shopmesh::gateway {
 
@@ -24,9 +24,7 @@ class KafkaProbe {
 
   std::string brokers_;
   std::atomic<bool> healthy_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  core::StopFlag stopping_;
   std::thread thread_;
 };
 
