@@ -89,22 +89,23 @@ class TimerSlackWhileCreating {
   int saved_;
 };
 
+template <class Client>
+std::unique_ptr<Client> create(const RdKafka::Conf* conf, const char* what) {
+  const TimerSlackWhileCreating slack;
+  std::string err;
+  std::unique_ptr<Client> client(Client::create(conf, err));
+  if (!client) throw std::runtime_error(std::string(what) + ": " + err);
+  return client;
+}
+
 }  // namespace
 
 std::unique_ptr<RdKafka::Producer> KafkaConfig::producer() const {
-  const TimerSlackWhileCreating slack;
-  std::string err;
-  std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf_.get(), err));
-  if (!p) throw std::runtime_error("kafka producer: " + err);
-  return p;
+  return create<RdKafka::Producer>(conf_.get(), "kafka producer");
 }
 
 std::unique_ptr<RdKafka::KafkaConsumer> KafkaConfig::consumer() const {
-  const TimerSlackWhileCreating slack;
-  std::string err;
-  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf_.get(), err));
-  if (!c) throw std::runtime_error("kafka consumer: " + err);
-  return c;
+  return create<RdKafka::KafkaConsumer>(conf_.get(), "kafka consumer");
 }
 
 bool broker_reachable(RdKafka::Handle& client, std::chrono::milliseconds timeout) {
