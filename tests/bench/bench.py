@@ -2,6 +2,8 @@
 """make bench, inside `scripts/stack ephemeral`: every benchmark side by side in one run, on one
 machine, written to --out as results.json, results.md and chart.png. Reported, never asserted.
 
+0. Idle: first, the CPU each component of the stack uses a second while nothing is asked of it, over
+   IDLE_SECONDS (30), after waiting for Kafka to settle.
 1. Gateway: the same route (GET /api/products/{id}) behind each proxy, each proxy pinned to the
    same CPU (BENCH_PROXY_CPUS) while the backend, PostgreSQL and the load generator share the
    others (BENCH_LOAD_CPUS). wrk measures saturation (64 connections); oha, with latency
@@ -21,8 +23,6 @@ machine, written to --out as results.json, results.md and chart.png. Reported, n
    bisection), then half the sustained rate: order commit -> all three consumers done. Then the floor
    (floor.py): the nine transactions an order cannot do without, run by pgbench on the same server.
 3. Outbox: commit -> consumed latency at a fixed rate, and relay throughput.
-0. First, the idle stack: the CPU each component uses a second while nothing is asked of it (once
-   Kafka has settled), over IDLE_SECONDS (30).
 """
 import argparse
 import datetime
