@@ -112,7 +112,7 @@ Page ProductStore::list(const ListQuery& q) {
 }
 
 std::optional<Product> ProductStore::find(const std::string& id) {
-  return db_.transact([&](pqxx::work& tx) -> std::optional<Product> {
+  return db_.read([&](pqxx::nontransaction& tx) -> std::optional<Product> {
     auto rows = core::exec(tx, queries::find_product(), id);
     if (rows.empty()) return std::nullopt;
     return read_product(rows[0]);
@@ -120,7 +120,7 @@ std::optional<Product> ProductStore::find(const std::string& id) {
 }
 
 std::vector<Product> ProductStore::find_many(const std::vector<std::string>& ids) {
-  return db_.transact([&](pqxx::work& tx) {
+  return db_.read([&](pqxx::nontransaction& tx) {
     std::vector<Product> out;
     auto rows = core::exec(tx, queries::find_products(),
                            core::array_literal(ids, [](const std::string& id) -> const std::string& { return id; }));

@@ -65,3 +65,20 @@ TEST_CASE("pg: a query is prepared under its name, an unprepared one is sent wit
     CHECK(statements(tx) == std::vector<std::string>{"test.add_one"});
   });
 }
+
+TEST_CASE("pg pool: read runs each statement on its own, transact runs them in one transaction", "[pg]") {
+  testing::TestDatabase db("it_read");
+  core::Logger log("it", core::LogLevel::error);
+  core::PgPool pool(db.url, 1, 5s, log);
+  const core::Sql xact{"test.xact", "SELECT txid_current()"};
+  auto two_ids = [&](pqxx::transaction_base& tx) {
+    return std::pair{core::exec1(tx, xact)[0].as<long long>(), core::exec1(tx, xact)[0].as<long long>()};
+  };
+  const auto [first, second] = pool.read([&](pqxx::nontransaction& tx) { return two_ids(tx); });
+  CHECK(second != first);  // each statement committed as its own transaction
+  const auto [in_one, same] = pool.transact([&](pqxx::work& tx) { return two_ids(tx); });
+  CHECK(same == in_one);
+  // The session's settings hold outside a transaction too.
+  CHECK(pool.read([](pqxx::nontransaction& tx) { return tx.exec1("SHOW statement_timeout")[0].as<std::string>(); }) ==
+        "5s");
+}

@@ -122,6 +122,17 @@ class PgPool {
     });
   }
 
+  /// Runs `f(pqxx::nontransaction&)` on a pooled connection, outside a transaction: each statement
+  /// commits on its own. For a read of one statement, one round trip where transact takes three
+  /// (BEGIN, the statement, COMMIT). Statements that must see one snapshot or commit together go
+  /// through transact.
+  template <class F>
+  auto read(F&& f) -> decltype(f(std::declval<pqxx::nontransaction&>())) {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      return f(tx);
+    });
+  }
   /// True when a trivial query succeeds within the statement timeout.
   bool ping();
   const std::string& url() const { return url_; }
