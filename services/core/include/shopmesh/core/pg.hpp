@@ -133,6 +133,7 @@ class PgPool {
       return f(tx);
     });
   }
+
   /// True when a trivial query succeeds within the statement timeout.
   bool ping();
   const std::string& url() const { return url_; }
